@@ -1,0 +1,469 @@
+import { Core } from './core.js';
+import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
+import { type ClientOptions, resolveOptions } from './options.js';
+import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
+import { appendCallTags, callTagBytes, type ResolvedTags, resolveTags } from './protocol/tags.js';
+import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
+
+/** Options of `child()`. */
+export interface ChildOptions {
+  /** Appended to the parent's prefix, joined with `.`. */
+  readonly prefix?: string | undefined;
+  /** Appended to the parent's suffix, joined with `.`. */
+  readonly suffix?: string | undefined;
+  /** Merged over the parent's tags (the child wins on the same key). */
+  readonly tags?: Tags | undefined;
+  /** Default sample rate of the child. */
+  readonly sampleRate?: number | undefined;
+}
+
+/** A running timer from `stats.timer()`. */
+export interface Timer {
+  /** Send the elapsed time (once) and return it in ms. Later calls return the same value and send nothing. */
+  stop(): number;
+}
+
+/** A method decorator from `stats.timed()`: TC39 (TypeScript 5+) or legacy `experimentalDecorators`. */
+export interface TimedDecorator {
+  <This, Args extends unknown[], Return>(
+    value: (this: This, ...args: Args) => Return,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
+  ): (this: This, ...args: Args) => Return;
+  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+}
+
+/** A name resolved once: prefix + sanitized name + suffix, and its UTF-8 size. */
+interface Key {
+  readonly key: string;
+  readonly bytes: number;
+}
+
+/** Distinct names cached per client before the cache is reset (bounds memory under a cardinality blow-up). */
+const KEY_CACHE_LIMIT = 10_000;
+
+const kCore = Symbol('statskit.core');
+
+interface ChildInit {
+  readonly [kCore]: Core;
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly tags: ResolvedTags;
+  readonly sampleRate: number;
+}
+
+/** Rates are printed as given: `|@0.1`. */
+function rateSuffix(rate: number): string {
+  return rate === 1 ? '' : `|@${rate}`;
+}
+
+function joinPrefix(parent: string, prefix: string, table: Uint8Array): string {
+  if (prefix === '') return parent;
+  const clean = sanitize(prefix, table);
+  return parent + (clean.endsWith('.') ? clean : `${clean}.`);
+}
+
+function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
+  if (suffix === '') return parent;
+  const clean = sanitize(suffix, table);
+  return parent + (clean.startsWith('.') ? clean : `.${clean}`);
+}
+
+function checkRate(rate: unknown, what: string): number {
+  if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
+    throw new InvalidOptionError(`statskit: ${what} must be in (0, 1], got ${String(rate)}`);
+  }
+  return rate;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
+}
+
+/** Round measured ms to the microsecond: enough precision, shorter lines. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * A StatsD client. Metric calls format one line and hand it to a batcher; they never throw and never
+ * block. Problems go to `onError`.
+ *
+ * @example
+ * ```ts
+ * import { StatsClient } from '@statskit/client';
+ * const stats = new StatsClient({ prefix: 'myapp', tags: { env: 'prod' } });
+ * stats.incr('requests');
+ * stats.timing('db.query', 12.5, { tags: { table: 'users' } });
+ * await stats.close();
+ * ```
+ */
+export class StatsClient {
+  readonly #core: Core;
+  readonly #prefix: string;
+  readonly #suffix: string;
+  readonly #tags: ResolvedTags;
+  readonly #rate: number;
+  readonly #rateStr: string;
+  /** Telegraf and Graphite carry tags inside the name; DogStatsD after the type. */
+  readonly #tagsInName: boolean;
+  readonly #keys = new Map<string, Key>();
+
+  /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
+  constructor(options?: ClientOptions);
+  constructor(options?: ClientOptions | ChildInit) {
+    if (options !== undefined && kCore in options) {
+      this.#core = options[kCore];
+      this.#prefix = options.prefix;
+      this.#suffix = options.suffix;
+      this.#tags = options.tags;
+      this.#rate = options.sampleRate;
+    } else {
+      const resolved = resolveOptions(options);
+      const table = TABLES[resolved.tagFormat].name;
+      this.#prefix = joinPrefix('', resolved.prefix, table);
+      this.#suffix = joinSuffix('', resolved.suffix, table);
+      const tagErrors: unknown[] = [];
+      this.#tags = resolveTags(resolved.tags, resolved.tagFormat, (e) => tagErrors.push(e));
+      if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: tags: ${String(tagErrors[0])}`);
+      this.#rate = resolved.sampleRate;
+      this.#core = new Core(resolved);
+    }
+    this.#rateStr = rateSuffix(this.#rate);
+    const format = this.#core.options.tagFormat;
+    this.#tagsInName = format === 'telegraf' || format === 'graphite';
+  }
+
+  /** Count up: `name:value|c`. */
+  incr(name: string, value = 1, opts?: MetricOptions): void {
+    this.#emit(name, value, '|c', opts);
+  }
+
+  /** Count down: `name:-value|c`. */
+  decr(name: string, value = 1, opts?: MetricOptions): void {
+    this.#emit(name, -value, '|c', opts);
+  }
+
+  /**
+   * Set a gauge: `name:value|g`. statsd reads a leading sign as a delta, so a negative value is sent
+   * as `name:0|g` then `name:-N|g` in the same packet.
+   */
+  gauge(name: string, value: number, opts?: MetricOptions): void {
+    if (typeof value === 'number' && value < 0) this.#emit(name, value, '|g', opts, 'negative');
+    else this.#emit(name, value, '|g', opts);
+  }
+
+  /** Change a gauge by `delta`: `name:+N|g` or `name:-N|g`. */
+  gaugeDelta(name: string, delta: number, opts?: MetricOptions): void {
+    this.#emit(name, delta, '|g', opts, 'delta');
+  }
+
+  /** A duration in ms: `name:12.5|ms`. */
+  timing(name: string, ms: number, opts?: MetricOptions): void {
+    this.#emit(name, ms, '|ms', opts);
+  }
+
+  /** A histogram sample: `name:value|h`. */
+  histogram(name: string, value: number, opts?: MetricOptions): void {
+    this.#emit(name, value, '|h', opts);
+  }
+
+  /** A distribution sample (DogStatsD): `name:value|d`. */
+  distribution(name: string, value: number, opts?: MetricOptions): void {
+    this.#emit(name, value, '|d', opts);
+  }
+
+  /** Count a unique member: `name:value|s`. The member is sanitized like a name. */
+  set(name: string, value: string | number, opts?: MetricOptions): void {
+    if (typeof value === 'string') {
+      const member = sanitize(value, TABLES[this.#core.options.tagFormat].name);
+      if (member === '') {
+        this.#core.dropInvalid(
+          new InvalidMetricError(
+            ErrorCodes.INVALID_VALUE,
+            `statskit: set ${String(name)} got an empty member`,
+            name,
+          ),
+        );
+        return;
+      }
+      this.#emit(name, member, '|s', opts, undefined, utf8.bytes);
+    } else this.#emit(name, value, '|s', opts);
+  }
+
+  /**
+   * Start a timer; `stop()` sends `name:<ms>|ms` and returns the ms (high-resolution clock).
+   * @example
+   * ```ts
+   * const t = stats.timer('render');
+   * render();
+   * t.stop();
+   * ```
+   */
+  timer(name: string, opts?: MetricOptions): Timer {
+    const start = performance.now();
+    let elapsed = -1;
+    return {
+      stop: (): number => {
+        if (elapsed < 0) {
+          elapsed = roundMs(performance.now() - start);
+          this.timing(name, elapsed, opts);
+        }
+        return elapsed;
+      },
+    };
+  }
+
+  /**
+   * Time `fn` (sync or async) and return its result unchanged. A throw or rejection is timed too, with
+   * `opts.errorTags` added, and re-thrown as is.
+   * @example
+   * ```ts
+   * const rows = await stats.time('db.users', () => db.query('select 1'), { errorTags: { outcome: 'error' } });
+   * ```
+   */
+  time<T>(name: string, fn: () => T, opts?: TimeOptions): T {
+    const start = performance.now();
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.#timed(name, start, opts, true);
+      throw err;
+    }
+    if (isThenable(result)) {
+      return result.then(
+        (value) => {
+          this.#timed(name, start, opts, false);
+          return value;
+        },
+        (err: unknown) => {
+          this.#timed(name, start, opts, true);
+          throw err;
+        },
+      ) as T;
+    }
+    this.#timed(name, start, opts, false);
+    return result;
+  }
+
+  /**
+   * A method decorator that times every call with {@link time}.
+   * @example
+   * ```ts
+   * class Repo {
+   *   @stats.timed('repo.find')
+   *   async find(id: string) { ... }
+   * }
+   * ```
+   */
+  timed(name: string, opts?: TimeOptions): TimedDecorator {
+    const stats = this;
+    const wrap = (method: (...args: unknown[]) => unknown) =>
+      function timedMethod(this: unknown, ...args: unknown[]): unknown {
+        return stats.time(name, () => method.apply(this, args), opts);
+      };
+    return function decorate(target: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown {
+      if (descriptor !== undefined && typeof descriptor.value === 'function') {
+        return { ...descriptor, value: wrap(descriptor.value as (...args: unknown[]) => unknown) };
+      }
+      if (typeof target === 'function' && typeof context === 'object' && context !== null) {
+        return wrap(target as (...args: unknown[]) => unknown);
+      }
+      throw new InvalidOptionError('statskit: @timed() decorates methods only');
+    } as TimedDecorator;
+  }
+
+  /**
+   * A client that shares this one's socket, batcher and telemetry, with a longer prefix and more tags.
+   * Cheap: the prefix and tag strings are built once here.
+   * @throws {InvalidOptionError} on a bad option.
+   */
+  child(options: ChildOptions = {}): StatsClient {
+    const core = this.#core;
+    const format = core.options.tagFormat;
+    const table = TABLES[format].name;
+    if (options.prefix !== undefined && typeof options.prefix !== 'string') {
+      throw new InvalidOptionError('statskit: child prefix must be a string');
+    }
+    if (options.suffix !== undefined && typeof options.suffix !== 'string') {
+      throw new InvalidOptionError('statskit: child suffix must be a string');
+    }
+    const tagErrors: unknown[] = [];
+    const tags = resolveTags(options.tags, format, (e) => tagErrors.push(e), this.#tags);
+    if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: child tags: ${String(tagErrors[0])}`);
+    return new StatsClient({
+      [kCore]: core,
+      prefix: joinPrefix(this.#prefix, options.prefix ?? '', table),
+      suffix: joinSuffix(this.#suffix, options.suffix ?? '', table),
+      tags,
+      sampleRate:
+        options.sampleRate === undefined ? this.#rate : checkRate(options.sampleRate, 'child sampleRate'),
+    } satisfies ChildInit as unknown as ClientOptions);
+  }
+
+  /** Send everything buffered; resolves when the socket has taken it. */
+  flush(): Promise<void> {
+    return this.#core.flush();
+  }
+
+  /**
+   * Flush, then release the socket and timers. Nothing buffered is lost. Later metric calls and a
+   * second close() are dropped with a `STATSKIT_ERR_CLOSED` error to onError. Closes the children too
+   * (they share the socket).
+   */
+  close(): Promise<void> {
+    return this.#core.close();
+  }
+
+  /** True once close() was called (on this client, its parent or a child). */
+  get closed(): boolean {
+    return this.#core.closed;
+  }
+
+  /** A snapshot of the client's counters (shared with its children). */
+  telemetry(): Telemetry {
+    const t = this.#core.telemetry;
+    return { ...t, droppedBy: { ...t.droppedBy } };
+  }
+
+  #timed(name: string, start: number, opts: TimeOptions | undefined, failed: boolean): void {
+    const ms = roundMs(performance.now() - start);
+    if (failed && opts?.errorTags !== undefined) {
+      const tags = opts.tags === undefined ? opts.errorTags : mergeTags(opts.tags, opts.errorTags);
+      this.#emit(name, ms, '|ms', { rate: opts.rate, tags });
+    } else this.#emit(name, ms, '|ms', opts);
+  }
+
+  /** Resolve prefix + name + suffix once per distinct name. */
+  #key(name: string): Key | undefined {
+    const cached = this.#keys.get(name);
+    if (cached !== undefined) return cached;
+    if (typeof name !== 'string' || name === '') {
+      this.#core.dropInvalid(
+        new InvalidMetricError(
+          ErrorCodes.INVALID_NAME,
+          `statskit: metric name must be a non-empty string, got ${typeof name === 'string' ? '""' : typeof name}`,
+          name,
+        ),
+      );
+      return undefined;
+    }
+    const clean = sanitize(name, TABLES[this.#core.options.tagFormat].name);
+    const nameBytes = utf8.bytes;
+    const key = this.#prefix + clean + this.#suffix;
+    // prefix and suffix are ASCII-checked once per name here, rarely enough not to matter
+    const bytes = nameBytes + Buffer.byteLength(this.#prefix) + Buffer.byteLength(this.#suffix);
+    if (this.#keys.size >= KEY_CACHE_LIMIT) this.#keys.clear();
+    const entry = { key, bytes };
+    this.#keys.set(name, entry);
+    return entry;
+  }
+
+  /**
+   * The hot path: validate, sample, format one line with precomputed strings, hand it on.
+   * `mode`: 'delta' writes an explicit sign; 'negative' writes the `0` reset first.
+   */
+  #emit(
+    name: string,
+    value: number | string,
+    type: string,
+    opts: MetricOptions | undefined,
+    mode?: 'delta' | 'negative',
+    valueBytes?: number,
+  ): void {
+    const core = this.#core;
+    if (core.closed) {
+      core.dropClosed(name);
+      return;
+    }
+    let valueStr: string;
+    if (typeof value === 'number') {
+      // x - x is 0 only for finite numbers: rejects NaN and ±Infinity in one test
+      if (value - value !== 0) {
+        core.dropInvalid(
+          new InvalidMetricError(
+            ErrorCodes.INVALID_VALUE,
+            `statskit: metric ${String(name)} has value ${value}; not sent`,
+            name,
+          ),
+        );
+        return;
+      }
+      valueStr = mode === 'delta' && value >= 0 ? `+${value}` : `${value}`;
+    } else if (typeof value === 'string') valueStr = value;
+    else {
+      core.dropInvalid(
+        new InvalidMetricError(
+          ErrorCodes.INVALID_VALUE,
+          `statskit: metric ${String(name)} has a ${typeof value} value; not sent`,
+          name,
+        ),
+      );
+      return;
+    }
+    let rateStr = this.#rateStr;
+    let rate = this.#rate;
+    let tagStr = this.#tags.str;
+    let tagBytes = this.#tags.bytes;
+    if (opts !== undefined) {
+      const r = opts.rate;
+      if (r !== undefined && r !== rate) {
+        if (typeof r !== 'number' || !(r > 0 && r <= 1)) {
+          core.dropInvalid(
+            new InvalidMetricError(
+              ErrorCodes.INVALID_RATE,
+              `statskit: metric ${String(name)} has sample rate ${String(r)}, not in (0, 1]; not sent`,
+              name,
+            ),
+          );
+          return;
+        }
+        rate = r;
+        rateStr = rateSuffix(r);
+      }
+      if (opts.tags !== undefined) {
+        tagStr = appendCallTags(this.#tags, opts.tags, core.report);
+        tagBytes = callTagBytes.bytes;
+      }
+    }
+    const k = this.#key(name);
+    if (k === undefined) return;
+    if (rate < 1 && core.random() >= rate) {
+      core.telemetry.sampledOut++;
+      return;
+    }
+    // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
+    const vBytes = valueBytes ?? valueStr.length;
+    const tail = type + rateStr;
+    let line: string;
+    if (this.#tagsInName) line = `${k.key}${tagStr}:${valueStr}${tail}`;
+    else line = `${k.key}:${valueStr}${tail}${tagStr}`;
+    const bytes = k.bytes + tagBytes + 1 + vBytes + tail.length;
+    if (mode === 'negative') {
+      // statsd reads `-5|g` as "subtract 5": reset to 0 first, in the same packet, so it is atomic.
+      const zero = this.#tagsInName ? `${k.key}${tagStr}:0${tail}` : `${k.key}:0${tail}${tagStr}`;
+      core.write(`${zero}\n${line}`, bytes * 2 + 2 - vBytes, 2, name);
+      return;
+    }
+    core.write(line, bytes, 1, name);
+  }
+}
+
+/** Call tags plus error tags, as one object (error tags win). */
+function mergeTags(a: Tags, b: Tags): Tags {
+  const toObject = (t: Tags): Record<string, string | number | boolean> => {
+    if (!Array.isArray(t)) return t as Record<string, string | number | boolean>;
+    const out: Record<string, string | number | boolean> = {};
+    for (const tag of t as readonly string[]) {
+      const i = tag.indexOf(':');
+      if (i === -1) out[tag] = true;
+      else out[tag.slice(0, i)] = tag.slice(i + 1);
+    }
+    return out;
+  };
+  return { ...toObject(a), ...toObject(b) };
+}

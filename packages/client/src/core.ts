@@ -1,0 +1,158 @@
+import { Batcher } from './batcher.js';
+import {
+  ClientClosedError,
+  callbackError,
+  ErrorCodes,
+  InvalidMetricError,
+  StatsError,
+  TransportError,
+} from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { createTransport } from './transports/create-transport.js';
+import { countDrop, createTelemetry, type Telemetry, type Transport } from './types.js';
+
+/** How often the default onError may warn about one error code. */
+const WARN_EVERY_MS = 10_000;
+
+/** The default onError: `process.emitWarning`, at most once per code every 10 s, with a count of the rest. */
+export function warningReporter(): (err: StatsError) => void {
+  const last = new Map<string, { at: number; suppressed: number }>();
+  return (err) => {
+    const now = Date.now();
+    const seen = last.get(err.code);
+    if (seen !== undefined && now - seen.at < WARN_EVERY_MS) {
+      seen.suppressed++;
+      return;
+    }
+    const more =
+      seen !== undefined && seen.suppressed > 0 ? ` (+${seen.suppressed} more since the last warning)` : '';
+    last.set(err.code, { at: now, suppressed: 0 });
+    process.emitWarning(`${err.message}${more}`, { type: 'StatsKitWarning', code: err.code });
+  };
+}
+
+/**
+ * State shared by a client and all its children: options, transport, batcher, telemetry, closed flag.
+ * Internal: not exported from the package.
+ */
+export class Core {
+  readonly options: ResolvedOptions;
+  readonly telemetry: Telemetry = createTelemetry();
+  readonly transport: Transport;
+  readonly batcher: Batcher | undefined;
+  readonly maxBytes: number;
+  readonly random: () => number;
+  closed = false;
+  readonly #userOnError: (err: StatsError) => void;
+  readonly #fallback = warningReporter();
+  #closing: Promise<void> | undefined;
+
+  /** Bound once: handed to the transport and to tag resolution. */
+  readonly report = (err: StatsError): void => {
+    this.telemetry.errors++;
+    try {
+      this.#userOnError(err);
+    } catch (thrown) {
+      // onError itself threw: never let that reach the app; warn instead.
+      this.#fallback(callbackError('onError', thrown));
+    }
+  };
+
+  constructor(options: ResolvedOptions) {
+    this.options = options;
+    this.#userOnError = options.onError ?? this.#fallback;
+    this.random = options.random;
+    this.maxBytes = options.maxPacketSize;
+    this.transport = createTransport(options, { onError: this.report, telemetry: this.telemetry });
+    this.batcher = options.batching
+      ? new Batcher(options.maxPacketSize, options.flushInterval, this.transport)
+      : undefined;
+  }
+
+  /** Hand one formatted line (or lines that must share a packet) to the batcher or the transport. */
+  write(line: string, bytes: number, lines: number, name: string): void {
+    if (bytes > this.maxBytes) {
+      countDrop(this.telemetry, 'tooLarge', bytes, lines);
+      this.report(
+        new InvalidMetricError(
+          ErrorCodes.LINE_TOO_LARGE,
+          `statskit: metric ${name} is ${bytes} bytes, over maxPacketSize ${this.maxBytes}; dropped`,
+          name,
+        ),
+      );
+      return;
+    }
+    this.telemetry.metrics += lines;
+    const b = this.batcher;
+    if (b === undefined) this.#sendNow(line, bytes, lines);
+    else if (lines === 1) b.append(line, bytes);
+    else b.appendTogether(line, bytes, lines);
+  }
+
+  dropClosed(name: unknown): void {
+    this.telemetry.droppedBy.closed++;
+    this.telemetry.linesDropped++;
+    this.report(new ClientClosedError(`metric ${String(name)}`));
+  }
+
+  dropInvalid(err: InvalidMetricError): void {
+    this.telemetry.droppedBy.invalid++;
+    this.telemetry.linesDropped++;
+    this.report(err);
+  }
+
+  async flush(): Promise<void> {
+    if (this.closed) {
+      this.report(new ClientClosedError('flush()'));
+      return;
+    }
+    this.batcher?.flush();
+    await this.#guard(() => this.transport.flush(), 'transport.flush()');
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== undefined) {
+      this.report(new ClientClosedError('close()'));
+      return this.#closing;
+    }
+    this.closed = true;
+    this.batcher?.stop();
+    this.#closing = this.#closeTransport();
+    return this.#closing;
+  }
+
+  async #closeTransport(): Promise<void> {
+    const timeout = this.options.closeTimeout;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(resolve, timeout, 'timeout');
+      timer.unref();
+    });
+    const done = this.#guard(() => this.transport.close(), 'transport.close()').then(() => 'done' as const);
+    const result = await Promise.race([done, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      const pending = this.telemetry.queueBytes;
+      const t = this.transport as Transport & { abort?: () => void };
+      t.abort?.();
+      this.report(
+        new TransportError(
+          ErrorCodes.CLOSE_TIMEOUT,
+          `statskit: close() waited ${timeout} ms for the transport; ${pending} queued bytes were dropped`,
+        ),
+      );
+    }
+  }
+
+  #sendNow(line: string, bytes: number, lines: number): void {
+    this.transport.send(line, bytes, lines);
+  }
+
+  async #guard(fn: () => Promise<void>, where: string): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.report(StatsError.is(err) ? err : callbackError(where, err));
+    }
+  }
+}

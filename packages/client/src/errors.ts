@@ -1,0 +1,116 @@
+/**
+ * Every problem statskit reports is a {@link StatsError} with a stable string `code`.
+ * Construction errors are thrown; everything after construction goes to `onError`.
+ */
+
+/** The codes statskit reports. Match on these, not on messages. See docs/errors.md. */
+export const ErrorCodes = {
+  /** An option passed to the constructor or `child()` is invalid. Thrown, never sent to onError. */
+  INVALID_OPTION: 'STATSKIT_ERR_INVALID_OPTION',
+  /** A metric name is empty or not a string. The metric is dropped. */
+  INVALID_NAME: 'STATSKIT_ERR_INVALID_NAME',
+  /** A metric value is NaN, ±Infinity or not a number. The metric is dropped. */
+  INVALID_VALUE: 'STATSKIT_ERR_INVALID_VALUE',
+  /** A per-call sample rate outside (0, 1]. The metric is dropped. */
+  INVALID_RATE: 'STATSKIT_ERR_INVALID_RATE',
+  /** A tag that is neither a string nor a key/value pair. The tag is dropped. */
+  INVALID_TAG: 'STATSKIT_ERR_INVALID_TAG',
+  /** A single line is larger than the packet size. It is dropped, never sent truncated. */
+  LINE_TOO_LARGE: 'STATSKIT_ERR_LINE_TOO_LARGE',
+  /** The statsd host could not be resolved. Packets waiting for it are dropped. */
+  DNS: 'STATSKIT_ERR_DNS',
+  /** The socket failed to send a packet (ECONNREFUSED from ICMP, EMSGSIZE, ...). */
+  SEND: 'STATSKIT_ERR_SEND',
+  /** The socket itself failed or could not connect. */
+  SOCKET: 'STATSKIT_ERR_SOCKET',
+  /** The client is closed: the metric is dropped. */
+  CLOSED: 'STATSKIT_ERR_CLOSED',
+  /** Packets waiting for a socket exceeded the queue limit and were dropped. */
+  QUEUE_FULL: 'STATSKIT_ERR_QUEUE_FULL',
+  /** `close()` gave up waiting for the transport; what was still pending is lost. */
+  CLOSE_TIMEOUT: 'STATSKIT_ERR_CLOSE_TIMEOUT',
+  /** A user callback (custom transport, onError itself) threw; statskit caught it. */
+  CALLBACK: 'STATSKIT_ERR_CALLBACK',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const kStatsError = Symbol.for('statskit.error');
+
+/** Base class of every statskit error. `code` is stable; `cause` holds the underlying error, if any. */
+export class StatsError extends Error {
+  override name = 'StatsError';
+  readonly code: ErrorCode;
+  /** Set by `Symbol.for`, so errors are recognised across duplicate copies of the package. */
+  readonly [kStatsError] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+
+  /** True for any statskit error, even one created by another copy of this package. */
+  static is(value: unknown): value is StatsError {
+    return (
+      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kStatsError] === true
+    );
+  }
+}
+
+/** A constructor option is invalid. Thrown by `new StatsClient()` and `child()`. */
+export class InvalidOptionError extends StatsError {
+  override name = 'InvalidOptionError';
+  constructor(message: string) {
+    super(ErrorCodes.INVALID_OPTION, message);
+  }
+}
+
+/** A metric call had a bad name, value, rate or tag; the metric (or tag) was dropped. */
+export class InvalidMetricError extends StatsError {
+  override name = 'InvalidMetricError';
+  /** The metric name as the caller passed it (may be a non-string). */
+  readonly metric: unknown;
+  constructor(
+    code:
+      | typeof ErrorCodes.INVALID_NAME
+      | typeof ErrorCodes.INVALID_VALUE
+      | typeof ErrorCodes.INVALID_RATE
+      | typeof ErrorCodes.INVALID_TAG
+      | typeof ErrorCodes.LINE_TOO_LARGE,
+    message: string,
+    metric: unknown,
+  ) {
+    super(code, message);
+    this.metric = metric;
+  }
+}
+
+/** A transport-level failure: DNS, socket, send, queue overflow, close timeout. */
+export class TransportError extends StatsError {
+  override name = 'TransportError';
+  constructor(
+    code:
+      | typeof ErrorCodes.DNS
+      | typeof ErrorCodes.SEND
+      | typeof ErrorCodes.SOCKET
+      | typeof ErrorCodes.QUEUE_FULL
+      | typeof ErrorCodes.CLOSE_TIMEOUT,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A metric call or flush on a client that is closed. */
+export class ClientClosedError extends StatsError {
+  override name = 'ClientClosedError';
+  constructor(what: string) {
+    super(ErrorCodes.CLOSED, `statskit: ${what} after close(); dropped`);
+  }
+}
+
+/** Wraps anything a user callback threw. */
+export function callbackError(where: string, cause: unknown): StatsError {
+  return new StatsError(ErrorCodes.CALLBACK, `statskit: ${where} threw`, { cause });
+}

@@ -1,0 +1,26 @@
+export type { ChildOptions, TimedDecorator, Timer } from './client.js';
+export { StatsClient } from './client.js';
+export type { ErrorCode } from './errors.js';
+export {
+  ClientClosedError,
+  ErrorCodes,
+  InvalidMetricError,
+  InvalidOptionError,
+  StatsError,
+  TransportError,
+} from './errors.js';
+export type { ClientOptions, Protocol, ResolvedOptions } from './options.js';
+export type { ParsedMetric } from './protocol/parse.js';
+export { parseLine, parsePacket } from './protocol/parse.js';
+export { MemoryTransport } from './transports/memory.js';
+export type {
+  MetricOptions,
+  MetricType,
+  TagFormat,
+  Tags,
+  Telemetry,
+  TimeOptions,
+  Transport,
+  TransportContext,
+  TransportFactory,
+} from './types.js';

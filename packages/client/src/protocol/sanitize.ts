@@ -1,0 +1,95 @@
+import type { TagFormat } from '../types.js';
+
+/**
+ * Names and tags are cleaned with one loop over char codes and a 128-entry table per role and format:
+ * no regex, no allocation when the input is already clean (the common case).
+ * The same pass counts UTF-8 bytes, so the batcher never calls Buffer.byteLength on the hot path.
+ */
+
+/** What replaces a reserved character. */
+export const REPLACEMENT = '_';
+
+/** Characters that would end, split or re-type a statsd line, in every format. */
+const RESERVED = '\n\r:|@#';
+
+function table(extra: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 0x20; c++) t[c] = 1; // control characters, including \n and \r
+  t[0x7f] = 1;
+  for (const ch of RESERVED + extra) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+
+/** Reserved-character tables for one tag format. */
+export interface SanitizeTables {
+  readonly name: Uint8Array;
+  readonly tagKey: Uint8Array;
+  readonly tagValue: Uint8Array;
+}
+
+export const TABLES: Readonly<Record<TagFormat, SanitizeTables>> = {
+  // DogStatsD: `name:1|c|#k:v,k2`. Tags are split on ',' and key/value on the first ':'.
+  datadog: { name: table(''), tagKey: table(','), tagValue: table(',') },
+  // Telegraf: `name,k=v:1|c`. Tags ride in the name, separated by ',' and '='; spaces break Influx lines.
+  telegraf: { name: table(',= '), tagKey: table(',= '), tagValue: table(',= ') },
+  // Graphite 1.1 tagged series: `name;k=v:1|c`. Tag names may not hold ';!^=', values not ';~'.
+  graphite: { name: table('; '), tagKey: table(';!^= ~'), tagValue: table('; ~') },
+  none: { name: table(''), tagKey: table(''), tagValue: table('') },
+};
+
+/** Set by {@link sanitize}: the UTF-8 byte length of the string it returned. */
+export const utf8 = { bytes: 0 };
+
+/**
+ * Replace every character flagged in `t` (and lone UTF-16 surrogates, which cannot be encoded as valid
+ * UTF-8) and count the result's UTF-8 bytes into `utf8.bytes`. Returns `s` itself when nothing changed.
+ */
+export function sanitize(s: string, t: Uint8Array): string {
+  let out: string | undefined;
+  let start = 0;
+  let bytes = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      bytes++;
+      if (t[c] === 1) {
+        out = (out ?? '') + s.slice(start, i) + REPLACEMENT;
+        start = i + 1;
+      }
+    } else if (c < 0x800) {
+      bytes += 2;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4; // a valid surrogate pair is one 4-byte code point
+        i++;
+      } else {
+        // A lone surrogate would be encoded as U+FFFD by Buffer; make that explicit so bytes match.
+        out = (out ?? '') + s.slice(start, i) + '\ufffd';
+        start = i + 1;
+        bytes += 3;
+      }
+    } else {
+      bytes += 3;
+    }
+  }
+  utf8.bytes = bytes;
+  return out === undefined ? s : out + s.slice(start);
+}
+
+/** UTF-8 byte length of a string known to hold no lone surrogates. */
+export function utf8Length(s: string): number {
+  let bytes = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      if (c < 0x800) bytes += 1;
+      else if (c >= 0xd800 && c <= 0xdbff) {
+        bytes += 2; // 2 UTF-16 units → 4 bytes
+        i++;
+      } else bytes += 2;
+    }
+  }
+  return bytes;
+}

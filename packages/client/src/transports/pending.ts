@@ -1,0 +1,123 @@
+import { ErrorCodes, TransportError } from '../errors.js';
+import { countDrop, type Telemetry, type TransportContext } from '../types.js';
+
+/**
+ * Packets waiting for a socket (connecting, resolving, reconnecting), bounded in bytes. Beyond the
+ * limit the newest packet is dropped and counted: memory stays bounded however long the server is away.
+ * Shared by the socket transports.
+ */
+export class PendingQueue {
+  readonly #packets: string[] = [];
+  readonly #bytes: number[] = [];
+  readonly #lines: number[] = [];
+  #head = 0;
+  #total = 0;
+  #reportedFull = false;
+  readonly #limit: number;
+  readonly #ctx: TransportContext;
+
+  constructor(limit: number, ctx: TransportContext) {
+    this.#limit = limit;
+    this.#ctx = ctx;
+  }
+
+  get size(): number {
+    return this.#packets.length - this.#head;
+  }
+
+  get bytes(): number {
+    return this.#total;
+  }
+
+  /** Queue a packet, or drop it (counted, reported once per overflow episode) when the queue is full. */
+  push(packet: string, bytes: number, lines: number): void {
+    const t: Telemetry = this.#ctx.telemetry;
+    if (this.#total + bytes > this.#limit) {
+      countDrop(t, 'queueFull', bytes, lines);
+      if (!this.#reportedFull) {
+        this.#reportedFull = true;
+        this.#ctx.onError(
+          new TransportError(
+            ErrorCodes.QUEUE_FULL,
+            `statskit: ${this.#total} bytes are waiting for the socket (maxQueueBytes ${this.#limit}); dropping packets until it drains`,
+          ),
+        );
+      }
+      return;
+    }
+    this.#packets.push(packet);
+    this.#bytes.push(bytes);
+    this.#lines.push(lines);
+    this.#total += bytes;
+    t.queueBytes += bytes;
+  }
+
+  /** Take every queued packet, oldest first, handing each to `fn`. */
+  drain(fn: (packet: string, bytes: number, lines: number) => void): void {
+    while (this.#head < this.#packets.length) {
+      const i = this.#head++;
+      const bytes = this.#bytes[i] as number;
+      this.#total -= bytes;
+      this.#ctx.telemetry.queueBytes -= bytes;
+      fn(this.#packets[i] as string, bytes, this.#lines[i] as number);
+      if (this.#head === this.#packets.length) break;
+    }
+    this.#reset();
+  }
+
+  /** Peek at the oldest packet without removing it. */
+  peek(): string | undefined {
+    return this.#packets[this.#head];
+  }
+
+  /** Remove the oldest packet (after `peek`), returning its byte and line counts. */
+  shift(): { bytes: number; lines: number } | undefined {
+    if (this.#head >= this.#packets.length) return undefined;
+    const i = this.#head++;
+    const bytes = this.#bytes[i] as number;
+    const lines = this.#lines[i] as number;
+    this.#total -= bytes;
+    this.#ctx.telemetry.queueBytes -= bytes;
+    if (this.#head === this.#packets.length) this.#reset();
+    return { bytes, lines };
+  }
+
+  /** Drop everything queued, counting it under `reason`. */
+  dropAll(reason: keyof Telemetry['droppedBy']): void {
+    const t = this.#ctx.telemetry;
+    for (let i = this.#head; i < this.#packets.length; i++) {
+      countDrop(t, reason, this.#bytes[i] as number, this.#lines[i] as number);
+    }
+    t.queueBytes -= this.#total;
+    this.#total = 0;
+    this.#reset();
+  }
+
+  #reset(): void {
+    this.#packets.length = 0;
+    this.#bytes.length = 0;
+    this.#lines.length = 0;
+    this.#head = 0;
+    this.#reportedFull = false;
+  }
+}
+
+/** Promises waiting for a transport to become idle. */
+export class IdleWaiters {
+  #waiters: (() => void)[] = [];
+
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  get waiting(): boolean {
+    return this.#waiters.length > 0;
+  }
+
+  release(): void {
+    const w = this.#waiters;
+    if (w.length === 0) return;
+    this.#waiters = [];
+    for (const resolve of w) resolve();
+  }
+}

@@ -1,0 +1,115 @@
+import type { StatsError } from './errors.js';
+
+/** Tags: `{ env: 'prod', flag: true }` or `['env:prod', 'flag']`. A `true` value (or a bare string) is a flag tag. */
+export type Tags = Readonly<Record<string, string | number | boolean>> | readonly string[];
+
+/** How tags are written on the wire. */
+export type TagFormat = 'datadog' | 'telegraf' | 'graphite' | 'none';
+
+/** Metric types as they appear on the wire. */
+export type MetricType = 'c' | 'g' | 'ms' | 'h' | 'd' | 's';
+
+/** Per-call options of every metric method. */
+export interface MetricOptions {
+  /** Sample rate in (0, 1]; overrides the client's `sampleRate`. */
+  readonly rate?: number | undefined;
+  /** Tags for this call only; on the same key they win over the client's tags. */
+  readonly tags?: Tags | undefined;
+}
+
+/** Options of `time()` and `timer()`. */
+export interface TimeOptions extends MetricOptions {
+  /** Extra tags added only when the timed function throws or rejects, e.g. `{ outcome: 'error' }`. */
+  readonly errorTags?: Tags | undefined;
+}
+
+/** Counters of what the client did, from `stats.telemetry()`. All monotonic except `queueBytes`. */
+export interface Telemetry {
+  /** Lines accepted (formatted and handed to the batcher/aggregator). */
+  metrics: number;
+  /** Calls skipped by client-side sampling (not an error). */
+  sampledOut: number;
+  /** Packets, lines and bytes the socket reported as written. */
+  packetsSent: number;
+  linesSent: number;
+  bytesSent: number;
+  /** Packets/lines/bytes that were given up on, and why. */
+  packetsDropped: number;
+  linesDropped: number;
+  bytesDropped: number;
+  droppedBy: {
+    invalid: number;
+    tooLarge: number;
+    closed: number;
+    queueFull: number;
+    sendError: number;
+    dns: number;
+  };
+  /** Errors reported to onError. */
+  errors: number;
+  /** Bytes currently waiting in the transport (e.g. while the socket connects). */
+  queueBytes: number;
+}
+
+/** What a transport is given by the client. */
+export interface TransportContext {
+  /** Report a problem; never throws. */
+  readonly onError: (err: StatsError) => void;
+  /** Counters to update: packetsSent/linesSent/bytesSent, drops, queueBytes. */
+  readonly telemetry: Telemetry;
+}
+
+/**
+ * Moves packets to a statsd server. One file per transport (udp, tcp, uds, memory).
+ * A transport never throws from `send`; it reports through the context's `onError`.
+ */
+export interface Transport {
+  /**
+   * Hand over one packet: `lines` newline-separated statsd lines, `bytes` long in UTF-8.
+   * Fire-and-forget: returns at once.
+   */
+  send(packet: string, bytes: number, lines: number): void;
+  /** Resolves when everything handed to `send` so far is written to the OS (or dropped and counted). */
+  flush(): Promise<void>;
+  /** Flush, then release sockets and timers. Later sends are dropped. */
+  close(): Promise<void>;
+}
+
+/** Creates a transport once the client has resolved its options. */
+export type TransportFactory = (ctx: TransportContext) => Transport;
+
+export function createTelemetry(): Telemetry {
+  return {
+    metrics: 0,
+    sampledOut: 0,
+    packetsSent: 0,
+    linesSent: 0,
+    bytesSent: 0,
+    packetsDropped: 0,
+    linesDropped: 0,
+    bytesDropped: 0,
+    droppedBy: { invalid: 0, tooLarge: 0, closed: 0, queueFull: 0, sendError: 0, dns: 0 },
+    errors: 0,
+    queueBytes: 0,
+  };
+}
+
+/** Count a packet as dropped for `reason`. */
+export function countDrop(
+  t: Telemetry,
+  reason: keyof Telemetry['droppedBy'],
+  bytes: number,
+  lines: number,
+): void {
+  t.packetsDropped++;
+  t.linesDropped += lines;
+  t.bytesDropped += bytes;
+  t.droppedBy[reason] += lines;
+}
+
+/** Count a packet as written. */
+export function countSent(t: Telemetry, bytes: number, lines: number): void {
+  t.packetsSent++;
+  t.linesSent += lines;
+  t.bytesSent += bytes;
+}
