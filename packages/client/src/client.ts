@@ -436,6 +436,11 @@ export class StatsClient {
       core.telemetry.sampledOut++;
       return;
     }
+    const agg = core.aggregator;
+    if (agg !== undefined && agg.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
+      core.telemetry.aggregated++;
+      return;
+    }
     // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
     const vBytes = valueBytes ?? valueStr.length;
     const tail = type + rateStr;

@@ -1,3 +1,4 @@
+import { Aggregator } from './aggregator.js';
 import { Batcher } from './batcher.js';
 import {
   ClientClosedError,
@@ -40,6 +41,7 @@ export class Core {
   readonly telemetry: Telemetry = createTelemetry();
   readonly transport: Transport;
   readonly batcher: Batcher | undefined;
+  readonly aggregator: Aggregator | undefined;
   readonly maxBytes: number;
   readonly random: () => number;
   closed = false;
@@ -67,6 +69,11 @@ export class Core {
     this.batcher = options.batching
       ? new Batcher(options.maxPacketSize, options.flushInterval, this.transport)
       : undefined;
+    const tagsInName = options.tagFormat === 'telegraf' || options.tagFormat === 'graphite';
+    this.aggregator =
+      options.aggregate === undefined
+        ? undefined
+        : new Aggregator(options.aggregate, (l, b, n, name) => this.write(l, b, n, name), tagsInName, this.random);
   }
 
   /** Hand one formatted line (or lines that must share a packet) to the batcher or the transport. */
@@ -106,6 +113,7 @@ export class Core {
       this.report(new ClientClosedError('flush()'));
       return;
     }
+    this.aggregator?.flush();
     this.batcher?.flush();
     await this.#guard(() => this.transport.flush(), 'transport.flush()');
   }
@@ -116,6 +124,8 @@ export class Core {
       return this.#closing;
     }
     this.closed = true;
+    this.aggregator?.flush();
+    this.aggregator?.stop();
     this.batcher?.stop();
     this.#closing = this.#closeTransport();
     return this.#closing;

@@ -10,6 +10,7 @@ export {
   TransportError,
 } from './errors.js';
 export type { ClientOptions, Protocol, ResolvedOptions } from './options.js';
+export type { AggregateOptions } from './aggregator.js';
 export type { ParsedMetric } from './protocol/parse.js';
 export { parseLine, parsePacket } from './protocol/parse.js';
 export { MemoryTransport } from './transports/memory.js';

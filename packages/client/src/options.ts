@@ -1,4 +1,5 @@
 import { InvalidOptionError, type StatsError } from './errors.js';
+import type { AggregateOptions, ResolvedAggregateOptions } from './aggregator.js';
 import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
 
 export type Protocol = 'udp' | 'tcp' | 'uds';
@@ -43,6 +44,11 @@ export interface ClientOptions {
   readonly dnsTtl?: number | undefined;
   /** How long, in ms, `close()` waits for pending packets before it gives up. Default 2000. */
   readonly closeTimeout?: number | undefined;
+  /**
+   * Aggregate in process before sending (Coda Hale style): counters summed, gauges folded, sets
+   * de-duplicated per interval; timers too with `{ timers: 'summary' }`. Default off.
+   */
+  readonly aggregate?: boolean | AggregateOptions | undefined;
   /** Environment to read `STATSD_*` from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
 }
@@ -68,6 +74,7 @@ export interface ResolvedOptions {
   readonly maxQueueBytes: number;
   readonly dnsTtl: number;
   readonly closeTimeout: number;
+  readonly aggregate: ResolvedAggregateOptions | undefined;
 }
 
 const PROTOCOLS: readonly Protocol[] = ['udp', 'tcp', 'uds'];
@@ -106,6 +113,25 @@ function envPort(env: Readonly<Record<string, string | undefined>>): number | un
   if (!Number.isInteger(port) || port < 1 || port > 65_535)
     fail(`STATSD_PORT must be a port number, got "${raw}"`);
   return port;
+}
+
+function resolveAggregate(v: boolean | AggregateOptions | undefined): ResolvedAggregateOptions | undefined {
+  if (v === undefined || v === false) return undefined;
+  if (v !== true && (typeof v !== 'object' || v === null)) fail('aggregate must be a boolean or an object');
+  const o: AggregateOptions = v === true ? {} : v;
+  const timers = o.timers ?? 'raw';
+  if (timers !== 'raw' && timers !== 'summary') fail("aggregate.timers must be 'raw' or 'summary'");
+  const percentiles = o.percentiles ?? [0.5, 0.95, 0.99];
+  if (!Array.isArray(percentiles) || percentiles.some((p) => typeof p !== 'number' || !(p > 0 && p < 1))) {
+    fail('aggregate.percentiles must be numbers in (0, 1)');
+  }
+  return Object.freeze({
+    interval: optNumber('aggregate.interval', o.interval, 1, 2_147_483_647, false) ?? 1000,
+    timers,
+    percentiles: Object.freeze([...percentiles]),
+    reservoirSize: optNumber('aggregate.reservoirSize', o.reservoirSize, 1, 1_000_000, true) ?? 1028,
+    maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 10_000,
+  });
 }
 
 /** Validate options once, apply env and defaults, and freeze. Throws InvalidOptionError. */
@@ -166,5 +192,6 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
       optNumber('maxQueueBytes', options.maxQueueBytes, 0, Number.MAX_SAFE_INTEGER, true) ?? 1 << 20,
     dnsTtl: optNumber('dnsTtl', options.dnsTtl, 0, 2_147_483_647, false) ?? 60_000,
     closeTimeout: optNumber('closeTimeout', options.closeTimeout, 0, 2_147_483_647, false) ?? 2000,
+    aggregate: resolveAggregate(options.aggregate),
   });
 }

@@ -29,6 +29,8 @@ export interface Telemetry {
   metrics: number;
   /** Calls skipped by client-side sampling (not an error). */
   sampledOut: number;
+  /** Calls folded into an in-process aggregate (`aggregate` option); their lines count in `metrics`. */
+  aggregated: number;
   /** Packets, lines and bytes the socket reported as written. */
   packetsSent: number;
   linesSent: number;
@@ -82,6 +84,7 @@ export function createTelemetry(): Telemetry {
   return {
     metrics: 0,
     sampledOut: 0,
+    aggregated: 0,
     packetsSent: 0,
     linesSent: 0,
     bytesSent: 0,

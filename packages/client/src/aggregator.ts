@@ -1,0 +1,283 @@
+/**
+ * In-process aggregation, the way Coda Hale's Metrics library reports: instead of one line per call, each
+ * interval sends one line per (name, tags) — counters summed, gauges folded to their last value, sets
+ * de-duplicated, and (optionally) timers summarised as count/min/max/mean/percentiles. A hot counter
+ * incremented a million times a second costs one line a second on the wire, and the server sees the
+ * same totals.
+ */
+
+import { utf8Length } from './protocol/sanitize.js';
+
+/** A name resolved by the client: prefix + name + suffix and its UTF-8 size. */
+export interface AggregateKey {
+  readonly key: string;
+  readonly bytes: number;
+}
+
+/** Options of `aggregate`. */
+export interface AggregateOptions {
+  /** How often, in ms, aggregated values are sent. Default 1000. */
+  readonly interval?: number | undefined;
+  /**
+   * Timers, histograms and distributions: `'raw'` (default) sends every sample as usual (the server
+   * computes percentiles across hosts); `'summary'` sends `<name>.count|c` and `.min .max .mean .pNN|g`
+   * computed here from a uniform reservoir.
+   */
+  readonly timers?: 'raw' | 'summary' | undefined;
+  /** Percentiles for `timers: 'summary'`, in (0, 1). Default [0.5, 0.95, 0.99]. */
+  readonly percentiles?: readonly number[] | undefined;
+  /** Samples kept per timer per interval for percentiles (uniform reservoir). Default 1028. */
+  readonly reservoirSize?: number | undefined;
+  /** Distinct (name, tags) entries held before an early flush, to bound memory. Default 10 000. */
+  readonly maxKeys?: number | undefined;
+}
+
+export interface ResolvedAggregateOptions {
+  readonly interval: number;
+  readonly timers: 'raw' | 'summary';
+  readonly percentiles: readonly number[];
+  readonly reservoirSize: number;
+  readonly maxKeys: number;
+}
+
+/** Writes one formatted line (or several joined lines that must share a packet). */
+type Write = (line: string, bytes: number, lines: number, name: string) => void;
+
+const KIND_COUNTER = 0;
+const KIND_GAUGE = 1;
+const KIND_SET = 2;
+const KIND_TIMER = 3;
+
+interface Entry {
+  readonly kind: number;
+  readonly key: AggregateKey;
+  /** Tag string as the client formatted it (leading separator included), and its bytes. */
+  readonly tags: string;
+  readonly tagBytes: number;
+  /** Wire type for timers: '|ms', '|h' or '|d'. */
+  readonly type: string;
+  /** Counter sum; gauge absolute value (when `absolute`) */
+  value: number;
+  /** Gauge: an absolute value was set this interval; later deltas add to it. */
+  absolute: boolean;
+  /** Gauge deltas since the last absolute value (or since the interval began). */
+  delta: number;
+  members: Set<string> | undefined;
+  /** Timer summary state. */
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  samples: number[] | undefined;
+}
+
+function newEntry(kind: number, key: AggregateKey, tags: string, tagBytes: number, type: string): Entry {
+  return {
+    kind,
+    key,
+    tags,
+    tagBytes,
+    type,
+    value: 0,
+    absolute: false,
+    delta: 0,
+    members: undefined,
+    count: 0,
+    sum: 0,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    samples: undefined,
+  };
+}
+
+/** `p` as a metric-name segment: 0.5 → p50, 0.999 → p999. */
+function percentileName(p: number): string {
+  return `p${String(p).slice(2).padEnd(2, '0')}`;
+}
+
+export class Aggregator {
+  readonly #opts: ResolvedAggregateOptions;
+  readonly #write: Write;
+  readonly #tagsInName: boolean;
+  readonly #random: () => number;
+  /** Entries by resolved key object (identity), then by kind + tag string. */
+  readonly #entries = new Map<AggregateKey, Map<string, Entry>>();
+  readonly #percentileNames: readonly string[];
+  #size = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.flush();
+  };
+
+  constructor(opts: ResolvedAggregateOptions, write: Write, tagsInName: boolean, random: () => number) {
+    this.#opts = opts;
+    this.#write = write;
+    this.#tagsInName = tagsInName;
+    this.#random = random;
+    this.#percentileNames = opts.percentiles.map(percentileName);
+  }
+
+  /**
+   * Fold one call into its entry. Returns false for what is not aggregated (raw timers): the caller
+   * then sends the line as usual. `value` is already validated; `rate` is the rate it was sampled at.
+   */
+  add(
+    key: AggregateKey,
+    tags: string,
+    tagBytes: number,
+    type: string,
+    value: number | string,
+    rate: number,
+    delta: boolean,
+  ): boolean {
+    let kind: number;
+    if (type === '|c') kind = KIND_COUNTER;
+    else if (type === '|g') kind = KIND_GAUGE;
+    else if (type === '|s') kind = KIND_SET;
+    else if (this.#opts.timers === 'summary') kind = KIND_TIMER;
+    else return false;
+    let byTags = this.#entries.get(key);
+    if (byTags === undefined) {
+      byTags = new Map();
+      this.#entries.set(key, byTags);
+    }
+    // One map per name; entries of different kinds for one name are told apart by the type prefix.
+    const slot = kind === KIND_COUNTER ? tags : type + tags;
+    let e = byTags.get(slot);
+    if (e === undefined) {
+      if (this.#size >= this.#opts.maxKeys) {
+        this.flush();
+        return this.add(key, tags, tagBytes, type, value, rate, delta);
+      }
+      e = newEntry(kind, key, tags, tagBytes, type);
+      byTags.set(slot, e);
+      this.#size++;
+      if (this.#timer === undefined) {
+        this.#timer = setTimeout(this.#onTimer, this.#opts.interval);
+        this.#timer.unref();
+      }
+    }
+    switch (kind) {
+      case KIND_COUNTER:
+        e.value += rate === 1 ? (value as number) : (value as number) / rate;
+        break;
+      case KIND_GAUGE:
+        if (delta) e.delta += value as number;
+        else {
+          e.value = value as number;
+          e.absolute = true;
+          e.delta = 0;
+        }
+        break;
+      case KIND_SET:
+        if (e.members === undefined) e.members = new Set();
+        e.members.add(typeof value === 'string' ? value : String(value));
+        break;
+      default:
+        this.#sample(e, value as number);
+    }
+    return true;
+  }
+
+  /** Send every entry and start a new interval. */
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#size === 0) return;
+    const entries = [...this.#entries.values()];
+    this.#entries.clear();
+    this.#size = 0;
+    for (const byTags of entries) for (const e of byTags.values()) this.#emit(e);
+  }
+
+  /** Stop the timer (after a final flush by the caller). */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #sample(e: Entry, v: number): void {
+    e.count++;
+    e.sum += v;
+    if (v < e.min) e.min = v;
+    if (v > e.max) e.max = v;
+    if (e.samples === undefined) e.samples = [];
+    const size = this.#opts.reservoirSize;
+    if (e.samples.length < size) e.samples.push(v);
+    else {
+      // Vitter's algorithm R: every sample of the interval has the same chance to be kept.
+      const j = Math.floor(this.#random() * e.count);
+      if (j < size) e.samples[j] = v;
+    }
+  }
+
+  /** One line; `valueBytes` defaults to the value's length (numbers are ASCII). */
+  #line(
+    key: string,
+    keyBytes: number,
+    e: Entry,
+    value: string,
+    type: string,
+    valueBytes = value.length,
+  ): void {
+    const line = this.#tagsInName ? `${key}${e.tags}:${value}${type}` : `${key}:${value}${type}${e.tags}`;
+    this.#write(line, keyBytes + e.tagBytes + 1 + valueBytes + type.length, 1, key);
+  }
+
+  #emit(e: Entry): void {
+    const { key, bytes } = e.key;
+    switch (e.kind) {
+      case KIND_COUNTER:
+        this.#line(key, bytes, e, `${e.value}`, '|c');
+        return;
+      case KIND_GAUGE: {
+        if (!e.absolute) {
+          if (e.delta !== 0) this.#line(key, bytes, e, e.delta > 0 ? `+${e.delta}` : `${e.delta}`, '|g');
+          return;
+        }
+        const v = e.value + e.delta;
+        if (v < 0) {
+          // statsd reads a leading '-' as a delta: reset to 0 first, in the same packet.
+          const zero = this.#tagsInName ? `${key}${e.tags}:0|g` : `${key}:0|g${e.tags}`;
+          const neg = this.#tagsInName ? `${key}${e.tags}:${v}|g` : `${key}:${v}|g${e.tags}`;
+          // `key:0|g` + '\n' + `key:-N|g`, tags on both
+          this.#write(`${zero}\n${neg}`, 2 * (bytes + e.tagBytes) + 4 + 1 + 1 + `${v}`.length + 2, 2, key);
+        } else this.#line(key, bytes, e, `${v}`, '|g');
+        return;
+      }
+      case KIND_SET:
+        for (const m of e.members ?? []) this.#line(key, bytes, e, m, '|s', utf8Length(m));
+        return;
+      default:
+        this.#summary(e);
+    }
+  }
+
+  #summary(e: Entry): void {
+    const { key, bytes } = e.key;
+    const samples = (e.samples ?? []).sort((a, b) => a - b);
+    const stat = (suffix: string, value: number, type: string): void => {
+      this.#line(
+        `${key}.${suffix}`,
+        bytes + 1 + suffix.length,
+        e,
+        `${Math.round(value * 1000) / 1000}`,
+        type,
+      );
+    };
+    stat('count', e.count, '|c');
+    stat('min', e.min, '|g');
+    stat('max', e.max, '|g');
+    stat('mean', e.sum / e.count, '|g');
+    const n = samples.length;
+    for (let i = 0; i < this.#opts.percentiles.length; i++) {
+      const p = this.#opts.percentiles[i] as number;
+      // nearest-rank percentile over the reservoir
+      const rank = Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
+      stat(this.#percentileNames[i] as string, samples[rank] as number, '|g');
+    }
+  }
+}
