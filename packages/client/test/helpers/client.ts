@@ -59,3 +59,13 @@ export async function drain(stats: StatsClient, rx: UdpReceiver, timeoutMs = 200
 export function linesOf(packets: readonly Packet[]): string[] {
   return packets.flatMap((p) => p.text.split('\n'));
 }
+
+/** What `fn` throws; fails when it does not throw. */
+export function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
