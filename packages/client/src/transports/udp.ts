@@ -209,6 +209,18 @@ export class UdpTransport implements Transport {
   }
 
   #onSocketError(socket: dgram.Socket, err: Error): void {
+    if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+      // ICMP port-unreachable for an earlier packet, usually picked up by the socket's next read (an
+      // 'error' event) rather than by a send: nothing listens there (yet). The socket itself is fine.
+      this.#ctx.onError(
+        new TransportError(
+          ErrorCodes.SEND,
+          `statskit: UDP send to ${this.#address}:${this.#opts.port} was refused: ${err.message}`,
+          { cause: err },
+        ),
+      );
+      return;
+    }
     this.#ctx.onError(
       new TransportError(ErrorCodes.SOCKET, `statskit: UDP socket error: ${err.message}`, { cause: err }),
     );

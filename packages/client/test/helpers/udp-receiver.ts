@@ -13,6 +13,8 @@ export interface Packet {
   readonly text: string;
   /** The payload size in bytes, as it came off the socket. */
   readonly size: number;
+  /** The sender's port. */
+  readonly from: number;
 }
 
 export interface UdpReceiver extends AsyncDisposable {
@@ -31,19 +33,19 @@ export interface UdpReceiver extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Bind a receiver on 127.0.0.1 (or ::1 for `udp6`), port 0. */
-export async function udpReceiver(type: 'udp4' | 'udp6' = 'udp4'): Promise<UdpReceiver> {
+/** Bind a receiver on 127.0.0.1 (or ::1 for `udp6`), on `port` (default: any free one). */
+export async function udpReceiver(type: 'udp4' | 'udp6' = 'udp4', port = 0): Promise<UdpReceiver> {
   const socket = dgram.createSocket(type);
   const packets: Packet[] = [];
   const waiters = new Set<() => void>();
-  socket.on('message', (msg) => {
-    packets.push({ text: msg.toString('utf8'), size: msg.length });
+  socket.on('message', (msg, rinfo) => {
+    packets.push({ text: msg.toString('utf8'), size: msg.length, from: rinfo.port });
     for (const check of waiters) check();
   });
   const address = type === 'udp6' ? '::1' : '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, address, () => {
+    socket.bind(port, address, () => {
       socket.off('error', reject);
       resolve();
     });
