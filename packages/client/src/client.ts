@@ -437,7 +437,7 @@ export class StatsClient {
       return;
     }
     const agg = core.aggregator;
-    if (agg !== undefined && agg.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
+    if (agg?.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
       core.telemetry.aggregated++;
       return;
     }

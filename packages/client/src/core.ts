@@ -73,7 +73,12 @@ export class Core {
     this.aggregator =
       options.aggregate === undefined
         ? undefined
-        : new Aggregator(options.aggregate, (l, b, n, name) => this.write(l, b, n, name), tagsInName, this.random);
+        : new Aggregator(
+            options.aggregate,
+            (l, b, n, name) => this.write(l, b, n, name),
+            tagsInName,
+            this.random,
+          );
   }
 
   /** Hand one formatted line (or lines that must share a packet) to the batcher or the transport. */
