@@ -80,7 +80,9 @@ daemon.stderr.pipe(process.stderr);
 const stop = () => daemon.kill();
 process.on('exit', stop);
 await waitFor(() => out.includes('server is up'), 10_000, 'the statsd daemon to start');
-console.log(`statsd daemon up: udp 127.0.0.1:${udpPort}, tcp 127.0.0.1:${tcpPort}; sending over ${protocol}\n`);
+console.log(
+  `statsd daemon up: udp 127.0.0.1:${udpPort}, tcp 127.0.0.1:${tcpPort}; sending over ${protocol}\n`,
+);
 
 const errors = [];
 const stats = new StatsClient({
@@ -116,7 +118,11 @@ stats.incr('tagged', 1, { tags: { route: '/users/:id', method: 'GET' } });
 await stats.close();
 const sent = stats.telemetry();
 
-await waitFor(() => graphite.some((g) => g.path.includes('demo.requests')), FLUSH_MS * 4, 'the daemon to flush');
+await waitFor(
+  () => graphite.some((g) => g.path.includes('demo.requests')),
+  FLUSH_MS * 4,
+  'the daemon to flush',
+);
 await new Promise((resolve) => setTimeout(resolve, 200));
 
 const dump = out.slice(out.indexOf('Flushing stats'));
@@ -133,7 +139,9 @@ console.log(
   `\nclient: ${sent.linesSent} lines in ${sent.packetsSent} packets (${sent.bytesSent} bytes), ` +
     `${sent.sampledOut} sampled out, ${errors.length} errors`,
 );
-console.log('note: etsy statsd has no histogram/distribution types; it counts `|h` and `|d` lines as counters.');
+console.log(
+  'note: etsy statsd has no histogram/distribution types; it counts `|h` and `|d` lines as counters.',
+);
 
 listener.close();
 stop();
