@@ -23,6 +23,11 @@ export const ErrorCodes = {
   SEND: 'STATSKIT_ERR_SEND',
   /** The socket itself failed or could not connect. */
   SOCKET: 'STATSKIT_ERR_SOCKET',
+  /**
+   * A stream transport (TCP, Unix socket) could not connect or reconnect. Packets keep waiting in the
+   * queue (up to `maxQueueBytes`) and the transport retries with backoff. Reported once per outage.
+   */
+  CONNECT: 'STATSKIT_ERR_CONNECT',
   /** The client is closed: the metric is dropped. */
   CLOSED: 'STATSKIT_ERR_CLOSED',
   /** Packets waiting for a socket exceeded the queue limit and were dropped. */
@@ -93,6 +98,7 @@ export class TransportError extends StatsError {
       | typeof ErrorCodes.DNS
       | typeof ErrorCodes.SEND
       | typeof ErrorCodes.SOCKET
+      | typeof ErrorCodes.CONNECT
       | typeof ErrorCodes.QUEUE_FULL
       | typeof ErrorCodes.CLOSE_TIMEOUT,
     message: string,

@@ -1,7 +1,10 @@
 import { callbackError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { countDrop, countSent, type Transport, type TransportContext } from '../types.js';
+import { TcpTransport } from './tcp.js';
 import { UdpTransport } from './udp.js';
+import { UdsTransport } from './uds.js';
+import { isWritableStream, WritableTransport } from './writable.js';
 
 /** A transport that wants the context after construction (MemoryTransport). */
 interface Attachable extends Transport {
@@ -51,6 +54,7 @@ export function createTransport(opts: ResolvedOptions, ctx: TransportContext): T
   const custom = opts.transport;
   if (custom !== undefined) {
     if (typeof custom === 'function') return new GuardedTransport(custom(ctx), ctx, false);
+    if (isWritableStream(custom)) return new WritableTransport(custom, opts.maxQueueBytes, ctx);
     if (isAttachable(custom)) return new GuardedTransport(custom.attach(ctx), ctx, false);
     // A plain object does not know about telemetry: count what it accepted as sent.
     return new GuardedTransport(custom, ctx, true);
@@ -67,7 +71,21 @@ export function createTransport(opts: ResolvedOptions, ctx: TransportContext): T
         },
         ctx,
       );
-    default:
-      throw new Error(`statskit: protocol ${opts.protocol} is not implemented yet`);
+    case 'tcp':
+      return new TcpTransport(
+        {
+          host: opts.host,
+          port: opts.port,
+          family: opts.family,
+          maxQueueBytes: opts.maxQueueBytes,
+          dnsTtl: opts.dnsTtl,
+        },
+        ctx,
+      );
+    case 'uds':
+      return new UdsTransport(
+        { path: opts.path as string, framing: opts.udsFraming, maxQueueBytes: opts.maxQueueBytes },
+        ctx,
+      );
   }
 }

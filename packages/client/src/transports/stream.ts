@@ -1,0 +1,430 @@
+import type net from 'node:net';
+import type { Writable } from 'node:stream';
+import { ErrorCodes, TransportError } from '../errors.js';
+import { countDrop, countSent, type Telemetry, type Transport, type TransportContext } from '../types.js';
+import { IdleWaiters, PendingQueue } from './pending.js';
+
+/**
+ * How packets are delimited on a byte stream.
+ * - `newline`: the packet, then `\n` (etsy statsd's TCP server, Telegraf's TCP listener, and most others).
+ * - `length-prefix`: a 4-byte little-endian uint32 byte count, then the packet and its `\n` (the Datadog
+ *   Agent's `dogstatsd_stream_socket`, the framing its official clients use on unix stream sockets).
+ */
+export type StreamFraming = 'newline' | 'length-prefix';
+
+/** Settings shared by the stream transports. */
+export interface StreamTransportOptions {
+  readonly maxQueueBytes: number;
+  readonly framing: StreamFraming;
+  /** Reconnect with backoff after the stream closes (sockets), or give up (a user's Writable). */
+  readonly reconnect: boolean;
+  /** First reconnect delay in ms; doubles per failed attempt up to `maxReconnectDelay`. Default 100. */
+  readonly minReconnectDelay?: number | undefined;
+  /** Longest reconnect delay in ms. Default 10 000. */
+  readonly maxReconnectDelay?: number | undefined;
+}
+
+type State = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
+
+const MIN_DELAY_MS = 100;
+const MAX_DELAY_MS = 10_000;
+/** How long a connect attempt may take before it is abandoned. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** Frame one packet for a length-prefixed stream: `uint32le(n) packet \n`, n counting the packet and `\n`. */
+function lengthPrefixed(packet: string, bytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(bytes + 5);
+  const written = buf.write(packet, 4, 'utf8');
+  if (written !== bytes || Buffer.byteLength(packet) !== bytes) {
+    // A miscounted packet must not desynchronise the stream: frame what it really is.
+    const body = Buffer.from(packet, 'utf8');
+    const out = Buffer.allocUnsafe(body.length + 5);
+    out.writeUInt32LE(body.length + 1, 0);
+    body.copy(out, 4);
+    out[body.length + 4] = 0x0a;
+    return out;
+  }
+  buf.writeUInt32LE(bytes + 1, 0);
+  buf[bytes + 4] = 0x0a;
+  return buf;
+}
+
+/**
+ * One connection: the stream, and the sizes of writes handed to it whose callbacks have not run yet
+ * (write callbacks run in order, so the oldest entry belongs to the next callback).
+ */
+interface Link {
+  readonly out: Writable;
+  readonly bytes: number[];
+  readonly lines: number[];
+  head: number;
+  connected: boolean;
+  dead: boolean;
+  reportedError: boolean;
+  /** Bound once per connection and passed to every write: no closure per packet. */
+  readonly onWrite: (err?: Error | null) => void;
+  readonly onError: (err: Error) => void;
+  readonly onClose: () => void;
+  readonly onDrain: () => void;
+}
+
+function pending(link: Link | undefined): number {
+  return link === undefined ? 0 : link.bytes.length - link.head;
+}
+
+/**
+ * Shared machinery of the transports that write to a byte stream (TCP, Unix stream sockets, a user's
+ * Writable): lazy connect on the first send; a byte-bounded {@link PendingQueue} while connecting,
+ * reconnecting or congested (`write()` returned false) that drops and counts beyond `maxQueueBytes`;
+ * reconnect with capped, jittered exponential backoff on unref'd timers; write callbacks counted into
+ * telemetry; an 'error' listener always attached, every error to `onError` as a `TransportError`.
+ *
+ * Subclasses only open the stream ({@link open}) and release it ({@link release}).
+ */
+export abstract class StreamTransport implements Transport {
+  protected readonly ctx: TransportContext;
+  readonly #queue: PendingQueue;
+  readonly #idle = new IdleWaiters();
+  readonly #framing: StreamFraming;
+  readonly #reconnect: boolean;
+  readonly #minDelay: number;
+  readonly #maxDelay: number;
+  #state: State = 'idle';
+  #link: Link | undefined;
+  #congested = false;
+  #attempt = 0;
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** The link being released, so `detach()` can find its listeners. */
+  #detachable: Link | undefined;
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#state !== 'backoff') return;
+    // Lazy: reconnect only when something is waiting; otherwise the next send connects.
+    if (this.#queue.size > 0) this.#open();
+    else this.#state = 'idle';
+  };
+
+  constructor(ctx: TransportContext, opts: StreamTransportOptions) {
+    this.ctx = ctx;
+    this.#queue = new PendingQueue(opts.maxQueueBytes, ctx);
+    this.#framing = opts.framing;
+    this.#reconnect = opts.reconnect;
+    this.#minDelay = opts.minReconnectDelay ?? MIN_DELAY_MS;
+    this.#maxDelay = opts.maxReconnectDelay ?? MAX_DELAY_MS;
+  }
+
+  /** Where this transport writes, for messages: `TCP 127.0.0.1:8125`, `unix socket /tmp/s.sock`. */
+  protected abstract get label(): string;
+
+  /**
+   * Start a connection attempt: call {@link attach} with the new stream (a socket may still be
+   * connecting), or {@link openFailed}. May complete asynchronously (DNS).
+   */
+  protected abstract open(): void;
+
+  /** Let go of the stream after a graceful close (sockets: `end()`; a user's Writable: nothing). */
+  protected abstract release(out: Writable): void;
+
+  /** Throw away the stream at once (abort, or a stream that failed). */
+  protected abstract destroy(out: Writable): void;
+
+  /** True while the transport is connecting or connected: `open()` callbacks check it to stay relevant. */
+  protected get opening(): boolean {
+    return this.#state === 'connecting';
+  }
+
+  send(packet: string, bytes: number, lines: number): void {
+    const state = this.#state;
+    if (state === 'ready' && !this.#congested && this.#queue.size === 0) {
+      this.#write(this.#link as Link, packet, bytes, lines);
+      return;
+    }
+    if (state === 'closed') {
+      countDrop(this.ctx.telemetry, 'closed', bytes, lines);
+      return;
+    }
+    this.#queue.push(packet, bytes, lines);
+    if (state === 'idle') this.#open();
+  }
+
+  /**
+   * Resolves when everything sent so far has been written to the stream (its write callbacks ran), or
+   * dropped — or at once while the server is unreachable and the transport waits to reconnect: what is
+   * queued then stays queued (up to `maxQueueBytes`) for the next connection.
+   */
+  flush(): Promise<void> {
+    if (this.#settled()) return Promise.resolve();
+    return this.#idle.wait();
+  }
+
+  /** Flush (after one last connect attempt if packets wait for a reconnect), then release the stream. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    if (this.#state === 'backoff' && this.#queue.size > 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#open();
+    }
+    await this.flush();
+    if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
+    this.#state = 'closed';
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue.dropAll('closed');
+    const link = this.#link;
+    this.#link = undefined;
+    if (link !== undefined) {
+      this.#retire(link, 'closed');
+      this.#detachable = link;
+      this.release(link.out);
+      this.#detachable = undefined;
+    }
+    this.#idle.release();
+  }
+
+  /** Give up on everything pending at once (the client calls this when close() times out). */
+  abort(): void {
+    this.#state = 'closed';
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#queue.dropAll('closed');
+    const link = this.#link;
+    this.#link = undefined;
+    if (link !== undefined) {
+      this.#retire(link, 'closed');
+      this.destroy(link.out);
+    }
+    this.#idle.release();
+  }
+
+  /** Called by `open()` with the new stream; a socket that is still connecting is waited for. */
+  protected attach(out: Writable): void {
+    if (this.#state !== 'connecting') {
+      // closed while DNS or the subclass was busy
+      this.destroy(out);
+      return;
+    }
+    const link: Link = {
+      out,
+      bytes: [],
+      lines: [],
+      head: 0,
+      connected: false,
+      dead: false,
+      reportedError: false,
+      onWrite: (err) => this.#onWritten(link, err),
+      onError: (err: Error) => this.#onError(link, err),
+      onClose: () => this.#down(link),
+      onDrain: () => {
+        if (this.#link !== link || link.dead) return;
+        this.#congested = false;
+        this.#pump(link);
+      },
+    };
+    this.#link = link;
+    out.on('error', link.onError);
+    out.on('close', link.onClose);
+    out.on('drain', link.onDrain);
+    if ((out as Partial<net.Socket>).connecting === true) out.once('connect', () => this.#connected(link));
+    else if (out.destroyed || out.writableEnded) {
+      this.#onError(link, new Error('the stream is already ended or destroyed'));
+      this.#down(link);
+    } else this.#connected(link);
+  }
+
+  /** Remove the listeners `attach()` added (for a stream the user owns, once we are done with it). */
+  protected detach(out: Writable): void {
+    const link = this.#detachable;
+    if (link === undefined || link.out !== out) return;
+    out.removeListener('error', link.onError);
+    out.removeListener('close', link.onClose);
+    out.removeListener('drain', link.onDrain);
+  }
+
+  /** Called by `open()` when no stream could be made (e.g. DNS failed). */
+  protected openFailed(err: TransportError, dropReason?: keyof Telemetry['droppedBy']): void {
+    if (this.#state !== 'connecting') return;
+    this.#failures++;
+    if (this.#failures === 1) this.ctx.onError(err);
+    if (dropReason !== undefined) this.#queue.dropAll(dropReason);
+    this.#afterFailure();
+  }
+
+  /** A message for a failed connect; subclasses may explain special causes (EPROTOTYPE on a unix socket). */
+  protected describeConnectError(err: Error): string {
+    return err.message;
+  }
+
+  #open(): void {
+    this.#state = 'connecting';
+    this.#congested = false;
+    try {
+      this.open();
+    } catch (err) {
+      this.openFailed(
+        new TransportError(ErrorCodes.CONNECT, `statskit: cannot connect to ${this.label}: ${String(err)}`, {
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  #connected(link: Link): void {
+    if (this.#link !== link || link.dead) return;
+    link.connected = true;
+    this.#state = 'ready';
+    this.#attempt = 0;
+    this.#failures = 0;
+    this.#pump(link);
+  }
+
+  #write(link: Link, packet: string, bytes: number, lines: number): void {
+    const data = this.#framing === 'newline' ? `${packet}\n` : lengthPrefixed(packet, bytes);
+    link.bytes.push(bytes);
+    link.lines.push(lines);
+    let ok: boolean;
+    try {
+      ok = link.out.write(data, link.onWrite);
+    } catch (err) {
+      // A user's Writable may throw instead of reporting through its callback.
+      link.bytes.pop();
+      link.lines.pop();
+      countDrop(this.ctx.telemetry, 'sendError', bytes, lines);
+      this.#onError(link, err instanceof Error ? err : new Error(String(err)));
+      this.#down(link);
+      return;
+    }
+    if (!ok) this.#congested = true;
+  }
+
+  /** Write queued packets until the stream pushes back or the queue is empty. */
+  #pump(link: Link): void {
+    const q = this.#queue;
+    while (!this.#congested && q.size > 0 && this.#state === 'ready' && this.#link === link) {
+      const packet = q.peek() as string;
+      const sizes = q.shift() as { bytes: number; lines: number };
+      this.#write(link, packet, sizes.bytes, sizes.lines);
+    }
+    this.#settle();
+  }
+
+  #onWritten(link: Link, err: Error | null | undefined): void {
+    if (link.dead || link.head >= link.bytes.length) return;
+    const i = link.head++;
+    const bytes = link.bytes[i] as number;
+    const lines = link.lines[i] as number;
+    if (link.head === link.bytes.length) {
+      link.bytes.length = 0;
+      link.lines.length = 0;
+      link.head = 0;
+    }
+    if (err) countDrop(this.ctx.telemetry, 'sendError', bytes, lines);
+    else countSent(this.ctx.telemetry, bytes, lines);
+    if (link.head === 0 && this.#idle.waiting) this.#settle();
+  }
+
+  #onError(link: Link, err: Error): void {
+    if (this.#state === 'closed' && link.dead) return; // errors while tearing down after close()
+    if (!link.connected) {
+      this.#failures++;
+      // Report the first failure of an outage; retries that fail the same way are only counted.
+      if (this.#failures === 1) {
+        this.ctx.onError(
+          new TransportError(
+            ErrorCodes.CONNECT,
+            `statskit: cannot connect to ${this.label}: ${this.describeConnectError(err)}${
+              this.#reconnect ? '; packets wait in the queue and the connection is retried with backoff' : ''
+            }`,
+            { cause: err },
+          ),
+        );
+      }
+    } else if (!link.reportedError) {
+      link.reportedError = true;
+      this.ctx.onError(
+        new TransportError(ErrorCodes.SOCKET, `statskit: ${this.label} failed: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    }
+    // A socket follows 'error' with 'close'; a user's Writable may not (autoDestroy: false).
+    if (!this.#reconnect) this.#down(link);
+  }
+
+  /** The stream is gone: count what it had not written, then reconnect later (or give up). */
+  #down(link: Link): void {
+    if (link.dead) return;
+    this.#retire(link, 'sendError');
+    if (this.#link !== link) return;
+    this.#link = undefined;
+    this.#congested = false;
+    if (this.#state === 'closed') return;
+    if (link.connected) this.#failures = 0;
+    if (this.#reconnect) {
+      this.#afterFailure();
+      return;
+    }
+    this.#state = 'closed';
+    this.#queue.dropAll('sendError');
+    this.destroy(link.out);
+    this.#settle();
+  }
+
+  /** Mark a link dead, counting the writes whose callbacks never ran under `reason`. */
+  #retire(link: Link, reason: keyof Telemetry['droppedBy']): void {
+    if (link.dead) return;
+    link.dead = true;
+    const t = this.ctx.telemetry;
+    for (let i = link.head; i < link.bytes.length; i++) {
+      countDrop(t, reason, link.bytes[i] as number, link.lines[i] as number);
+    }
+    link.bytes.length = 0;
+    link.lines.length = 0;
+    link.head = 0;
+  }
+
+  /** Wait before the next attempt: 100 ms doubling to 10 s, each delay jittered to 50–100 %. */
+  #afterFailure(): void {
+    this.#state = 'backoff';
+    const base = Math.min(this.#maxDelay, this.#minDelay * 2 ** Math.min(this.#attempt, 30));
+    this.#attempt++;
+    const delay = base / 2 + (Math.random() * base) / 2;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#onTimer, delay);
+    this.#timer.unref();
+    this.#settle();
+  }
+
+  /** Nothing left that would progress without a new connection. */
+  #settled(): boolean {
+    const state = this.#state;
+    if (state === 'connecting') return false;
+    if (state === 'ready') return this.#queue.size === 0 && pending(this.#link) === 0;
+    return true;
+  }
+
+  #settle(): void {
+    if (this.#idle.waiting && this.#settled()) this.#idle.release();
+  }
+}
+
+/**
+ * Settings every socket we open gets: unref'd (never holds the process open), a connect timeout, and,
+ * once connected, flowing reads that discard what the server sends, so a server closing the
+ * connection ('end') is noticed at once rather than at the next failed write.
+ */
+export function prepareSocket(socket: net.Socket): net.Socket {
+  socket.unref();
+  socket.setTimeout(CONNECT_TIMEOUT_MS, () => {
+    const err = Object.assign(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`), {
+      code: 'ETIMEDOUT',
+    });
+    socket.destroy(err);
+  });
+  socket.once('connect', () => {
+    socket.setTimeout(0);
+    socket.resume();
+  });
+  return socket;
+}
