@@ -117,7 +117,9 @@ describe('after close()', () => {
   test('the default onError warns (process.emitWarning) instead of throwing', async () => {
     const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
-      const stats = new StatsClient({ transport: { send() {} } });
+      const stats = new StatsClient({
+        transport: { send() {}, flush: async () => {}, close: async () => {} },
+      });
       await stats.close();
       expect(() => stats.incr('late')).not.toThrow();
       expect(() => stats.incr('late')).not.toThrow();

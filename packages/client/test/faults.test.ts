@@ -97,7 +97,7 @@ describe('the app misbehaves', () => {
     const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const stats = new StatsClient({
-        transport: { send() {} },
+        transport: { send() {}, flush: async () => {}, close: async () => {} },
         onError: () => {
           throw new Error('bad handler');
         },

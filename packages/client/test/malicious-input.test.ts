@@ -1,0 +1,316 @@
+/**
+ * No input can add, split or corrupt a line: every reserved character in names, tag keys and values is
+ * replaced, NaN/±Infinity and non-numbers never reach the wire, and no metric call throws, whatever it
+ * is given.
+ */
+import type { StatsClient, TagFormat } from '@statskit/client';
+import { createTestClient, parseLine } from '@statskit/client/testing';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { drain, linesOf, udpClient } from './helpers/client.js';
+import { type UdpReceiver, udpReceiver } from './helpers/udp-receiver.js';
+
+let rx: UdpReceiver;
+beforeAll(async () => {
+  rx = await udpReceiver();
+});
+afterAll(() => rx.close());
+
+const FORMATS: TagFormat[] = ['datadog', 'telegraf', 'graphite', 'none'];
+
+/** Every character with a meaning in some statsd dialect, control characters and lone surrogates. */
+const EVIL = 'a\nb\rc:d|e@f#g,h=i;j k\tl\0m\x7fn\x1bo\ud800p\udc00q!r^s~t\u2028u';
+
+/** Characters each format replaces, written independently of the sanitizer's tables. */
+const CONTROL = '\\x00-\\x1f\\x7f';
+const NAME_RESERVED: Record<TagFormat, RegExp> = {
+  datadog: new RegExp(`[${CONTROL}:|@#]`, 'g'),
+  none: new RegExp(`[${CONTROL}:|@#]`, 'g'),
+  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}:|@#; ]`, 'g'),
+};
+const KEY_RESERVED: Record<TagFormat, RegExp> = {
+  datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
+  none: /$^/g,
+  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}:|@#;!^= ~]`, 'g'),
+};
+const VALUE_RESERVED: Record<TagFormat, RegExp> = {
+  datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
+  none: /$^/g,
+  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}:|@#; ~]`, 'g'),
+};
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const clean = (s: string, re: RegExp): string => s.replace(LONE_SURROGATE, '\ufffd').replace(re, '_');
+
+describe.each(FORMATS)('tagFormat %s: one well-formed line per call', (format) => {
+  const name = (s: string): string => clean(s, NAME_RESERVED[format]);
+  const key = (s: string): string => clean(s, KEY_RESERVED[format]);
+  const value = (s: string): string => clean(s, VALUE_RESERVED[format]);
+  const tagsOf = (t: Record<string, string | true>): Record<string, string | true> =>
+    format === 'none' ? {} : t;
+
+  /** Send each call in a packet of its own and return the packets' texts. */
+  async function perCall(calls: ((s: StatsClient) => void)[], options = {}): Promise<string[]> {
+    await using c = udpClient(rx, { tagFormat: format, batching: false, ...options });
+    for (const call of calls) call(c.stats);
+    const packets = await drain(c.stats, rx);
+    expect(c.errors).toEqual([]);
+    return packets.map((p) => p.text);
+  }
+
+  test('an evil name, on every metric type', async () => {
+    const packets = await perCall([
+      (s) => s.incr(EVIL),
+      (s) => s.decr(EVIL),
+      (s) => s.gauge(EVIL, 3),
+      (s) => s.gaugeDelta(EVIL, -3),
+      (s) => s.timing(EVIL, 1.5),
+      (s) => s.histogram(EVIL, 2),
+      (s) => s.distribution(EVIL, 2),
+      (s) => s.set(EVIL, 'm'),
+      (s) => s.timer(EVIL).stop(),
+      (s) => s.time(EVIL, () => 1),
+    ]);
+    expect(packets).toHaveLength(10);
+    for (const p of packets) {
+      expect(p.split('\n'), p).toHaveLength(1);
+      const m = parseLine(p, format);
+      expect(m, p).toBeDefined();
+      expect(m?.name).toBe(name(EVIL));
+      expect(m?.tags).toEqual({});
+    }
+  });
+
+  test('evil tag keys and values, as an object and as an array', async () => {
+    const packets = await perCall([
+      (s) => s.incr('a', 1, { tags: { [EVIL]: EVIL } }),
+      (s) => s.incr('a', 1, { tags: { k: EVIL, [EVIL]: true } }),
+      (s) => s.incr('a', 1, { tags: [`k:${EVIL}`] }),
+      (s) => s.incr('a', 1, { tags: [EVIL.replace(':', '')] }), // no ':' left in the key: a flag tag
+    ]);
+    const flag = format === 'datadog' ? true : 'true';
+    const expected = [
+      { [key(EVIL)]: value(EVIL) },
+      { k: value(EVIL), [key(EVIL)]: flag },
+      // array form: the key ends at the first ':'
+      { k: value(EVIL) },
+      { [key(EVIL.replace(':', ''))]: flag },
+    ];
+    expect(packets).toHaveLength(4);
+    for (const [i, p] of packets.entries()) {
+      expect(p.split('\n'), p).toHaveLength(1);
+      const m = parseLine(p, format);
+      expect(m, p).toBeDefined();
+      expect(m?.name).toBe('a');
+      expect(m?.tags).toEqual(tagsOf(expected[i] as Record<string, string | true>));
+    }
+  });
+
+  test('evil prefix, suffix and global tags; an evil child; an evil set member', async () => {
+    const packets = await perCall(
+      [
+        (s) => s.incr('n'),
+        (s) => s.child({ prefix: EVIL, tags: { [EVIL]: EVIL } }).gauge('n', -1),
+        (s) => s.set('n', EVIL),
+      ],
+      { prefix: EVIL, suffix: EVIL, tags: { g: EVIL } },
+    );
+    const base = `${name(EVIL)}.n.${name(EVIL)}`;
+    const childName = `${name(EVIL)}.${name(EVIL)}.n.${name(EVIL)}`;
+    expect(packets).toHaveLength(3);
+    const [first, gauge, set] = packets as [string, string, string];
+    expect(parseLine(first, format)).toMatchObject({ name: base, tags: tagsOf({ g: value(EVIL) }) });
+    // the negative gauge is the only call with two lines, both well formed
+    const lines = gauge.split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(parseLine(line, format)).toMatchObject({
+        name: childName,
+        type: 'g',
+        tags: tagsOf({ g: value(EVIL), [key(EVIL)]: value(EVIL) }),
+      });
+    }
+    expect(set.split('\n')).toHaveLength(1);
+    expect(parseLine(set, format)).toMatchObject({ name: base, type: 's', value: name(EVIL) });
+  });
+
+  test('fuzz: 400 random calls with reserved characters everywhere, batched', async () => {
+    const alphabet = [...'\n\r:|@#,=; \t\0\x7f!^~.aé日😀', '\ud800', '\udc00'];
+    let seed = 12345 + format.length;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const str = (): string => {
+      let s = '';
+      const n = 1 + Math.floor(rand() * 8);
+      for (let i = 0; i < n; i++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      return s;
+    };
+    await using c = udpClient(rx, { tagFormat: format, tags: { [str()]: str() } });
+    const expectedNames: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const n = str();
+      const tags = { [str()]: str(), [str()]: str() };
+      switch (i % 4) {
+        case 0:
+          c.stats.incr(n, 1, { tags });
+          break;
+        case 1:
+          c.stats.timing(n, i, { tags: Object.entries(tags).map(([k, v]) => `${k}:${v}`) });
+          break;
+        case 2:
+          c.stats.gauge(n, -i, { tags });
+          expectedNames.push(name(n)); // the reset line
+          break;
+        default:
+          c.stats.set(n, str(), { tags });
+      }
+      expectedNames.push(name(n));
+    }
+    const lines = linesOf(await drain(c.stats, rx));
+    expect(c.errors).toEqual([]);
+    expect(lines).toHaveLength(expectedNames.length);
+    const malformed = lines.filter((l) => parseLine(l, format) === undefined);
+    expect(malformed).toEqual([]);
+    expect(lines.map((l) => parseLine(l, format)?.name)).toEqual(expectedNames);
+  });
+});
+
+describe('values that must never reach the wire', () => {
+  const methods: [string, (s: StatsClient, v: unknown) => void][] = [
+    ['incr', (s, v) => s.incr('x', v as number)],
+    ['decr', (s, v) => s.decr('x', v as number)],
+    ['gauge', (s, v) => s.gauge('x', v as number)],
+    ['gaugeDelta', (s, v) => s.gaugeDelta('x', v as number)],
+    ['timing', (s, v) => s.timing('x', v as number)],
+    ['histogram', (s, v) => s.histogram('x', v as number)],
+    ['distribution', (s, v) => s.distribution('x', v as number)],
+    ['set', (s, v) => s.set('x', v as number)],
+  ];
+  const bad: [string, unknown][] = [
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['null', null],
+    ['an object', { valueOf: () => 1 }],
+    ['an array', [1]],
+    ['a boolean', true],
+    ['a bigint', 10n],
+    ['a symbol', Symbol('v')],
+    ['a function', () => 1],
+  ];
+
+  test.each(methods)(
+    '%s: NaN, ±Infinity and non-numbers → STATSKIT_ERR_INVALID_VALUE, nothing sent',
+    async (_m, call) => {
+      await using c = udpClient(rx);
+      for (const [label, v] of bad) expect(() => call(c.stats, v), label).not.toThrow();
+      expect(c.codes()).toEqual(bad.map(() => 'STATSKIT_ERR_INVALID_VALUE'));
+      expect(await drain(c.stats, rx)).toEqual([]);
+      expect(c.stats.telemetry().droppedBy.invalid).toBe(bad.length);
+    },
+  );
+
+  test('an empty set member is invalid', () => {
+    const stats = createTestClient();
+    stats.set('x', '');
+    expect(stats.errors.map((e) => e.code)).toEqual(['STATSKIT_ERR_INVALID_VALUE']);
+    expect(stats.lines).toEqual([]);
+  });
+});
+
+describe('names that are not names', () => {
+  const names: [string, unknown][] = [
+    ['empty', ''],
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['an object', { toString: () => 'x' }],
+    ['an array', ['x']],
+    ['a symbol', Symbol('n')],
+  ];
+  test.each(names)('%s → STATSKIT_ERR_INVALID_NAME on every method, no throw, nothing sent', (_label, n) => {
+    const stats = createTestClient();
+    const bad = n as string;
+    const calls = [
+      () => stats.incr(bad),
+      () => stats.decr(bad),
+      () => stats.gauge(bad, 1),
+      () => stats.gauge(bad, -1),
+      () => stats.gaugeDelta(bad, 1),
+      () => stats.timing(bad, 1),
+      () => stats.histogram(bad, 1),
+      () => stats.distribution(bad, 1),
+      () => stats.set(bad, 1),
+      () => stats.set(bad, 'm'),
+      () => stats.timer(bad).stop(),
+      () => stats.time(bad, () => 1),
+    ];
+    for (const call of calls) expect(call).not.toThrow();
+    expect(stats.errors.map((e) => e.code)).toEqual(calls.map(() => 'STATSKIT_ERR_INVALID_NAME'));
+    expect(stats.lines).toEqual([]);
+  });
+});
+
+describe('a metric call never throws', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: garbage in, on purpose
+  const garbage: any[] = [
+    undefined,
+    null,
+    Number.NaN,
+    0,
+    '',
+    'x\n',
+    {},
+    [],
+    Symbol('g'),
+    () => {},
+    10n,
+    true,
+  ];
+
+  test('whatever the arguments', () => {
+    const stats = createTestClient();
+    const s = stats as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const methods = ['incr', 'decr', 'gauge', 'gaugeDelta', 'timing', 'histogram', 'distribution', 'set'];
+    for (const m of methods) {
+      for (const a of garbage) {
+        for (const b of garbage) {
+          for (const opts of [undefined, null, 'x', 42, { rate: a }, { tags: a }, { tags: [a, b] }]) {
+            expect(
+              () => s[m]?.call(stats, a, b, opts),
+              `${m}(${String(a)}, ${String(b)}, ${String(opts)})`,
+            ).not.toThrow();
+          }
+        }
+      }
+    }
+    // whatever got through is well formed
+    for (const line of stats.lines) expect(parseLine(line), line).toBeDefined();
+  });
+
+  test('timer() with garbage: stop() still returns a number', () => {
+    const stats = createTestClient();
+    // biome-ignore lint/suspicious/noExplicitAny: garbage in, on purpose
+    const t = stats.timer(undefined as any, null as any);
+    expect(typeof t.stop()).toBe('number');
+    expect(stats.errors.map((e) => e.code)).toEqual(['STATSKIT_ERR_INVALID_NAME']);
+  });
+
+  test('invalid tags are dropped and reported; the metric is still sent', () => {
+    const stats = createTestClient();
+    stats.incr('a', 1, { tags: [42, null, '', 'ok:1'] as unknown as string[] });
+    stats.incr('b', 1, { tags: { obj: {}, fn: () => 1, ok: 'yes' } as unknown as Record<string, string> });
+    expect(stats.lines).toEqual(['a:1|c|#ok:1', 'b:1|c|#ok:yes']);
+    expect(stats.errors.map((e) => e.code)).toEqual([
+      'STATSKIT_ERR_INVALID_TAG',
+      'STATSKIT_ERR_INVALID_TAG',
+      'STATSKIT_ERR_INVALID_TAG',
+      'STATSKIT_ERR_INVALID_TAG',
+      'STATSKIT_ERR_INVALID_TAG',
+    ]);
+  });
+});
