@@ -9,6 +9,7 @@ import {
   TransportError,
 } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
 import { createTransport } from './transports/create-transport.js';
 import { countDrop, createTelemetry, type Telemetry, type Transport } from './types.js';
 
@@ -48,6 +49,7 @@ export class Core {
   readonly #userOnError: (err: StatsError) => void;
   readonly #fallback = warningReporter();
   #closing: Promise<void> | undefined;
+  #reporter: TelemetryReporter | undefined;
 
   /** Bound once: handed to the transport and to tag resolution. */
   readonly report = (err: StatsError): void => {
@@ -101,6 +103,11 @@ export class Core {
     else b.appendTogether(line, bytes, lines);
   }
 
+  /** Send `statskit.client.*` every `telemetryInterval` ms through `sink`, until close(). */
+  startTelemetry(sink: TelemetrySink): void {
+    this.#reporter ??= new TelemetryReporter(sink, this.telemetry, this.options.telemetryInterval);
+  }
+
   dropClosed(name: unknown): void {
     this.telemetry.droppedBy.closed++;
     this.telemetry.linesDropped++;
@@ -128,6 +135,7 @@ export class Core {
       this.report(new ClientClosedError('close()'));
       return this.#closing;
     }
+    this.#reporter?.stop(); // a last emission, before the batcher's final flush
     this.closed = true;
     this.aggregator?.flush();
     this.aggregator?.stop();

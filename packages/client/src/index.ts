@@ -1,3 +1,4 @@
+export type { AggregateOptions } from './aggregator.js';
 export type { ChildOptions, TimedDecorator, Timer } from './client.js';
 export { StatsClient } from './client.js';
 export type { ErrorCode } from './errors.js';
@@ -10,10 +11,12 @@ export {
   TransportError,
 } from './errors.js';
 export type { ClientOptions, Protocol, ResolvedOptions } from './options.js';
-export type { AggregateOptions } from './aggregator.js';
+export type { CheckOptions, EventAlertType, EventOptions, EventPriority } from './protocol/dogstatsd.js';
+export { CheckStatus } from './protocol/dogstatsd.js';
 export type { ParsedMetric } from './protocol/parse.js';
 export { parseLine, parsePacket } from './protocol/parse.js';
 export { MemoryTransport } from './transports/memory.js';
+export type { StreamFraming } from './transports/stream.js';
 export type {
   MetricOptions,
   MetricType,

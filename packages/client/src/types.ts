@@ -15,6 +15,12 @@ export interface MetricOptions {
   readonly rate?: number | undefined;
   /** Tags for this call only; on the same key they win over the client's tags. */
   readonly tags?: Tags | undefined;
+  /**
+   * DogStatsD only: when the value was measured, as a `Date` or Unix time in **seconds**; sent as
+   * `|T<seconds>`. Counts and gauges only (DogStatsD protocol 1.3); ignored on other types. Such a
+   * metric bypasses in-process aggregation. Other servers reject the line.
+   */
+  readonly timestamp?: Date | number | undefined;
 }
 
 /** Options of `time()` and `timer()`. */

@@ -32,7 +32,9 @@ describe.each(['newline', 'length-prefix'] as const)('uds transport, %s framing'
     }
     const t = stats.telemetry();
     expect(t).toMatchObject({ packetsSent: 2, linesSent: 4, queueBytes: 0 });
-    expect(t.bytesSent).toBe(Buffer.byteLength('a:1|c\nu:ann|s|#région:été') + Buffer.byteLength('g:0|g\ng:-3|g'));
+    expect(t.bytesSent).toBe(
+      Buffer.byteLength('a:1|c\nu:ann|s|#région:été') + Buffer.byteLength('g:0|g\ng:-3|g'),
+    );
     expect(errors).toEqual([]);
   });
 
