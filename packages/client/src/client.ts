@@ -115,7 +115,8 @@ export class StatsClient {
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
   constructor(options?: ClientOptions | ChildInit) {
-    if (options !== undefined && kCore in options) {
+    // `in` throws on null and primitives: let resolveOptions() reject those with InvalidOptionError
+    if (typeof options === 'object' && options !== null && kCore in options) {
       this.#core = options[kCore];
       this.#prefix = options.prefix;
       this.#suffix = options.suffix;
@@ -284,6 +285,9 @@ export class StatsClient {
    * @throws {InvalidOptionError} on a bad option.
    */
   child(options: ChildOptions = {}): StatsClient {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('statskit: child options must be an object');
+    }
     const core = this.#core;
     const format = core.options.tagFormat;
     const table = TABLES[format].name;
