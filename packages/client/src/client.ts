@@ -1,8 +1,18 @@
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
 import { type ClientOptions, resolveOptions } from './options.js';
+import {
+  type CheckOptions,
+  type CheckStatus,
+  type EventOptions,
+  type Formatted,
+  formatCheck,
+  formatEvent,
+  timestampSuffix,
+} from './protocol/dogstatsd.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import { appendCallTags, callTagBytes, type ResolvedTags, resolveTags } from './protocol/tags.js';
+import { isWritableStream } from './transports/writable.js';
 import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
 
 /** Options of `child()`. */
@@ -136,6 +146,9 @@ export class StatsClient {
     this.#rateStr = rateSuffix(this.#rate);
     const format = this.#core.options.tagFormat;
     this.#tagsInName = format === 'telegraf' || format === 'graphite';
+    if (!(options !== undefined && kCore in options) && this.#core.options.telemetryInterval > 0) {
+      this.#core.startTelemetry(telemetryClient(this.#core, this.#tags));
+    }
   }
 
   /** Count up: `name:value|c`. */
@@ -176,6 +189,39 @@ export class StatsClient {
   /** A distribution sample (DogStatsD): `name:value|d`. */
   distribution(name: string, value: number, opts?: MetricOptions): void {
     this.#emit(name, value, '|d', opts);
+  }
+
+  /**
+   * A DogStatsD event: `_e{<title bytes>,<text bytes>}:title|text|d:…|h:…|k:…|p:…|s:…|t:…|#tags`.
+   * Newlines in title and text are sent as `\n`. Not prefixed. The client's tags apply (always in
+   * DogStatsD form; none with `tagFormat: 'none'`). Only DogStatsD servers understand events.
+   * @example
+   * ```ts
+   * stats.event('Deploy finished', 'v1.2.3 is live', { alertType: 'success', tags: { service: 'api' } });
+   * ```
+   */
+  event(title: string, text: string, opts?: EventOptions): void {
+    if (this.#core.closed) {
+      this.#core.dropClosed(`event ${String(title)}`);
+      return;
+    }
+    this.#writeExtension(formatEvent(title, text, opts, this.#dogTags(opts?.tags)), title);
+  }
+
+  /**
+   * A DogStatsD service check: `_sc|name|status|d:…|h:…|#tags|m:message`. `status` is 0 (OK),
+   * 1 (WARNING), 2 (CRITICAL) or 3 (UNKNOWN) — see `CheckStatus`. Not prefixed.
+   * @example
+   * ```ts
+   * stats.check('db.can_connect', CheckStatus.CRITICAL, { message: 'timeout after 5 s' });
+   * ```
+   */
+  check(name: string, status: CheckStatus, opts?: CheckOptions): void {
+    if (this.#core.closed) {
+      this.#core.dropClosed(`check ${String(name)}`);
+      return;
+    }
+    this.#writeExtension(formatCheck(name, status, opts, this.#dogTags(opts?.tags)), name);
   }
 
   /** Count a unique member: `name:value|s`. The member is sanitized like a name. */
@@ -335,6 +381,35 @@ export class StatsClient {
     return { ...t, droppedBy: { ...t.droppedBy } };
   }
 
+  /** The client's tags plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
+  #dogTags(tags: Tags | undefined): string {
+    const base = this.#tags;
+    if (base.format === 'none') return '';
+    const report = this.#core.report;
+    let resolved = base;
+    if (base.format !== 'datadog') {
+      const plain: Record<string, string | true> = {};
+      for (const [k, v] of base.map) plain[k] = v;
+      resolved = resolveTags(plain, 'datadog', report);
+    }
+    return tags === undefined ? resolved.str : appendCallTags(resolved, tags, report);
+  }
+
+  /** Hand a formatted event or check to the batcher, or report why it was rejected. */
+  #writeExtension(f: Formatted, name: unknown): void {
+    if ('error' in f) {
+      this.#core.dropInvalid(
+        new InvalidMetricError(
+          f.badName === true ? ErrorCodes.INVALID_NAME : ErrorCodes.INVALID_VALUE,
+          `statskit: ${f.error}; not sent`,
+          name,
+        ),
+      );
+      return;
+    }
+    this.#core.write(f.line, Buffer.byteLength(f.line), 1, String(name));
+  }
+
   #timed(name: string, start: number, opts: TimeOptions | undefined, failed: boolean): void {
     const ms = roundMs(performance.now() - start);
     if (failed && opts?.errorTags !== undefined) {
@@ -416,6 +491,7 @@ export class StatsClient {
     let rate = this.#rate;
     let tagStr = this.#tags.str;
     let tagBytes = this.#tags.bytes;
+    let tsStr = '';
     if (opts !== undefined && opts !== null) {
       const r = opts.rate;
       if (r !== undefined && r !== rate) {
@@ -436,6 +512,21 @@ export class StatsClient {
         tagStr = appendCallTags(this.#tags, opts.tags, core.report);
         tagBytes = callTagBytes.bytes;
       }
+      // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only.
+      if (opts.timestamp !== undefined && (type === '|c' || type === '|g')) {
+        const ts = timestampSuffix(opts.timestamp);
+        if (ts === undefined) {
+          core.dropInvalid(
+            new InvalidMetricError(
+              ErrorCodes.INVALID_VALUE,
+              `statskit: metric ${String(name)} has timestamp ${String(opts.timestamp)}, not a Date or Unix seconds; not sent`,
+              name,
+            ),
+          );
+          return;
+        }
+        tsStr = ts;
+      }
     }
     const k = this.#key(name);
     if (k === undefined) return;
@@ -444,13 +535,13 @@ export class StatsClient {
       return;
     }
     const agg = core.aggregator;
-    if (agg?.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
+    if (tsStr === '' && agg?.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
       core.telemetry.aggregated++;
       return;
     }
     // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
     const vBytes = valueBytes ?? valueStr.length;
-    const tail = type + rateStr;
+    const tail = type + rateStr + tsStr;
     let line: string;
     if (this.#tagsInName) line = `${k.key}${tagStr}:${valueStr}${tail}`;
     else line = `${k.key}:${valueStr}${tail}${tagStr}`;
@@ -463,6 +554,22 @@ export class StatsClient {
     }
     core.write(line, bytes, 1, name);
   }
+}
+
+/**
+ * The client the telemetry reporter sends through (`telemetryInterval`): shares the core, no prefix or
+ * suffix, never sampled, the client's tags plus `transport:<udp|tcp|uds|writable|custom>`.
+ */
+function telemetryClient(core: Core, tags: ResolvedTags): StatsClient {
+  const o = core.options;
+  const kind = o.transport === undefined ? o.protocol : isWritableStream(o.transport) ? 'writable' : 'custom';
+  return new StatsClient({
+    [kCore]: core,
+    prefix: '',
+    suffix: '',
+    tags: resolveTags({ transport: kind }, o.tagFormat, core.report, tags),
+    sampleRate: 1,
+  } satisfies ChildInit as unknown as ClientOptions);
 }
 
 /** Call tags plus error tags, as one object (error tags win). */
