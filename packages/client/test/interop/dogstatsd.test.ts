@@ -14,11 +14,11 @@ function decodeEvent(line: string): { title: string; text: string; rest: string 
   const body = Buffer.from(line.slice(m[0].length), 'utf8');
   const tl = Number(m[1]);
   const xl = Number(m[2]);
-  const unescape = (b: Buffer): string => b.toString('utf8').replaceAll('\\n', '\n');
+  const unescapeNl = (b: Buffer): string => b.toString('utf8').replaceAll('\\n', '\n');
   expect(body[tl]).toBe('|'.charCodeAt(0));
   return {
-    title: unescape(body.subarray(0, tl)),
-    text: unescape(body.subarray(tl + 1, tl + 1 + xl)),
+    title: unescapeNl(body.subarray(0, tl)),
+    text: unescapeNl(body.subarray(tl + 1, tl + 1 + xl)),
     rest: body.subarray(tl + 1 + xl).toString('utf8'),
   };
 }
