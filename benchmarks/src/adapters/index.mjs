@@ -1,0 +1,32 @@
+/**
+ * One adapter per statsd client, all with the same shape, so the runner drives every client the same
+ * way.
+ *
+ * @typedef {object} AdapterInfo
+ * @property {string} name        display name
+ * @property {string} pkg         npm package name (its version is read from its package.json)
+ * @property {boolean} buffered   can pack several lines into one packet
+ * @property {'object' | 'array' | null} tags  per-call tag form the client takes natively; null: no per-call tags
+ * @property {boolean} sampling   does client-side sampling (drops calls, adds `|@rate`)
+ * @property {string} notes       what the adapter does about buffering and close, for the report
+ *
+ * @typedef {object} ClientHandle
+ * @property {(name: string, rate?: number) => void} incr
+ * @property {(name: string, ms: number, tags?: unknown) => void} timing   tags in the adapter's `tags` form
+ * @property {(name: string, value: number) => void} gauge
+ * @property {() => Promise<void>} close   resolves once everything is handed to the OS and the socket is closed
+ *
+ * @typedef {AdapterInfo & { create: (opts: { host: string; port: number; buffered: boolean }) => ClientHandle }} Adapter
+ */
+
+/** Order of the table; statskit first (ratios are relative to it). */
+export const ADAPTERS = ['statskit', 'hot-shots', 'dats', 'statsd-client', 'node-statsd', 'lynx'];
+
+/**
+ * @param {string} name
+ * @returns {Promise<Adapter>}
+ */
+export async function loadAdapter(name) {
+  if (!ADAPTERS.includes(name)) throw new Error(`unknown client ${name}; known: ${ADAPTERS.join(', ')}`);
+  return (await import(`./${name}.mjs`)).default;
+}

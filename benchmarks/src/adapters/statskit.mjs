@@ -1,0 +1,45 @@
+import { StatsClient } from '@statskit/client';
+
+/** Packet budget shared by every buffered client: a 1500-byte MTU minus IP/UDP headers. */
+const MTU_PAYLOAD = 1432;
+
+/** @type {import('./index.mjs').Adapter} */
+export default {
+  name: 'statskit',
+  pkg: '@statskit/client',
+  buffered: true,
+  tags: 'object',
+  sampling: true,
+  notes:
+    'buffered: `maxPacketSize: 1432, flushInterval: 100`; unbuffered: `batching: false`. ' +
+    '`close()` flushes the batch, waits for every send callback, then closes the socket.',
+  create({ host, port, buffered }) {
+    const stats = new StatsClient({
+      host,
+      port,
+      batching: buffered,
+      maxPacketSize: MTU_PAYLOAD,
+      flushInterval: 100,
+      onError: () => {},
+    });
+    /** @type {{ rate: number } | undefined} */
+    let rateOpts;
+    return {
+      incr(name, rate) {
+        if (rate === undefined) stats.incr(name);
+        else {
+          if (rateOpts?.rate !== rate) rateOpts = { rate };
+          stats.incr(name, 1, rateOpts);
+        }
+      },
+      timing(name, ms, tags) {
+        if (tags === undefined) stats.timing(name, ms);
+        else stats.timing(name, ms, { tags: /** @type {Record<string, string>} */ (tags) });
+      },
+      gauge(name, value) {
+        stats.gauge(name, value);
+      },
+      close: () => stats.close(),
+    };
+  },
+};

@@ -1,0 +1,140 @@
+import os from 'node:os';
+import { ADAPTERS } from '../adapters/index.mjs';
+import { WORKLOADS } from '../workloads.mjs';
+
+/**
+ * @typedef {object} Row
+ * @property {string} workload
+ * @property {string} client
+ * @property {string} version
+ * @property {'buffered' | 'unbuffered'} mode
+ * @property {'ok' | 'na'} status
+ * @property {string} [reason]      why N/A
+ * @property {string} [variant]     how the client ran a workload it cannot run as specified
+ * @property {number} [calls]       metric calls per run
+ * @property {number} [runs]
+ * @property {number} [nsPerCall]   median over runs
+ * @property {number} [callsPerSec]
+ * @property {number} [packets]     median over runs
+ * @property {number} [bytes]       median over runs
+ * @property {number} [delivered]   worst run: received / sent (counter sum, or lines for timings)
+ * @property {number} [rssGrowth]   largest peak RSS growth over runs, bytes
+ * @property {number} [closeMs]     median time close() took
+ * @property {number} [ratio]       nsPerCall / statskit's for the same workload and mode
+ * @property {object[]} [perRun]
+ */
+
+const MODES = /** @type {const} */ (['buffered', 'unbuffered']);
+
+/** @param {number} ns */
+const fmtNs = (ns) => (ns < 100 ? ns.toFixed(1) : Math.round(ns).toLocaleString('en-US'));
+
+/** @param {number} x */
+function fmtRate(x) {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(0)} k`;
+  return x.toFixed(0);
+}
+
+/** @param {number} b */
+function fmtBytes(b) {
+  if (b >= 1e6) return `${(b / 1e6).toFixed(2)} MB`;
+  if (b >= 1e3) return `${(b / 1e3).toFixed(1)} kB`;
+  return `${b} B`;
+}
+
+/** @param {number} f */
+const fmtFraction = (f) => `${(f * 100).toFixed(f >= 0.9995 && f <= 1.0005 ? 1 : 2)} %`;
+
+/** @param {number} b */
+const fmtMiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+/** @param {number} r */
+const fmtRatio = (r) => `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×`;
+
+/**
+ * Markdown tables, one per workload, buffered rows first.
+ * @param {Row[]} rows
+ */
+export function renderTables(rows) {
+  const out = [];
+  for (const [key, w] of Object.entries(WORKLOADS)) {
+    const mine = rows.filter((r) => r.workload === key);
+    if (mine.length === 0) continue;
+    out.push(`### ${w.title}`, '', `${w.description}.`, '');
+    out.push(
+      '| client | mode | ns/call | calls/s | packets | bytes | delivered | peak ΔRSS | time vs statskit |',
+      '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    for (const mode of MODES) {
+      for (const client of ADAPTERS) {
+        const r = mine.find((x) => x.client === client && x.mode === mode);
+        if (r === undefined) continue;
+        if (r.status === 'na') {
+          out.push(`| ${client} | ${mode} | N/A: ${r.reason} | | | | | | |`);
+          continue;
+        }
+        const name = r.variant === undefined ? client : `${client} †`;
+        out.push(
+          `| ${name} | ${mode} | ${fmtNs(r.nsPerCall ?? 0)} | ${fmtRate(r.callsPerSec ?? 0)} | ` +
+            `${Math.round(r.packets ?? 0).toLocaleString('en-US')} | ${fmtBytes(r.bytes ?? 0)} | ` +
+            `${fmtFraction(r.delivered ?? 0)} | ${fmtMiB(r.rssGrowth ?? 0)} | ` +
+            `${r.ratio === undefined ? '' : fmtRatio(r.ratio)} |`,
+        );
+      }
+    }
+    if (mine.some((r) => r.variant !== undefined)) {
+      out.push('', '† no per-call tags: sends the names only, so it does less work than the other rows.');
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/**
+ * The targets of issue 4: buffered `incr` and the request mix, statskit ≤ 1/10 of hot-shots' time and
+ * ≤ 1/3 of dats', with 100 % delivered.
+ * @param {Row[]} rows
+ */
+export function checkTargets(rows) {
+  const lines = [];
+  for (const workload of ['incr', 'mix']) {
+    const find = (/** @type {string} */ client) =>
+      rows.find(
+        (r) => r.workload === workload && r.mode === 'buffered' && r.client === client && r.status === 'ok',
+      );
+    const sk = find('statskit');
+    if (sk === undefined) continue;
+    for (const [peer, limit] of /** @type {const} */ ([
+      ['hot-shots', 10],
+      ['dats', 3],
+    ])) {
+      const p = find(peer);
+      if (p === undefined) continue;
+      const speedup = (p.nsPerCall ?? 0) / (sk.nsPerCall ?? 1);
+      const ok = speedup >= limit;
+      lines.push(
+        `- buffered ${workload}: ${peer} takes ${speedup.toFixed(1)}× statskit's time per call ` +
+          `(target ≥ ${limit}×): ${ok ? 'met' : 'MISSED'}`,
+      );
+    }
+    const full = (sk.delivered ?? 0) >= 1;
+    lines.push(
+      `- buffered ${workload}: statskit delivered ${fmtFraction(sk.delivered ?? 0)} of the metrics after close() ` +
+        `(target 100 %): ${full ? 'met' : 'MISSED'}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The machine, for the report. */
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
