@@ -66,16 +66,23 @@ function rateSuffix(rate: number): string {
   return rate === 1 ? '' : `|@${rate}`;
 }
 
+/** The piece without leading and trailing dots: the seams get exactly one, added here. */
+function trimDots(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) === 0x2e) a++;
+  while (b > a && s.charCodeAt(b - 1) === 0x2e) b--;
+  return s.slice(a, b);
+}
+
 function joinPrefix(parent: string, prefix: string, table: Uint8Array): string {
-  if (prefix === '') return parent;
-  const clean = sanitize(prefix, table);
-  return parent + (clean.endsWith('.') ? clean : `${clean}.`);
+  const clean = trimDots(sanitize(prefix, table));
+  return clean === '' ? parent : `${parent}${clean}.`;
 }
 
 function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
-  if (suffix === '') return parent;
-  const clean = sanitize(suffix, table);
-  return parent + (clean.startsWith('.') ? clean : `.${clean}`);
+  const clean = trimDots(sanitize(suffix, table));
+  return clean === '' ? parent : `${parent}.${clean}`;
 }
 
 function checkRate(rate: unknown, what: string): number {
