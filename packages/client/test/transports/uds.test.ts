@@ -96,7 +96,7 @@ describe('uds transport errors', () => {
     expect(() => stats.incr('x')).not.toThrow();
     await stats.close();
     expect(errors.map((e) => e.code)).toEqual([ErrorCodes.CONNECT]);
-    expect((errors[0]?.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect((errors[0]?.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ENOENT');
     expect(stats.telemetry().droppedBy.closed).toBe(1);
   });
 
