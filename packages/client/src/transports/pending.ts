@@ -45,6 +45,10 @@ export class PendingQueue {
       }
       return;
     }
+    // A batched packet is a rope of its lines (`buf += line`), ~3.5x its bytes on the heap; reading a
+    // character makes V8 flatten it to one sequential string, so maxQueueBytes bounds the heap honestly.
+    // (The socket would flatten it on write anyway: no extra work, only earlier.)
+    packet.charCodeAt(0);
     this.#packets.push(packet);
     this.#bytes.push(bytes);
     this.#lines.push(lines);

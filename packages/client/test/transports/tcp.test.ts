@@ -188,8 +188,8 @@ describe('tcp transport', () => {
     );
     expect(t.queueBytes).toBeLessThanOrEqual(maxQueueBytes);
     expect(t.droppedBy.queueFull).toBeGreaterThan(400_000);
-    // The queue holds at most 1 MiB of packet text; strings cost more than their bytes, so be generous.
-    expect(after - before).toBeLessThan(8 * maxQueueBytes);
+    // The queue holds at most 1 MiB of (flattened) packet text; allow for string headers and GC noise.
+    expect(after - before).toBeLessThan(4 * maxQueueBytes);
     await stats.close();
     expect(stats.telemetry().queueBytes).toBe(0);
   });
