@@ -49,13 +49,19 @@ const t = stats.telemetry();
 gc();
 const after = process.memoryUsage();
 
-console.log(`${count.toLocaleString('en')} metrics to TCP 127.0.0.1:${port} (down), maxQueueBytes ${maxQueueBytes}`);
-console.log(`  time          ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000)).toLocaleString('en')} metrics/s)`);
+console.log(
+  `${count.toLocaleString('en')} metrics to TCP 127.0.0.1:${port} (down), maxQueueBytes ${maxQueueBytes}`,
+);
+console.log(
+  `  time          ${ms.toFixed(0)} ms (${Math.round(count / (ms / 1000)).toLocaleString('en')} metrics/s)`,
+);
 console.log(
   `  heapUsed      ${mib(before.heapUsed)} before, ${mib(after.heapUsed)} after GC (+${mib(after.heapUsed - before.heapUsed)}), peak ${mib(peakHeap)}`,
 );
 console.log(`  rss           ${mib(before.rss)} before, ${mib(after.rss)} after, peak ${mib(peakRss)}`);
-console.log(`  queueBytes    ${t.queueBytes} (${((100 * t.queueBytes) / maxQueueBytes).toFixed(1)} % of the limit)`);
+console.log(
+  `  queueBytes    ${t.queueBytes} (${((100 * t.queueBytes) / maxQueueBytes).toFixed(1)} % of the limit)`,
+);
 console.log(
   `  lines         ${t.metrics} accepted, ${t.linesSent} sent, ${t.linesDropped} dropped (queueFull ${t.droppedBy.queueFull})`,
 );
@@ -63,4 +69,6 @@ console.log(`  onError       ${JSON.stringify(Object.fromEntries(errors))}`);
 
 await stats.close();
 const end = stats.telemetry();
-console.log(`  after close() queueBytes ${end.queueBytes}, dropped ${end.linesDropped} (closed ${end.droppedBy.closed})`);
+console.log(
+  `  after close() queueBytes ${end.queueBytes}, dropped ${end.linesDropped} (closed ${end.droppedBy.closed})`,
+);
