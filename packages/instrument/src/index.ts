@@ -1,1 +1,22 @@
-export {};
+export { metricNames, tagNames } from './catalogue.js';
+export { currentRequest, MAX_KINDS_PER_REQUEST, RequestContext, runWithRequest } from './context.js';
+export { createRequestRecorder } from './recorder.js';
+export {
+  encodeRouteKey,
+  encodeSegment,
+  OVERFLOW_ROUTE_KEY,
+  ROOT_ROUTE_KEY,
+  regexpTemplate,
+  UNMATCHED_ROUTE_KEY,
+} from './route-key.js';
+export type {
+  ContextKind,
+  FinishedRequest,
+  KindTotals,
+  MetricGroup,
+  RecorderMode,
+  RequestRecorder,
+  RequestRecorderOptions,
+  RouteInfo,
+  StatusGrouping,
+} from './types.js';

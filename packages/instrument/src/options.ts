@@ -1,0 +1,84 @@
+import { InvalidOptionError, type StatsClient, type Tags } from '@statskit/client';
+import type {
+  MetricGroup,
+  RecorderMode,
+  RequestRecorderOptions,
+  RouteInfo,
+  StatusGrouping,
+} from './types.js';
+
+/** Recorder options after defaults and validation. */
+export interface ResolvedRecorderOptions {
+  readonly client: StatsClient;
+  readonly prefix: string;
+  readonly mode: RecorderMode;
+  readonly groups: Readonly<Record<MetricGroup, boolean>>;
+  readonly statusCode: boolean;
+  readonly statusClass: boolean;
+  readonly tags: Tags | undefined;
+  readonly routeTags: ((route: RouteInfo) => Tags | undefined) | undefined;
+  readonly maxRoutes: number;
+}
+
+export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'errors', 'context'];
+const MODES: readonly RecorderMode[] = ['names', 'tags'];
+const GROUPINGS: readonly StatusGrouping[] = ['code', 'class', 'both'];
+
+function fail(message: string): never {
+  throw new InvalidOptionError(`statskit: ${message}`);
+}
+
+/** Does `v` look like a StatsClient (duck-typed: another copy of @statskit/client works too)? */
+export function isStatsClient(v: unknown): v is StatsClient {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return (
+    typeof c['child'] === 'function' && typeof c['timing'] === 'function' && typeof c['incr'] === 'function'
+  );
+}
+
+/** Validate once; throws InvalidOptionError. */
+export function resolveRecorderOptions(options: RequestRecorderOptions): ResolvedRecorderOptions {
+  if (typeof options !== 'object' || options === null) fail('recorder options must be an object');
+  if (!isStatsClient(options.client)) fail('recorder option `client` must be a StatsClient');
+  const prefix = options.prefix ?? 'http';
+  if (typeof prefix !== 'string') fail('`prefix` must be a string');
+  const mode = options.mode ?? 'names';
+  if (!MODES.includes(mode)) fail(`\`mode\` must be 'names' or 'tags', got ${String(mode)}`);
+  const grouping = options.statusGrouping ?? 'both';
+  if (!GROUPINGS.includes(grouping)) {
+    fail(`\`statusGrouping\` must be 'code', 'class' or 'both', got ${String(grouping)}`);
+  }
+  const metrics = options.metrics ?? {};
+  if (typeof metrics !== 'object' || metrics === null) fail('`metrics` must be an object of booleans');
+  const groups = { route: true, aggregate: true, errors: true, context: true };
+  for (const [k, v] of Object.entries(metrics)) {
+    if (!METRIC_GROUPS.includes(k as MetricGroup)) {
+      fail(`unknown metric group \`${k}\` (known: ${METRIC_GROUPS.join(', ')})`);
+    }
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') fail(`\`metrics.${k}\` must be a boolean`);
+    groups[k as MetricGroup] = v;
+  }
+  const tags = options.tags;
+  if (tags !== undefined && (typeof tags !== 'object' || tags === null)) {
+    fail('`tags` must be an object or an array of strings');
+  }
+  const routeTags = options.routeTags;
+  if (routeTags !== undefined && typeof routeTags !== 'function') fail('`routeTags` must be a function');
+  const maxRoutes = options.maxRoutes ?? 1000;
+  if (typeof maxRoutes !== 'number' || !Number.isInteger(maxRoutes) || maxRoutes < 1) {
+    fail(`\`maxRoutes\` must be a positive integer, got ${String(maxRoutes)}`);
+  }
+  return Object.freeze({
+    client: options.client,
+    prefix,
+    mode,
+    groups: Object.freeze(groups),
+    statusCode: grouping !== 'class',
+    statusClass: grouping !== 'code',
+    tags,
+    routeTags,
+    maxRoutes,
+  });
+}

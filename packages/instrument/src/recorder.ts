@@ -1,0 +1,348 @@
+import { METHODS } from 'node:http';
+import type { StatsClient, Tags } from '@statskit/client';
+import { metricNames, tagNames } from './catalogue.js';
+import { type ResolvedRecorderOptions, resolveRecorderOptions } from './options.js';
+import { encodeRouteKey, encodeSegment, OVERFLOW_ROUTE_KEY, UNMATCHED_ROUTE_KEY } from './route-key.js';
+import type { FinishedRequest, RequestRecorder, RequestRecorderOptions, RouteInfo } from './types.js';
+
+/**
+ * The hot path is `record()`: a few Map lookups to find names and clients built when a (route, method,
+ * status) was first seen, then one client call per metric. Nothing is formatted or sanitized per request.
+ */
+
+const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
+/** Distinct raw methods cached per route (Node only accepts known methods, so this is never reached). */
+const MAX_METHODS = 64;
+/** Distinct context kinds given names; later kinds are not reported. */
+const MAX_KINDS = 64;
+
+function normalizeMethod(method: string): string {
+  return typeof method === 'string' && KNOWN_METHODS.has(method) ? method : 'OTHER';
+}
+
+/** Status code and class as strings (`'200'`, `'2xx'`). */
+interface StatusStrings {
+  readonly code: string;
+  readonly cls: string;
+}
+
+function statusStrings(status: number): StatusStrings {
+  const n = Number.isInteger(status) && status >= 0 && status < 1000 ? status : 0;
+  return { code: String(n), cls: `${Math.floor(n / 100)}xx` };
+}
+
+/** Status counter names (relative to the prefix). */
+interface StatusNames {
+  readonly code: string;
+  readonly cls: string;
+}
+
+interface KindNames {
+  readonly count: string;
+  readonly time: string;
+}
+
+/** Round a duration to the microsecond: precise enough, shorter lines. */
+function roundMs(ms: number): number {
+  return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
+}
+
+function callUserTags(fn: (route: RouteInfo) => Tags | undefined, route: RouteInfo): Tags | undefined {
+  try {
+    const tags = fn(route);
+    return typeof tags === 'object' && tags !== null ? tags : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One (route, method): its client (route tags baked in) and its names. */
+class MethodEntry {
+  /** Names mode: the client of per-route metrics. Tags mode: the client tagged with route and method. */
+  readonly client: StatsClient;
+  readonly method: string;
+  readonly timer: string;
+  readonly methodTimer: string;
+  /** Tags mode: one child per status, its tags formatted once. */
+  readonly #byStatus = new Map<number, StatsClient>();
+  readonly #recorder: Recorder;
+
+  constructor(recorder: Recorder, route: RouteEntry, method: string) {
+    this.#recorder = recorder;
+    this.method = method;
+    this.timer = metricNames.routeTimer(route.key, method);
+    this.methodTimer = metricNames.methodTimer(method);
+    const opts = recorder.options;
+    const userTags =
+      opts.routeTags === undefined
+        ? undefined
+        : callUserTags(opts.routeTags, { key: route.key, template: route.template, method });
+    let client = userTags === undefined ? recorder.client : recorder.client.child({ tags: userTags });
+    if (opts.mode === 'tags') {
+      const tags: Record<string, string> = { [tagNames.method]: method };
+      if (opts.groups.route) tags[tagNames.route] = route.key;
+      client = client.child({ tags });
+    }
+    this.client = client;
+  }
+
+  /** Tags mode: the client tagged with this status. */
+  statusClient(status: number): StatsClient {
+    let c = this.#byStatus.get(status);
+    if (c === undefined) {
+      const s = this.#recorder.status(status);
+      const opts = this.#recorder.options;
+      const tags: Record<string, string> = {};
+      if (opts.statusCode) tags[tagNames.status] = s.code;
+      if (opts.statusClass) tags[tagNames.statusClass] = s.cls;
+      c = this.client.child({ tags });
+      this.#byStatus.set(status, c);
+    }
+    return c;
+  }
+}
+
+/** One route key: its methods and its per-route names. */
+class RouteEntry {
+  readonly key: string;
+  readonly template: string | undefined;
+  readonly errors: string;
+  readonly #methods = new Map<string, MethodEntry>();
+  readonly #status = new Map<number, StatusNames>();
+  readonly #kinds = new Map<string, KindNames>();
+  readonly #recorder: Recorder;
+
+  constructor(recorder: Recorder, key: string, template: string | undefined) {
+    this.#recorder = recorder;
+    this.key = key;
+    this.template = template;
+    this.errors = metricNames.routeErrors(key);
+  }
+
+  method(raw: string): MethodEntry {
+    let m = this.#methods.get(raw);
+    if (m === undefined) {
+      const method = normalizeMethod(raw);
+      m = method === raw ? undefined : this.#methods.get(method);
+      if (m === undefined) {
+        m = new MethodEntry(this.#recorder, this, method);
+        this.#methods.set(method, m);
+      }
+      if (this.#methods.size < MAX_METHODS) this.#methods.set(raw, m);
+    }
+    return m;
+  }
+
+  status(status: number): StatusNames {
+    let s = this.#status.get(status);
+    if (s === undefined) {
+      const str = this.#recorder.status(status);
+      s = {
+        code: metricNames.routeStatus(this.key, str.code),
+        cls: metricNames.routeStatus(this.key, str.cls),
+      };
+      this.#status.set(status, s);
+    }
+    return s;
+  }
+
+  kind(kind: string): KindNames | undefined {
+    let k = this.#kinds.get(kind);
+    if (k === undefined) {
+      const seg = this.#recorder.kindSegment(kind);
+      if (seg === undefined) return undefined;
+      k = {
+        count: metricNames.routeKindCount(this.key, seg),
+        time: metricNames.routeKindTime(this.key, seg),
+      };
+      this.#kinds.set(kind, k);
+    }
+    return k;
+  }
+}
+
+class Recorder implements RequestRecorder {
+  readonly options: ResolvedRecorderOptions;
+  readonly client: StatsClient;
+  readonly mode: ResolvedRecorderOptions['mode'];
+  readonly #byTemplate = new Map<string, RouteEntry>();
+  readonly #byKey = new Map<string, RouteEntry>();
+  readonly #unmatched: RouteEntry;
+  readonly #overflow: RouteEntry;
+  readonly #status = new Map<number, StatusStrings>();
+  readonly #statusNames = new Map<number, StatusNames>();
+  readonly #kindSegments = new Map<string, string>();
+  readonly #kindNames = new Map<string, KindNames>();
+
+  constructor(options: RequestRecorderOptions) {
+    const opts = resolveRecorderOptions(options);
+    this.options = opts;
+    this.mode = opts.mode;
+    const child: { prefix?: string; tags?: Tags } = {};
+    if (opts.prefix !== '') child.prefix = opts.prefix;
+    if (opts.tags !== undefined) child.tags = opts.tags;
+    this.client = opts.client.child(child);
+    this.#unmatched = new RouteEntry(this, UNMATCHED_ROUTE_KEY, undefined);
+    this.#overflow = new RouteEntry(this, OVERFLOW_ROUTE_KEY, undefined);
+  }
+
+  routeKey(template: string | undefined): string {
+    return this.#route(template).key;
+  }
+
+  record(req: FinishedRequest): void {
+    try {
+      this.#record(req);
+    } catch {
+      // A metric call never throws; the client reports its own problems to onError.
+    }
+  }
+
+  #record(req: FinishedRequest): void {
+    const opts = this.options;
+    const groups = opts.groups;
+    const route = this.#route(req.route);
+    const m = route.method(req.method);
+    const ms = roundMs(req.durationMs);
+    const status = req.status;
+    const error = req.error;
+    const failed = (error !== undefined && error !== null) || status >= 500;
+    const base = this.client;
+
+    if (opts.mode === 'tags') {
+      const sc = m.statusClient(status);
+      if (groups.route || groups.aggregate) sc.timing(metricNames.request, ms);
+      if (groups.errors && failed) sc.incr(metricNames.errors);
+    } else {
+      const rc = m.client;
+      if (groups.route) {
+        rc.timing(m.timer, ms);
+        const rs = route.status(status);
+        if (opts.statusCode) rc.incr(rs.code);
+        if (opts.statusClass) rc.incr(rs.cls);
+      }
+      if (groups.aggregate) {
+        base.timing(metricNames.request, ms);
+        base.timing(m.methodTimer, ms);
+        const s = this.#aggregateStatus(status);
+        if (opts.statusCode) base.incr(s.code);
+        if (opts.statusClass) base.incr(s.cls);
+      }
+      if (groups.errors && failed) {
+        base.incr(metricNames.errors);
+        if (groups.route) rc.incr(route.errors);
+      }
+    }
+
+    const ctx = req.context;
+    if (groups.context && ctx !== undefined) {
+      const totals = ctx.totals;
+      for (let i = 0; i < totals.length; i++) {
+        const t = totals[i];
+        if (t === undefined || t.count === 0) continue;
+        const time = roundMs(t.timeMs);
+        if (opts.mode === 'tags') {
+          const names = this.#kind(t.kind);
+          if (names === undefined) continue;
+          m.client.histogram(names.count, t.count);
+          m.client.timing(names.time, time);
+          continue;
+        }
+        if (groups.route) {
+          const names = route.kind(t.kind);
+          if (names !== undefined) {
+            m.client.histogram(names.count, t.count);
+            m.client.timing(names.time, time);
+          }
+        }
+        if (groups.aggregate) {
+          const names = this.#kind(t.kind);
+          if (names !== undefined) {
+            base.histogram(names.count, t.count);
+            base.timing(names.time, time);
+          }
+        }
+      }
+    }
+  }
+
+  /** Code and class strings of a status, cached. */
+  status(status: number): StatusStrings {
+    let s = this.#status.get(status);
+    if (s === undefined) {
+      s = statusStrings(status);
+      if (this.#status.size < 1000) this.#status.set(status, s);
+    }
+    return s;
+  }
+
+  /** A context kind as a name segment, or undefined once MAX_KINDS kinds have names. */
+  kindSegment(kind: string): string | undefined {
+    let seg = this.#kindSegments.get(kind);
+    if (seg === undefined) {
+      if (this.#kindSegments.size >= MAX_KINDS) return undefined;
+      seg = encodeSegment(kind);
+      if (seg === '') return undefined;
+      this.#kindSegments.set(kind, seg);
+    }
+    return seg;
+  }
+
+  #kind(kind: string): KindNames | undefined {
+    let k = this.#kindNames.get(kind);
+    if (k === undefined) {
+      const seg = this.kindSegment(kind);
+      if (seg === undefined) return undefined;
+      k = { count: metricNames.kindCount(seg), time: metricNames.kindTime(seg) };
+      this.#kindNames.set(kind, k);
+    }
+    return k;
+  }
+
+  #aggregateStatus(status: number): StatusNames {
+    let s = this.#statusNames.get(status);
+    if (s === undefined) {
+      const str = this.status(status);
+      s = { code: metricNames.status(str.code), cls: metricNames.status(str.cls) };
+      this.#statusNames.set(status, s);
+    }
+    return s;
+  }
+
+  #route(template: string | undefined): RouteEntry {
+    if (template === undefined) return this.#unmatched;
+    const cached = this.#byTemplate.get(template);
+    if (cached !== undefined) return cached;
+    if (typeof template !== 'string') return this.#unmatched;
+    const key = encodeRouteKey(template);
+    let entry = this.#byKey.get(key);
+    if (entry === undefined) {
+      if (this.#byKey.size >= this.options.maxRoutes) entry = this.#overflow;
+      else {
+        entry = new RouteEntry(this, key, template);
+        this.#byKey.set(key, entry);
+      }
+    }
+    // Several templates can share a key (`/a/:id` and `/a/:id/`); the template cache stays bounded too.
+    if (this.#byTemplate.size < this.options.maxRoutes * 4) this.#byTemplate.set(template, entry);
+    return entry;
+  }
+}
+
+/**
+ * The request recorder shared by every framework adapter: one finished request in, its metrics out
+ * (docs/metrics.md). Names and child clients are built once per route, method and status and cached.
+ *
+ * @throws {InvalidOptionError} when an option is invalid.
+ * @example
+ * ```ts
+ * import { StatsClient } from '@statskit/client';
+ * import { createRequestRecorder } from '@statskit/instrument';
+ * const recorder = createRequestRecorder({ client: new StatsClient({ prefix: 'myapp' }) });
+ * recorder.record({ method: 'GET', route: '/users/:id', status: 200, durationMs: 12.3 });
+ * // myapp.http.view.users._id.GET:12.3|ms, myapp.http.view.users._id.response.200:1|c, ...
+ * ```
+ */
+export function createRequestRecorder(options: RequestRecorderOptions): RequestRecorder {
+  return new Recorder(options);
+}

@@ -1,0 +1,94 @@
+import type { StatsClient, Tags } from '@statskit/client';
+import type { RequestContext } from './context.js';
+
+/** What request-scoped instrumentation counts. Other strings work too (sanitized, at most 16 per request). */
+export type ContextKind = 'db' | 'cache' | 'http' | (string & {});
+
+/** One kind's totals for one request. */
+export interface KindTotals {
+  readonly kind: string;
+  /** Operations counted. */
+  readonly count: number;
+  /** Their total duration, in ms. */
+  readonly timeMs: number;
+}
+
+/** One finished request, as every framework adapter reports it to the recorder. */
+export interface FinishedRequest {
+  /** The HTTP method as received (`GET`). Unknown methods are reported as `OTHER`. */
+  readonly method: string;
+  /**
+   * The route *template* that handled the request (`/users/:id`), or `undefined` when no route matched
+   * (those requests share the key `__unmatched__`).
+   */
+  readonly route: string | undefined;
+  /** The status the client got; 499 when the client went away before the response was complete. */
+  readonly status: number;
+  /** From the start of handling to the end of the response (or the disconnect), in ms. */
+  readonly durationMs: number;
+  /** The error the framework handled for this request, if any (counted in `errors`). */
+  readonly error?: unknown;
+  /** The request's context: DB/cache/HTTP-client totals. */
+  readonly context?: RequestContext | undefined;
+}
+
+/** Groups of request metrics; each can be switched off. See docs/metrics.md. */
+export type MetricGroup = 'route' | 'aggregate' | 'errors' | 'context';
+
+/** Which status counters: the exact code (`200`), the class (`2xx`), or both. */
+export type StatusGrouping = 'code' | 'class' | 'both';
+
+/**
+ * `names`: route, method and status are name segments (`view.users._id.GET`), for any statsd server.
+ * `tags`: a few stable names carry `route`, `method`, `status`, `status_class` tags; needs a client whose
+ * `tagFormat` is not `none`.
+ */
+export type RecorderMode = 'names' | 'tags';
+
+/** A route as the recorder knows it; given to `routeTags` once per route and method. */
+export interface RouteInfo {
+  /** The encoded route key (`users._id`, `root`, `__unmatched__`). */
+  readonly key: string;
+  /** The route template, or `undefined` for unmatched requests. */
+  readonly template: string | undefined;
+  /** The normalized method (`GET`, ..., `OTHER`). */
+  readonly method: string;
+}
+
+/** Options of {@link createRequestRecorder}. */
+export interface RequestRecorderOptions {
+  /** Where metrics go. The recorder sends through a child of it (prefix + tags). */
+  readonly client: StatsClient;
+  /** Prepended to every request metric, after the client's own prefix. Default `'http'`; `''` for none. */
+  readonly prefix?: string | undefined;
+  /** `'names'` (default) or `'tags'`. */
+  readonly mode?: RecorderMode | undefined;
+  /** Switch metric groups on or off. Default: all on. */
+  readonly metrics?: Readonly<Partial<Record<MetricGroup, boolean>>> | undefined;
+  /** Status counters by exact code, class, or both. Default `'both'`. */
+  readonly statusGrouping?: StatusGrouping | undefined;
+  /** Tags on every request metric (on top of the client's). */
+  readonly tags?: Tags | undefined;
+  /**
+   * Extra tags for one route, asked once per (route, method) and cached. Return `undefined` for none.
+   * A throwing function counts as `undefined`.
+   */
+  readonly routeTags?: ((route: RouteInfo) => Tags | undefined) | undefined;
+  /**
+   * Most distinct route keys kept (default 1000). Beyond it, new routes are reported under
+   * `__overflow__`, so a mistake in a custom key function cannot flood the metrics backend.
+   */
+  readonly maxRoutes?: number | undefined;
+}
+
+/** Turns finished requests into metrics. One per app; cheap to call once per request. */
+export interface RequestRecorder {
+  /** Send the metrics of one finished request. Never throws. */
+  record(request: FinishedRequest): void;
+  /** The key a route template is reported under (cached), `__unmatched__` for `undefined`. */
+  routeKey(template: string | undefined): string;
+  /** The client the recorder sends through: the given client's child with `prefix` and `tags`. */
+  readonly client: StatsClient;
+  /** Options after defaults. */
+  readonly mode: RecorderMode;
+}
