@@ -54,7 +54,9 @@ export class TestStatsClient extends StatsClient {
 
   /** Every metric sent so far, parsed. A malformed line (never expected) throws here. */
   get metrics(): ParsedMetric[] {
-    return this.memory.lines.map((line) => {
+    // DogStatsD events (`_e{`) and service checks (`_sc|`) are not metrics: they are in `lines` only.
+    const lines = this.memory.lines.filter((l) => !l.startsWith('_e{') && !l.startsWith('_sc|'));
+    return lines.map((line) => {
       const m = parseLine(line, this.#format);
       if (m === undefined)
         throw new Error(`statskit testing: malformed line on the wire: ${JSON.stringify(line)}`);

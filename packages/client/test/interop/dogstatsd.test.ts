@@ -136,6 +136,17 @@ describe('service checks', () => {
   });
 });
 
+describe('the testing client', () => {
+  test('events and checks are in .lines; .metrics holds only metrics (and does not throw)', () => {
+    const stats = createTestClient();
+    stats.incr('a');
+    stats.event('t', 'x');
+    stats.check('c', CheckStatus.OK);
+    expect(stats.lines).toEqual(['a:1|c', '_e{1,1}:t|x', '_sc|c|0']);
+    expect(stats.metrics.map((m) => m.name)).toEqual(['a']);
+  });
+});
+
 describe('metric timestamps (|T, DogStatsD protocol 1.3)', () => {
   test('on counts and gauges, from seconds or a Date, before the tags', () => {
     const stats = createTestClient({ tags: { env: 'prod' } });
