@@ -10,6 +10,7 @@ import {
   formatEvent,
   timestampSuffix,
 } from './protocol/dogstatsd.js';
+import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import { appendCallTags, callTagBytes, type ResolvedTags, resolveTags } from './protocol/tags.js';
 import { isWritableStream } from './transports/writable.js';
@@ -480,7 +481,7 @@ export class StatsClient {
         );
         return;
       }
-      valueStr = mode === 'delta' && value >= 0 ? `+${value}` : `${value}`;
+      valueStr = mode === 'delta' && value >= 0 ? `+${formatNumber(value)}` : formatNumber(value);
     } else if (typeof value === 'string' && valueBytes !== undefined) {
       // only set() passes a string, sanitized; any other string value could carry '\n' or '|'
       valueStr = value;
