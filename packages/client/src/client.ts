@@ -282,6 +282,13 @@ export class StatsClient {
    * ```
    */
   time<T>(name: string, fn: () => T, opts?: TimeOptions): T {
+    if (typeof fn !== 'function') {
+      // Never throw from a metric call: report, time nothing, return what a missing fn would.
+      this.#core.dropInvalid(
+        new InvalidMetricError(ErrorCodes.INVALID_VALUE, `statskit: time(${String(name)}) needs a function`, name),
+      );
+      return undefined as T;
+    }
     const start = performance.now();
     let result: T;
     try {

@@ -38,6 +38,23 @@ function badTag(tag: unknown, report: Report): void {
   );
 }
 
+/**
+ * An empty key is never valid, and Telegraf/Graphite reject `k=` (an empty value): such a tag is
+ * dropped and reported instead of making the whole line malformed.
+ */
+function emptyTag(key: string, value: string | true, format: TagFormat, report: Report): boolean {
+  if (key !== '' && (value !== '' || format === 'datadog')) return false;
+  const tag = value === true ? key : `${key}:${value}`;
+  report(
+    new InvalidMetricError(
+      ErrorCodes.INVALID_TAG,
+      `statskit: tag "${tag}" has an empty ${key === '' ? 'key' : 'value'} after sanitizing; dropped`,
+      tag,
+    ),
+  );
+  return true;
+}
+
 /** Add `tags` (sanitized) to `map`; later keys overwrite earlier ones. */
 function addTo(map: Map<string, string | true>, tags: Tags, format: TagFormat, report: Report): void {
   const t = TABLES[format];
@@ -48,18 +65,22 @@ function addTo(map: Map<string, string | true>, tags: Tags, format: TagFormat, r
         continue;
       }
       const i = tag.indexOf(':');
-      if (i === -1) map.set(sanitize(tag, t.tagKey), true);
-      else map.set(sanitize(tag.slice(0, i), t.tagKey), sanitize(tag.slice(i + 1), t.tagValue));
+      const key = sanitize(i === -1 ? tag : tag.slice(0, i), t.tagKey);
+      const value = i === -1 ? true : sanitize(tag.slice(i + 1), t.tagValue);
+      if (!emptyTag(key, value, format, report)) map.set(key, value);
     }
     return;
   }
-  for (const key of Object.keys(tags)) {
-    const v = (tags as Record<string, unknown>)[key];
-    if (v === true) map.set(sanitize(key, t.tagKey), true);
-    else if (v === false || v === undefined || v === null) continue;
-    else if (typeof v === 'string' || typeof v === 'number') {
-      map.set(sanitize(key, t.tagKey), sanitize(typeof v === 'string' ? v : String(v), t.tagValue));
-    } else badTag(`${key}=${String(v)}`, report);
+  for (const k of Object.keys(tags)) {
+    const v = (tags as Record<string, unknown>)[k];
+    if (v === false || v === undefined || v === null) continue;
+    if (v !== true && typeof v !== 'string' && typeof v !== 'number') {
+      badTag(`${k}=${String(v)}`, report);
+      continue;
+    }
+    const key = sanitize(k, t.tagKey);
+    const value = v === true ? true : sanitize(typeof v === 'string' ? v : String(v), t.tagValue);
+    if (!emptyTag(key, value, format, report)) map.set(key, value);
   }
 }
 
@@ -96,6 +117,41 @@ export function resolveTags(
 /** Set by {@link appendCallTags}: the UTF-8 byte length of the string it returned. */
 export const callTagBytes = { bytes: 0 };
 
+/** The call's own tags as they are appended, reused across calls (no allocation per call). */
+const acc = { part: '', bytes: 0, n: 0, overlap: false };
+
+/** Append one sanitized tag to `acc` unless it is empty (reported). */
+function appendOne(
+  base: ResolvedTags,
+  key: string,
+  keyBytes: number,
+  value: string | true,
+  valueBytes: number,
+  report: Report,
+): void {
+  const format = base.format;
+  if (emptyTag(key, value, format, report)) return;
+  if (base.map.has(key)) acc.overlap = true;
+  let entry: string;
+  let bytes = keyBytes;
+  if (value !== true) {
+    entry = key + KV[format] + value;
+    bytes += 1 + valueBytes;
+  } else if (format === 'datadog') entry = key;
+  else {
+    entry = `${key}${KV[format]}true`; // Telegraf and Graphite need a value
+    bytes += 5;
+  }
+  if (acc.n === 0) {
+    acc.part = entry;
+    acc.bytes = bytes;
+  } else {
+    acc.part = acc.part + SEP[format] + entry;
+    acc.bytes += 1 + bytes;
+  }
+  acc.n++;
+}
+
 /**
  * Per-call tags on top of the client's precomputed ones. Fast path: when no call tag overrides a
  * client tag, the result is the precomputed string plus the call's own part. On a shared key the call
@@ -108,12 +164,10 @@ export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report): 
     return '';
   }
   const t = TABLES[format];
-  const kv = KV[format];
-  const sep = SEP[format];
-  let part = '';
-  let bytes = 0;
-  let n = 0;
-  let overlap = false;
+  acc.part = '';
+  acc.bytes = 0;
+  acc.n = 0;
+  acc.overlap = false;
   if (Array.isArray(tags)) {
     for (let i = 0; i < tags.length; i++) {
       const tag = tags[i] as unknown;
@@ -123,56 +177,45 @@ export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report): 
       }
       const at = tag.indexOf(':');
       const key = sanitize(at === -1 ? tag : tag.slice(0, at), t.tagKey);
-      let keyBytes = utf8.bytes;
-      if (base.map.has(key)) overlap = true;
-      let entry: string;
-      if (at === -1) {
-        entry = format === 'datadog' ? key : `${key}${kv}true`;
-        if (format !== 'datadog') keyBytes += 5;
-      } else {
-        entry = key + kv + sanitize(tag.slice(at + 1), t.tagValue);
-        keyBytes += 1 + utf8.bytes;
-      }
-      part = n === 0 ? entry : part + sep + entry;
-      bytes += n === 0 ? keyBytes : keyBytes + 1;
-      n++;
+      const keyBytes = utf8.bytes;
+      if (at === -1) appendOne(base, key, keyBytes, true, 0, report);
+      else appendOne(base, key, keyBytes, sanitize(tag.slice(at + 1), t.tagValue), utf8.bytes, report);
     }
   } else {
     for (const k in tags) {
       const v = (tags as Record<string, unknown>)[k];
       if (v === false || v === undefined || v === null) continue;
-      const key = sanitize(k, t.tagKey);
-      let entryBytes = utf8.bytes;
-      if (base.map.has(key)) overlap = true;
-      let entry: string;
-      if (v === true) {
-        entry = format === 'datadog' ? key : `${key}${kv}true`;
-        if (format !== 'datadog') entryBytes += 5;
-      } else if (typeof v === 'string' || typeof v === 'number') {
-        entry = key + kv + sanitize(typeof v === 'string' ? v : String(v), t.tagValue);
-        entryBytes += 1 + utf8.bytes;
-      } else {
+      if (v !== true && typeof v !== 'string' && typeof v !== 'number') {
         badTag(`${k}=${String(v)}`, report);
         continue;
       }
-      part = n === 0 ? entry : part + sep + entry;
-      bytes += n === 0 ? entryBytes : entryBytes + 1;
-      n++;
+      const key = sanitize(k, t.tagKey);
+      const keyBytes = utf8.bytes;
+      if (v === true) appendOne(base, key, keyBytes, true, 0, report);
+      else
+        appendOne(
+          base,
+          key,
+          keyBytes,
+          sanitize(typeof v === 'string' ? v : String(v), t.tagValue),
+          utf8.bytes,
+          report,
+        );
     }
   }
-  if (n === 0) {
+  if (acc.n === 0) {
     callTagBytes.bytes = base.bytes;
     return base.str;
   }
-  if (overlap) {
+  if (acc.overlap) {
     const merged = resolveTags(tags, format, ignore, base); // already reported above
     callTagBytes.bytes = merged.bytes;
     return merged.str;
   }
   if (base.str === '') {
-    callTagBytes.bytes = LEAD[format].length + bytes;
-    return LEAD[format] + part;
+    callTagBytes.bytes = LEAD[format].length + acc.bytes;
+    return LEAD[format] + acc.part;
   }
-  callTagBytes.bytes = base.bytes + 1 + bytes;
-  return base.str + sep + part;
+  callTagBytes.bytes = base.bytes + 1 + acc.bytes;
+  return base.str + SEP[format] + acc.part;
 }
