@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ADAPTERS, loadAdapter } from './adapters/index.mjs';
 import { writeDocs } from './lib/docs.mjs';
-import { checkTargets, renderTables } from './lib/format.mjs';
+import { checkTargets, MODES, renderTables } from './lib/format.mjs';
 import { Child } from './lib/ipc.mjs';
 import { median } from './lib/stats.mjs';
 import { packageVersion } from './lib/versions.mjs';
@@ -32,7 +32,7 @@ export function parseOptions(argv) {
       warmup: { type: 'string' },
       clients: { type: 'string', default: ADAPTERS.join(',') },
       workloads: { type: 'string', default: Object.keys(WORKLOADS).join(',') },
-      modes: { type: 'string', default: 'buffered,unbuffered' },
+      modes: { type: 'string', default: MODES.join(',') },
       json: { type: 'boolean', default: false },
       'write-docs': { type: 'boolean', default: false },
       save: { type: 'string' },
@@ -62,9 +62,7 @@ export function parseOptions(argv) {
     warmup: values.warmup === undefined ? Math.min(n, 100_000) : int('warmup', values.warmup, 0),
     clients: list(values.clients, ADAPTERS, 'client'),
     workloads: list(values.workloads, Object.keys(WORKLOADS), 'workload'),
-    modes: /** @type {('buffered' | 'unbuffered')[]} */ (
-      list(values.modes, ['buffered', 'unbuffered'], 'mode')
-    ),
+    modes: /** @type {import('./lib/format.mjs').Mode[]} */ (list(values.modes, MODES, 'mode')),
     json: values.json,
     writeDocs: values['write-docs'],
     save: values.save,
@@ -80,7 +78,7 @@ const progress = (msg) => process.stderr.write(`${msg}\n`);
  * @param {Child} receiver
  * @param {number} port
  * @param {string} workload
- * @param {'buffered' | 'unbuffered'} mode
+ * @param {import('./lib/format.mjs').Mode} mode
  * @param {ReturnType<typeof parseOptions>} opts
  * @returns {Promise<import('./lib/format.mjs').Row[]>}
  */
@@ -101,7 +99,7 @@ async function runGroup(receiver, port, workload, mode, opts) {
         type: 'init',
         client,
         workload,
-        buffered: mode === 'buffered',
+        mode,
         host: HOST,
         port,
         n: opts.n,

@@ -1,7 +1,7 @@
 /**
  * One benchmark child: a single (client, workload, mode), so JIT and GC state never leak between
  * clients. Driven over IPC by run.mjs:
- *   { type: 'init', client, workload, buffered, host, port, n }  → { type: 'ready', ... } | { type: 'na', reason }
+ *   { type: 'init', client, workload, mode, host, port, n }  → { type: 'ready', ... } | { type: 'na', reason }
  *   { type: 'run', ops, chunk }                                   → { type: 'done', ... }
  * Each run creates a fresh client, makes the calls in chunks that yield to the event loop
  * (setImmediate), then awaits the adapter's close(). Run with --expose-gc for a clean RSS baseline.
@@ -14,7 +14,7 @@ import { WORKLOADS } from './workloads.mjs';
 let adapter;
 /** @type {import('./workloads.mjs').Prepared} */
 let prepared;
-/** @type {{ host: string; port: number; buffered: boolean }} */
+/** @type {import('./adapters/index.mjs').CreateOptions} */
 let target;
 
 const gc = /** @type {(() => void) | undefined} */ (globalThis.gc);
@@ -65,8 +65,12 @@ process.on('message', async (/** @type {any} */ m) => {
   try {
     if (m.type === 'init') {
       adapter = await loadAdapter(m.client);
-      if (m.buffered && !adapter.buffered) {
+      if (m.mode !== 'unbuffered' && !adapter.buffered) {
         process.send?.({ type: 'na', reason: 'no buffering' });
+        return;
+      }
+      if (m.mode === 'aggregated' && !adapter.aggregated) {
+        process.send?.({ type: 'na', reason: 'no aggregation' });
         return;
       }
       const p = WORKLOADS[m.workload]?.prepare(adapter, m.n);
@@ -76,7 +80,12 @@ process.on('message', async (/** @type {any} */ m) => {
         return;
       }
       prepared = p;
-      target = { host: m.host, port: m.port, buffered: m.buffered };
+      target = {
+        host: m.host,
+        port: m.port,
+        buffered: m.mode !== 'unbuffered',
+        aggregated: m.mode === 'aggregated',
+      };
       process.send?.({
         type: 'ready',
         ops: p.ops,

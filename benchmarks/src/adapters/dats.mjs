@@ -8,6 +8,7 @@ export default {
   name: 'dats',
   pkg: '@immobiliarelabs/dats',
   buffered: true,
+  aggregated: false,
   tags: null,
   sampling: false,
   notes:

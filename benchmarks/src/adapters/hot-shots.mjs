@@ -5,17 +5,20 @@ export default {
   name: 'hot-shots',
   pkg: 'hot-shots',
   buffered: true,
+  aggregated: true,
   tags: 'object',
   sampling: true,
   notes:
-    'buffered: `maxBufferSize: 1432, bufferFlushInterval: 100`; unbuffered: `maxBufferSize: 0`. ' +
+    'buffered: `maxBufferSize: 1432, bufferFlushInterval: 100`; unbuffered: `maxBufferSize: 0`; ' +
+    'aggregated: buffered plus `aggregation: { flushInterval: 1000 }` (counts, gauges, sets; not timings). ' +
     'Datadog env detection, DD_* tags and telemetry off so the environment cannot change the work. ' +
     '`close(cb)` flushes the buffer, waits for in-flight sends (up to 11 × `closingFlushInterval`), then closes.',
-  create({ host, port, buffered }) {
+  create({ host, port, buffered, aggregated }) {
     const client = new StatsD({
       host,
       port,
       maxBufferSize: buffered ? 1432 : 0,
+      ...(aggregated ? { aggregation: { flushInterval: 1000 } } : {}),
       bufferFlushInterval: 100,
       datadog: false,
       includeDataDogTags: false,

@@ -6,6 +6,7 @@
  * @property {string} name        display name
  * @property {string} pkg         npm package name (its version is read from its package.json)
  * @property {boolean} buffered   can pack several lines into one packet
+ * @property {boolean} aggregated  can aggregate in-process (counters summed, gauges folded) before sending
  * @property {'object' | 'array' | null} tags  per-call tag form the client takes natively; null: no per-call tags
  * @property {boolean} sampling   does client-side sampling (drops calls, adds `|@rate`)
  * @property {string} notes       what the adapter does about buffering and close, for the report
@@ -16,7 +17,9 @@
  * @property {(name: string, value: number) => void} gauge
  * @property {() => Promise<void>} close   resolves once everything is handed to the OS and the socket is closed
  *
- * @typedef {AdapterInfo & { create: (opts: { host: string; port: number; buffered: boolean }) => ClientHandle }} Adapter
+ * @typedef {{ host: string; port: number; buffered: boolean; aggregated: boolean }} CreateOptions
+ *   `aggregated` comes with `buffered`
+ * @typedef {AdapterInfo & { create: (opts: CreateOptions) => ClientHandle }} Adapter
  */
 
 /** Order of the table; statskit first (ratios are relative to it). */

@@ -6,6 +6,7 @@ export default {
   name: 'lynx',
   pkg: 'lynx',
   buffered: false,
+  aggregated: false,
   tags: null,
   sampling: true,
   notes:

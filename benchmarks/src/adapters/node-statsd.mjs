@@ -6,6 +6,7 @@ export default {
   name: 'node-statsd',
   pkg: 'node-statsd',
   buffered: false,
+  aggregated: false,
   tags: 'array',
   sampling: true,
   notes:

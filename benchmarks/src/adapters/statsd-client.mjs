@@ -7,6 +7,7 @@ export default {
   name: 'statsd-client',
   pkg: 'statsd-client',
   buffered: true,
+  aggregated: false,
   tags: 'object',
   sampling: false,
   notes:

@@ -8,16 +8,19 @@ export default {
   name: 'statskit',
   pkg: '@statskit/client',
   buffered: true,
+  aggregated: true,
   tags: 'object',
   sampling: true,
   notes:
-    'buffered: `maxPacketSize: 1432, flushInterval: 100`; unbuffered: `batching: false`. ' +
+    'buffered: `maxPacketSize: 1432, flushInterval: 100`; unbuffered: `batching: false`; aggregated: ' +
+    'buffered plus `aggregate: { interval: 1000 }` (timers stay raw). ' +
     '`close()` flushes the batch, waits for every send callback, then closes the socket.',
-  create({ host, port, buffered }) {
+  create({ host, port, buffered, aggregated }) {
     const stats = new StatsClient({
       host,
       port,
       batching: buffered,
+      ...(aggregated ? { aggregate: { interval: 1000 } } : {}),
       maxPacketSize: MTU_PAYLOAD,
       flushInterval: 100,
       onError: () => {},

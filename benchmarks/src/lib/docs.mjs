@@ -38,9 +38,12 @@ export async function writeDocs(rows, meta) {
       'received (scaled by 1/rate for sampled lines) over the calls made, or for timings lines received ' +
       'over calls, after close() resolved and the receiver saw 100 ms of silence; worst run.',
     '- **peak ΔRSS**: the largest growth of the resident set during a run over its start (after `gc()`), ' +
-      'sampled once per chunk; worst run.',
+      'sampled every 8 chunks (outside the timed part); worst run.',
     '- Buffered means batching lines into packets of at most 1432 bytes with a 100 ms flush interval; ' +
-      'unbuffered means one packet per call.',
+      'unbuffered means one packet per call; aggregated (statskit `aggregate`, hot-shots `aggregation`, ' +
+      'the only two that offer it) means buffered plus in-process aggregation over 1 s: counters summed and ' +
+      'gauges folded per name, timings still sent one line each. It sends far fewer lines for the same ' +
+      'totals, so compare it with itself, not with the buffered rows.',
     '- The receiver binds a UDP socket with a 4 MiB receive buffer; unbuffered clients send one small ' +
       'datagram per call and can outrun it, so their delivery reflects the receiver as much as the client.',
     '- The machine runs other work too: compare ratios within one run, not absolute numbers across runs.',
@@ -63,11 +66,11 @@ export async function writeDocs(rows, meta) {
     renderTables(rows),
     '## Clients',
     '',
-    '| client | version | buffering | per-call tags | sampling |',
-    '|---|---|---|---|---|',
+    '| client | version | buffering | aggregation | per-call tags | sampling |',
+    '|---|---|---|---|---|---|',
     ...adapters.map(
       (a) =>
-        `| ${a.name} | ${packageVersion(a.pkg)} | ${a.buffered ? 'yes' : 'no'} | ` +
+        `| ${a.name} | ${packageVersion(a.pkg)} | ${a.buffered ? 'yes' : 'no'} | ${a.aggregated ? 'yes' : 'no'} | ` +
         `${a.tags === null ? 'no' : a.tags} | ${a.sampling ? 'yes' : 'no'} |`,
     ),
     '',

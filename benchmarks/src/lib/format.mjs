@@ -7,7 +7,7 @@ import { WORKLOADS } from '../workloads.mjs';
  * @property {string} workload
  * @property {string} client
  * @property {string} version
- * @property {'buffered' | 'unbuffered'} mode
+ * @property {Mode} mode
  * @property {'ok' | 'na'} status
  * @property {string} [reason]      why N/A
  * @property {string} [variant]     how the client ran a workload it cannot run as specified
@@ -24,7 +24,10 @@ import { WORKLOADS } from '../workloads.mjs';
  * @property {object[]} [perRun]
  */
 
-const MODES = /** @type {const} */ (['buffered', 'unbuffered']);
+/** @typedef {'buffered' | 'unbuffered' | 'aggregated'} Mode */
+
+/** @type {readonly Mode[]} */
+export const MODES = ['buffered', 'unbuffered', 'aggregated'];
 
 /** @param {number} ns */
 const fmtNs = (ns) => (ns < 100 ? ns.toFixed(1) : Math.round(ns).toLocaleString('en-US'));
@@ -71,6 +74,7 @@ export function renderTables(rows) {
         const r = mine.find((x) => x.client === client && x.mode === mode);
         if (r === undefined) continue;
         if (r.status === 'na') {
+          if (mode === 'aggregated') continue; // only two clients aggregate: no N/A rows for the rest
           out.push(`| ${client} | ${mode} | N/A: ${r.reason} | | | | | | |`);
           continue;
         }
