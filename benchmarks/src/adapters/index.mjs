@@ -4,7 +4,7 @@
  *
  * @typedef {object} AdapterInfo
  * @property {string} name        display name
- * @property {string} pkg         npm package name (its version is read from its package.json)
+ * @property {string} pkg         npm package name (its version is read from its package.json); '' for none
  * @property {boolean} buffered   can pack several lines into one packet
  * @property {boolean} aggregated  can aggregate in-process (counters summed, gauges folded) before sending
  * @property {'object' | 'array' | null} tags  per-call tag form the client takes natively; null: no per-call tags
@@ -22,8 +22,11 @@
  * @typedef {AdapterInfo & { create: (opts: CreateOptions) => ClientHandle }} Adapter
  */
 
-/** Order of the table; statskit first (ratios are relative to it). */
-export const ADAPTERS = ['statskit', 'hot-shots', 'dats', 'statsd-client', 'node-statsd', 'lynx'];
+/**
+ * Order of the table; statskit first (ratios are relative to it), then the peers, then `baseline`, a
+ * reference that shows the per-packet floor (not a client).
+ */
+export const ADAPTERS = ['statskit', 'hot-shots', 'dats', 'statsd-client', 'node-statsd', 'lynx', 'baseline'];
 
 /**
  * @param {string} name

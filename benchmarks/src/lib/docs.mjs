@@ -46,6 +46,10 @@ export async function writeDocs(rows, meta) {
       'totals, so compare it with itself, not with the buffered rows.',
     '- The receiver binds a UDP socket with a 4 MiB receive buffer; unbuffered clients send one small ' +
       'datagram per call and can outrun it, so their delivery reflects the receiver as much as the client.',
+    '- *baseline (not a client)* is the least work any client can do for the same packets: string ' +
+      'concatenation into ≤ 1432-byte packets on a connected UDP socket, no validation or sanitizing. Its ' +
+      'time is the per-packet floor (string → Buffer, `sendto`, waking the receiver) that every row pays; ' +
+      'no client can be faster than it by more than its own formatting cost.',
     '- The machine runs other work too: compare ratios within one run, not absolute numbers across runs.',
     '',
     '## Machine',
@@ -68,11 +72,13 @@ export async function writeDocs(rows, meta) {
     '',
     '| client | version | buffering | aggregation | per-call tags | sampling |',
     '|---|---|---|---|---|---|',
-    ...adapters.map(
-      (a) =>
-        `| ${a.name} | ${packageVersion(a.pkg)} | ${a.buffered ? 'yes' : 'no'} | ${a.aggregated ? 'yes' : 'no'} | ` +
-        `${a.tags === null ? 'no' : a.tags} | ${a.sampling ? 'yes' : 'no'} |`,
-    ),
+    ...adapters
+      .filter((a) => a.name !== 'baseline')
+      .map(
+        (a) =>
+          `| ${a.name} | ${packageVersion(a.pkg)} | ${a.buffered ? 'yes' : 'no'} | ${a.aggregated ? 'yes' : 'no'} | ` +
+          `${a.tags === null ? 'no' : a.tags} | ${a.sampling ? 'yes' : 'no'} |`,
+      ),
     '',
     'What each adapter does about buffering and close():',
     '',

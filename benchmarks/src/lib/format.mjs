@@ -78,7 +78,8 @@ export function renderTables(rows) {
           out.push(`| ${client} | ${mode} | N/A: ${r.reason} | | | | | | |`);
           continue;
         }
-        const name = r.variant === undefined ? client : `${client} †`;
+        const label = client === 'baseline' ? '*baseline (not a client)*' : client;
+        const name = r.variant === undefined ? label : `${label} †`;
         out.push(
           `| ${name} | ${mode} | ${fmtNs(r.nsPerCall ?? 0)} | ${fmtRate(r.callsPerSec ?? 0)} | ` +
             `${Math.round(r.packets ?? 0).toLocaleString('en-US')} | ${fmtBytes(r.bytes ?? 0)} | ` +

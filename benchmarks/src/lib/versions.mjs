@@ -11,6 +11,7 @@ const require = createRequire(import.meta.url);
  * @returns {string}
  */
 export function packageVersion(name) {
+  if (name === '') return '-';
   let dir = path.dirname(require.resolve(name));
   for (;;) {
     try {
