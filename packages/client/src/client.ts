@@ -285,7 +285,11 @@ export class StatsClient {
     if (typeof fn !== 'function') {
       // Never throw from a metric call: report, time nothing, return what a missing fn would.
       this.#core.dropInvalid(
-        new InvalidMetricError(ErrorCodes.INVALID_VALUE, `statskit: time(${String(name)}) needs a function`, name),
+        new InvalidMetricError(
+          ErrorCodes.INVALID_VALUE,
+          `statskit: time(${String(name)}) needs a function`,
+          name,
+        ),
       );
       return undefined as T;
     }
