@@ -13,6 +13,7 @@ import { ADAPTERS, loadAdapter } from './adapters/index.mjs';
 import { writeDocs } from './lib/docs.mjs';
 import { checkTargets, MODES, renderTables } from './lib/format.mjs';
 import { Child } from './lib/ipc.mjs';
+import { udpRcvbufErrors } from './lib/snmp.mjs';
 import { median } from './lib/stats.mjs';
 import { packageVersion } from './lib/versions.mjs';
 import { WORKLOADS } from './workloads.mjs';
@@ -118,9 +119,12 @@ async function runGroup(receiver, port, workload, mode, opts) {
     }
     const measure = async (/** @type {(typeof live)[number]} */ w, /** @type {number} */ ops) => {
       await receiver.ask({ type: 'reset' }, 10_000);
+      const drops0 = udpRcvbufErrors();
       const done = await w.child.ask({ type: 'run', ops, chunk: opts.chunk });
       const got = await receiver.ask({ type: 'totals', quietMs: QUIET_MS, maxWaitMs: 10_000 }, 20_000);
-      return { done, got };
+      const drops1 = udpRcvbufErrors();
+      const rcvbufDrops = drops0 === undefined || drops1 === undefined ? undefined : drops1 - drops0;
+      return { done, got, rcvbufDrops };
     };
     if (opts.warmup > 0) {
       for (const w of live) {
@@ -131,7 +135,7 @@ async function runGroup(receiver, port, workload, mode, opts) {
     for (let r = 0; r < opts.runs; r++) {
       for (let k = 0; k < live.length; k++) {
         const w = /** @type {(typeof live)[number]} */ (live[(k + r) % live.length]);
-        const { done, got } = await measure(w, w.ready.ops);
+        const { done, got, rcvbufDrops } = await measure(w, w.ready.ops);
         const exp = w.ready.expected;
         const delivered =
           w.ready.deliveredBy === 'lines' ? got.lines / exp.lines : got.scaledCounterSum / exp.counterSum;
@@ -146,10 +150,12 @@ async function runGroup(receiver, port, workload, mode, opts) {
           counterSum: got.counterSum,
           scaledCounterSum: got.scaledCounterSum,
           delivered,
+          rcvbufDrops,
         });
         progress(
           `  ${workload} ${mode} ${w.client} run ${r + 1}/${opts.runs}: ` +
-            `${((done.loopMs * 1e6) / done.calls).toFixed(1)} ns/call, delivered ${(delivered * 100).toFixed(2)} %`,
+            `${((done.loopMs * 1e6) / done.calls).toFixed(1)} ns/call, delivered ${(delivered * 100).toFixed(2)} %` +
+            (rcvbufDrops ? ` (kernel dropped ${rcvbufDrops} datagrams at full receive buffers)` : ''),
         );
       }
     }
@@ -167,6 +173,9 @@ async function runGroup(receiver, port, workload, mode, opts) {
         delivered: Math.min(...pr.map((x) => x.delivered)),
         rssGrowth: Math.max(...pr.map((x) => x.rssGrowth)),
         closeMs: median(pr.map((x) => x.closeMs)),
+        rcvbufDrops: pr.some((x) => x.rcvbufDrops === undefined)
+          ? undefined
+          : pr.reduce((a, x) => a + x.rcvbufDrops, 0),
         perRun: pr,
       });
     }

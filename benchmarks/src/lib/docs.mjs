@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { ADAPTERS, loadAdapter } from '../adapters/index.mjs';
-import { checkTargets, machine, renderTables } from './format.mjs';
+import { checkTargets, floorNotes, machine, renderTables } from './format.mjs';
 import { packageVersion } from './versions.mjs';
 
 export const DOCS_PATH = new URL('../../../docs/benchmarks.md', import.meta.url);
@@ -64,6 +64,13 @@ export async function writeDocs(rows, meta) {
     '## Targets',
     '',
     checkTargets(rows),
+    floorNotes(rows),
+    '',
+    'Every buffered client sends the same ~1432-byte packets, and turning a packet into bytes and ' +
+      'handing it to the kernel (which, on loopback, also queues it at the receiver and wakes it) costs ' +
+      'the same for all of them. The *baseline* row measures that floor. Where the floor alone is more ' +
+      'than a tenth of a peer’s time, no client can be ten times faster than that peer by formatting ' +
+      'faster; only sending fewer packets helps, which is what the aggregated rows show.',
     '',
     '## Results',
     '',
