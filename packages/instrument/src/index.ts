@@ -20,3 +20,12 @@ export type {
   RouteInfo,
   StatusGrouping,
 } from './types.js';
+export { instrumentPg, type PgTarget, uninstrumentPg } from './db/pg.js';
+export { SQL_OPERATIONS, sqlOperation } from './db/sql-operation.js';
+export type {
+  DbStatsMode,
+  DbStatsOptions,
+  Mysql2ConnectionInfo,
+  Mysql2StatsOptions,
+  Uninstrument,
+} from './db/types.js';

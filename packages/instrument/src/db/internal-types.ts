@@ -1,0 +1,31 @@
+/** Internal shapes the wrappers rely on (never exported from the package). */
+
+/** Any function, called through `apply` with the arguments it was given. */
+export type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/** A node-postgres client as the wrapper sees it. */
+export interface PgQueryable {
+  query: AnyFunction;
+}
+
+/** A node-postgres pool as the wrapper sees it. */
+export interface PgPoolLike extends PgQueryable {
+  connect: AnyFunction;
+  readonly totalCount: number;
+}
+
+/** The Submittable methods node-postgres calls when a query finishes. */
+export interface PgSubmittableLike {
+  submit: AnyFunction;
+  text?: unknown;
+  handleReadyForQuery?: AnyFunction;
+  handleError?: AnyFunction;
+}
+
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    v !== null &&
+    (typeof v === 'object' || typeof v === 'function') &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,211 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { Client, Pool } from 'pg';
+import type { AnyFunction, PgPoolLike, PgQueryable, PgSubmittableLike } from './internal-types.js';
+import { isThenable } from './internal-types.js';
+import { OpStats, resolveDbOptions } from './op-stats.js';
+import { sqlOperation } from './sql-operation.js';
+import type { DbStatsOptions } from './types.js';
+
+/**
+ * node-postgres: `client.query()` is wrapped on the instance (an own property over the prototype's), and
+ * for a pool `pool.connect()` too, so every client it hands out (to you or to `pool.query()`) is
+ * wrapped once. The wrappers return what pg returns and throw what pg throws; the promise API returns
+ * a promise derived with `then`, settling with the same value or the same error object.
+ */
+
+const kState = Symbol.for('statskit.instrument.pg');
+
+/** Per instrumented pool or client; the clients of a pool share their pool's state. */
+interface State {
+  stats: OpStats;
+  readonly originals: Map<'query' | 'connect', AnyFunction>;
+}
+
+type Marked = { [kState]?: State };
+
+/** `pg.Pool` or `pg.Client` (a pooled client is a `Client` too). */
+export type PgTarget = Pool | Client;
+
+function wrapCallback(cb: AnyFunction, finish: (err: unknown) => void): AnyFunction {
+  return function statskitPgCallback(this: unknown, ...args: unknown[]): unknown {
+    finish(args[0]);
+    return cb.apply(this, args);
+  };
+}
+
+/** Time a Submittable (a `pg.Query`, a cursor) from submission to its end or its error. */
+function watchSubmittable(s: PgSubmittableLike, finish: (err: unknown) => void): void {
+  const ready = s.handleReadyForQuery;
+  const error = s.handleError;
+  if (typeof error === 'function') {
+    s.handleError = function statskitHandleError(this: unknown, ...args: unknown[]): unknown {
+      finish(args[0] ?? true);
+      return error.apply(this, args);
+    };
+  }
+  if (typeof ready === 'function') {
+    s.handleReadyForQuery = function statskitHandleReady(this: unknown, ...args: unknown[]): unknown {
+      try {
+        // A query can fail inside (pg's deferred row errors call handleError): that one counts.
+        return ready.apply(this, args);
+      } finally {
+        finish(undefined);
+      }
+    };
+  }
+}
+
+function makeQuery(state: State, original: AnyFunction): AnyFunction {
+  return function query(this: unknown, ...args: unknown[]): unknown {
+    const stats = state.stats;
+    if (!stats.enabled) return original.apply(this, args);
+    const config = args[0];
+    const isObject = typeof config === 'object' && config !== null;
+    const op = sqlOperation(isObject ? (config as { text?: unknown }).text : config);
+    const ctx = stats.request();
+    const t0 = performance.now();
+    let done = false;
+    const finish = (err: unknown): void => {
+      if (done) return;
+      done = true;
+      stats.record(op, performance.now() - t0, err !== undefined && err !== null, ctx);
+    };
+    try {
+      if (isObject && typeof (config as PgSubmittableLike).submit === 'function') {
+        watchSubmittable(config as PgSubmittableLike, finish);
+        return original.apply(this, args);
+      }
+      const values = args[1];
+      const callback = args[2];
+      if (typeof values === 'function') args[1] = wrapCallback(values as AnyFunction, finish);
+      else if (typeof callback === 'function') args[2] = wrapCallback(callback as AnyFunction, finish);
+      else if (isObject && typeof (config as { callback?: unknown }).callback === 'function') {
+        // pg takes a config's own `callback` too; copy rather than write into the caller's object.
+        const cb = (config as { callback: AnyFunction }).callback;
+        args[0] = { ...(config as object), callback: wrapCallback(cb, finish) };
+      } else {
+        const result = original.apply(this, args);
+        if (!isThenable(result)) {
+          finish(undefined);
+          return result;
+        }
+        return result.then(
+          (value) => {
+            finish(undefined);
+            return value;
+          },
+          (err: unknown) => {
+            finish(err ?? true);
+            throw err;
+          },
+        );
+      }
+      return original.apply(this, args);
+    } catch (err) {
+      finish(err ?? true);
+      throw err;
+    }
+  };
+}
+
+function wrapClient(client: PgQueryable & Marked, state: State): void {
+  if (client[kState] !== undefined) return;
+  client[kState] = state;
+  client.query = makeQuery(state, client.query);
+}
+
+function makeConnect(state: State, original: AnyFunction): AnyFunction {
+  return function connect(this: unknown, ...args: unknown[]): unknown {
+    const stats = state.stats;
+    if (!stats.enabled) return original.apply(this, args);
+    const t0 = performance.now();
+    const cb = args[0];
+    if (typeof cb === 'function') {
+      // A queued request gets its client when another one is released, in *that* caller's async
+      // context: run the callback in ours, so its queries are attributed to the right request.
+      const scope = stats.request() === undefined ? undefined : new AsyncResource('statskit.pg.connect');
+      args[0] = function statskitConnected(this: unknown, ...cbArgs: unknown[]): unknown {
+        const client = cbArgs[1];
+        if (cbArgs[0] == null && typeof client === 'object' && client !== null) {
+          stats.acquire(performance.now() - t0);
+          wrapClient(client as PgQueryable & Marked, state);
+        }
+        if (scope === undefined) return (cb as AnyFunction).apply(this, cbArgs);
+        return scope.runInAsyncScope(cb as AnyFunction, this, ...cbArgs);
+      };
+      return original.apply(this, args);
+    }
+    const result = original.apply(this, args);
+    if (!isThenable(result)) return result;
+    return result.then((client) => {
+      if (typeof client === 'object' && client !== null) {
+        stats.acquire(performance.now() - t0);
+        wrapClient(client as PgQueryable & Marked, state);
+      }
+      return client;
+    });
+  };
+}
+
+/**
+ * Time every query of a node-postgres `Pool` or `Client`:
+ * - `db.postgresql.<name>.query.<operation>` (timer; `operation` is the statement's first keyword:
+ *   `select`, `insert`, `begin`, ... or `other`), `...<operation>.errors` (counter);
+ * - for a pool, `db.postgresql.<name>.pool.acquire` (timer: waiting for a client);
+ * - each query adds to the current request's `db` totals.
+ *
+ * Callbacks, promises and Submittables (`pg.Query`, cursors: timed until they end) all work; results
+ * and errors are pg's own. Instruments the instance in place and returns it. Calling it again on the
+ * same instance replaces the options.
+ *
+ * @throws {InvalidOptionError} when an option is invalid.
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { instrumentPg } from '@statskit/instrument';
+ * const pool = instrumentPg(new pg.Pool(), { stats, name: 'main' });
+ * await pool.query('SELECT 1'); // db.postgresql.main.query.select:0.4|ms
+ * ```
+ */
+export function instrumentPg<T extends PgTarget>(target: T, options: DbStatsOptions): T {
+  const opts = resolveDbOptions(options, 'db', 'instrumentPg');
+  const t = target as unknown as PgQueryable & Marked;
+  if (typeof t !== 'object' || t === null || typeof t.query !== 'function') {
+    throw new TypeError('statskit: instrumentPg expects a pg.Pool or pg.Client');
+  }
+  const stats = new OpStats(opts, 'db', 'postgresql');
+  const existing = t[kState];
+  if (existing !== undefined) {
+    existing.stats.enabled = false;
+    existing.stats = stats;
+    if (existing.originals.size > 0) return target;
+  }
+  const state: State = existing ?? { stats, originals: new Map() };
+  t[kState] = state;
+  if (isPool(t)) {
+    // pool.query() checks a client out with this.connect(): its queries are timed on the client.
+    state.originals.set('connect', t.connect);
+    t.connect = makeConnect(state, t.connect);
+  } else {
+    state.originals.set('query', t.query);
+    t.query = makeQuery(state, t.query);
+  }
+  return target;
+}
+
+/**
+ * Undo {@link instrumentPg}: the instance gets its original methods back; clients a pool already handed
+ * out keep a wrapper that only calls through.
+ */
+export function uninstrumentPg(target: PgTarget): void {
+  const t = target as unknown as PgQueryable & Marked;
+  const state = t?.[kState];
+  if (state === undefined) return;
+  state.stats.enabled = false;
+  for (const [key, original] of state.originals) (t as unknown as Record<string, unknown>)[key] = original;
+  state.originals.clear();
+}
+
+function isPool(t: PgQueryable): t is PgPoolLike {
+  return typeof (t as Partial<PgPoolLike>).connect === 'function' && 'totalCount' in t;
+}

@@ -1,0 +1,50 @@
+import type { StatsClient } from '@statskit/client';
+
+/**
+ * `names` (default): system, name and operation are name segments (`db.postgresql.main.query.select`).
+ * `tags`: stable names (`db.query`) tagged `db.system`, `db.name`, `operation`; needs a client whose
+ * `tagFormat` is not `none`.
+ */
+export type DbStatsMode = 'names' | 'tags';
+
+/** Options shared by every DB and cache instrumentation. */
+export interface DbStatsOptions {
+  /** Where metrics go (sent as given: add a prefix with `stats.child({ prefix })`). */
+  readonly stats: StatsClient;
+  /**
+   * The connection's alias in metric names (`main`, `replica`), like Django's database alias. Sanitized
+   * to `[A-Za-z0-9_-]`. Default `'default'`.
+   */
+  readonly name?: string | undefined;
+  /** `'names'` (default) or `'tags'`. */
+  readonly mode?: DbStatsMode | undefined;
+  /** First name segment. Default `'db'` for databases, `'cache'` for caches; `''` for none. */
+  readonly prefix?: string | undefined;
+  /**
+   * Add each query's time to the current request (`currentRequest()?.add('db' | 'cache', ms)`), so
+   * request metrics carry per-route counts and time. Default `true`.
+   */
+  readonly request?: boolean | undefined;
+}
+
+/** Options of the mysql2 instrumentation: the alias can depend on the connection. */
+export interface Mysql2StatsOptions extends Omit<DbStatsOptions, 'name'> {
+  /**
+   * The alias in metric names: a string, or a function of the connection (called once per query, keep
+   * it cheap and its results few). Default: the connection's database, or `'default'`.
+   */
+  readonly name?: string | ((connection: Mysql2ConnectionInfo) => string) | undefined;
+}
+
+/** What mysql2 tells about the connection a query runs on. */
+export interface Mysql2ConnectionInfo {
+  readonly database: string;
+  readonly serverAddress: string;
+  readonly serverPort: number | undefined;
+}
+
+/** A running instrumentation that can be switched off. */
+export interface Uninstrument {
+  /** Stop recording (idempotent). Objects already wrapped keep calling through to the original. */
+  uninstrument(): void;
+}
