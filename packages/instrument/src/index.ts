@@ -29,3 +29,4 @@ export type {
   Mysql2StatsOptions,
   Uninstrument,
 } from './db/types.js';
+export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';

@@ -29,3 +29,15 @@ export function isThenable(v: unknown): v is PromiseLike<unknown> {
     typeof (v as { then?: unknown }).then === 'function'
   );
 }
+
+/** An ioredis `Command` as the wrapper sees it. */
+export interface RedisCommandLike {
+  readonly name: string;
+  resolve: AnyFunction;
+  reject: AnyFunction;
+}
+
+/** An ioredis `Redis` or `Cluster` as the wrapper sees it. */
+export interface RedisLike {
+  sendCommand: AnyFunction;
+}
