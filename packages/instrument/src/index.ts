@@ -30,3 +30,4 @@ export type {
   Uninstrument,
 } from './db/types.js';
 export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';
+export { instrumentKnex } from './db/knex.js';
