@@ -1,5 +1,15 @@
 export { metricNames, tagNames } from './catalogue.js';
 export { currentRequest, MAX_KINDS_PER_REQUEST, RequestContext, runWithRequest } from './context.js';
+export { httpClientMetricNames, httpClientTagNames } from './http/call-stats.js';
+export { OTHER_HOST_KEY } from './http/host-key.js';
+export type {
+  HttpClientErrorCode,
+  HttpClientInstrumentation,
+  HttpClientStatsMode,
+  HttpClientStatsOptions,
+  HttpClientStatusGrouping,
+} from './http/types.js';
+export { type DispatchOptionsLike, type StatsInterceptor, statsInterceptor } from './http/undici.js';
 export { createRequestRecorder } from './recorder.js';
 export {
   encodeRouteKey,

@@ -1,0 +1,272 @@
+/**
+ * fetch / undici through `statsInterceptor`: Node 20's built-in fetch (undici 6 inside) with an npm
+ * undici 7 Agent as `dispatcher` and as the global dispatcher, and npm undici's own fetch/request.
+ */
+import { createTestClient, findMetrics } from '@statskit/client/testing';
+import {
+  Agent,
+  type Dispatcher,
+  getGlobalDispatcher,
+  setGlobalDispatcher,
+  fetch as undiciFetch,
+  request as undiciRequest,
+} from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { statsInterceptor } from '../../src/http/undici.js';
+import { closedPort, hostKey, SLOW_BODY_MS, startServer, type TestServer } from './servers.js';
+
+/** Built-in fetch with an undici 7 dispatcher (the types of Node's bundled undici differ in details). */
+function builtinFetch(url: string, dispatcher: Dispatcher, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
+}
+
+/** What the app sees of a response (the `date` header differs between two calls). */
+async function seenResponse(res: Response) {
+  const headers = [...res.headers].filter(([k]) => k !== 'date');
+  return { status: res.status, statusText: res.statusText, headers, body: await res.text() };
+}
+
+/** What the app sees of a failed fetch. */
+async function seenError(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    const e = err as Error & { cause?: Error & { code?: string } };
+    return {
+      class: e.constructor.name,
+      name: e.name,
+      message: e.message,
+      cause: e.cause?.constructor.name,
+      causeCode: e.cause?.code,
+    };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('statsInterceptor (fetch / undici)', () => {
+  const stats = createTestClient();
+  let server: TestServer;
+  let slow: TestServer;
+  let refused: number;
+  let plain: Agent;
+  let instrumented: Dispatcher;
+
+  beforeAll(async () => {
+    server = await startServer();
+    slow = await startServer();
+    refused = await closedPort();
+    plain = new Agent();
+    instrumented = new Agent().compose(statsInterceptor({ stats }));
+  });
+
+  afterAll(async () => {
+    await plain.close();
+    await instrumented.close();
+    await server.close();
+    await slow.close();
+  });
+
+  afterEach(() => stats.clear());
+
+  it('times a call, counts its status code and class under the host and method', async () => {
+    const res = await builtinFetch(`${server.origin}/ok`, instrumented);
+    expect(await res.json()).toEqual({ ok: true, method: 'GET' });
+    const h = hostKey(server.port);
+    const [timer] = findMetrics(stats, `http_client.${h}.GET`, { type: 'ms' });
+    expect(timer?.value).toBeGreaterThan(0);
+    expect(findMetrics(stats, `http_client.${h}.response.200`, { type: 'c', value: 1 })).toHaveLength(1);
+    expect(findMetrics(stats, `http_client.${h}.response.2xx`, { type: 'c', value: 1 })).toHaveLength(1);
+    expect(stats.metrics).toHaveLength(3);
+  });
+
+  it('methods and error statuses: POST 503 is timed and counted as 503 / 5xx, not as an error', async () => {
+    const res = await builtinFetch(`${server.origin}/status/503`, instrumented, {
+      method: 'POST',
+      body: 'x',
+    });
+    expect(res.status).toBe(503);
+    await res.text();
+    const h = hostKey(server.port);
+    expect(findMetrics(stats, `http_client.${h}.POST`, { type: 'ms' })).toHaveLength(1);
+    expect(findMetrics(stats, `http_client.${h}.response.503`)).toHaveLength(1);
+    expect(findMetrics(stats, `http_client.${h}.response.5xx`)).toHaveLength(1);
+    expect(stats.metrics.filter((m) => m.name.includes('.errors.'))).toEqual([]);
+  });
+
+  it('times to the end of the body: nothing is recorded at headers; the timer is ≥ the streaming time', async () => {
+    const res = await builtinFetch(`${slow.origin}/slow`, instrumented);
+    expect(res.status).toBe(200);
+    // headers are here, the body is not: the call has not ended yet
+    expect(stats.metrics).toEqual([]);
+    expect(await res.text()).toBe('first;last');
+    const [timer] = findMetrics(stats, `http_client.${hostKey(slow.port)}.GET`, { type: 'ms' });
+    // the body is streamed over SLOW_BODY_MS (250): at least 200 ms is behaviour, not a timing bound
+    expect(SLOW_BODY_MS).toBeGreaterThanOrEqual(200);
+    expect(Number(timer?.value)).toBeGreaterThanOrEqual(200);
+  });
+
+  it('responses reach the app unchanged (status, headers, body)', async () => {
+    for (const path of ['/ok', '/status/404', '/status/500', '/slow']) {
+      const origin = path === '/slow' ? slow.origin : server.origin;
+      const a = await seenResponse(await builtinFetch(origin + path, plain));
+      const b = await seenResponse(await builtinFetch(origin + path, instrumented));
+      expect(b).toEqual(a);
+    }
+  });
+
+  it('errors: connection refused, reset before the response, reset mid-body, abort, timeout', async () => {
+    const h = hostKey(server.port);
+    const cases: [string, () => Promise<unknown>, string][] = [
+      [
+        'refused',
+        async () => (await builtinFetch(`http://127.0.0.1:${refused}/ok`, instrumented)).text(),
+        `http_client.${hostKey(refused)}.errors.ECONNREFUSED`,
+      ],
+      [
+        'reset',
+        async () => (await builtinFetch(`${server.origin}/reset`, instrumented)).text(),
+        `http_client.${h}.errors.ECONNRESET`,
+      ],
+      [
+        'midreset',
+        async () => (await builtinFetch(`${server.origin}/midreset`, instrumented)).text(),
+        `http_client.${h}.errors.ECONNRESET`,
+      ],
+      [
+        'abort',
+        async () => {
+          const ac = new AbortController();
+          setTimeout(() => ac.abort(), 30);
+          return (await builtinFetch(`${server.origin}/hang`, instrumented, { signal: ac.signal })).text();
+        },
+        `http_client.${h}.errors.ABORTED`,
+      ],
+      [
+        'timeout',
+        async () =>
+          (
+            await builtinFetch(`${server.origin}/hang`, instrumented, { signal: AbortSignal.timeout(30) })
+          ).text(),
+        `http_client.${h}.errors.ETIMEDOUT`,
+      ],
+    ];
+    for (const [what, call, metric] of cases) {
+      stats.clear();
+      await expect(call(), what).rejects.toBeDefined();
+      expect(findMetrics(stats, metric, { type: 'c', value: 1 }), what).toHaveLength(1);
+      // one outcome per call: no timer, no status counter
+      expect(stats.metrics, what).toHaveLength(1);
+    }
+  });
+
+  it('errors reach the app unchanged (class, name, message, cause and its code)', async () => {
+    const pairs: [string, RequestInit?][] = [
+      [`http://127.0.0.1:${refused}/ok`],
+      [`${server.origin}/reset`],
+      [`${server.origin}/hang`, { signal: AbortSignal.timeout(20) }],
+    ];
+    for (const [url, init] of pairs) {
+      const a = await seenError(builtinFetch(url, plain, init ? { signal: AbortSignal.timeout(20) } : {}));
+      const b = await seenError(
+        builtinFetch(url, instrumented, init ? { signal: AbortSignal.timeout(20) } : {}),
+      );
+      expect(b, url).toEqual(a);
+    }
+    const mid = async (d: Dispatcher) => (await builtinFetch(`${server.origin}/midreset`, d)).text();
+    expect(await seenError(mid(instrumented))).toEqual(await seenError(mid(plain)));
+  });
+
+  it('as the global dispatcher: Node 20 built-in fetch() without a dispatcher option is measured', async () => {
+    const previous = getGlobalDispatcher();
+    setGlobalDispatcher(instrumented);
+    try {
+      const res = await fetch(`${server.origin}/ok?global=1`);
+      expect(res.status).toBe(200);
+      await res.text();
+    } finally {
+      setGlobalDispatcher(previous);
+    }
+    expect(findMetrics(stats, `http_client.${hostKey(server.port)}.GET`, { type: 'ms' })).toHaveLength(1);
+  });
+
+  it("npm undici's own fetch() and request() are measured (request body read with .text())", async () => {
+    const r1 = await undiciFetch(`${server.origin}/ok`, { dispatcher: instrumented });
+    await r1.text();
+    const r2 = await undiciRequest(`${server.origin}/status/201`, {
+      dispatcher: instrumented,
+      method: 'PUT',
+    });
+    expect(r2.statusCode).toBe(201);
+    await r2.body.text();
+    const h = hostKey(server.port);
+    expect(findMetrics(stats, `http_client.${h}.GET`)).toHaveLength(1);
+    expect(findMetrics(stats, `http_client.${h}.PUT`)).toHaveLength(1);
+    expect(findMetrics(stats, `http_client.${h}.response.201`)).toHaveLength(1);
+  });
+
+  it('tags mode: http_client.request tagged host, method, status, status_class; errors tagged error', async () => {
+    const tagged = createTestClient();
+    const d = new Agent().compose(statsInterceptor({ stats: tagged, mode: 'tags' }));
+    try {
+      await (await builtinFetch(`${server.origin}/ok`, d)).text();
+      await expect(builtinFetch(`http://127.0.0.1:${refused}/`, d)).rejects.toThrow();
+    } finally {
+      await d.close();
+    }
+    expect(
+      findMetrics(tagged, 'http_client.request', {
+        type: 'ms',
+        tags: { host: hostKey(server.port), method: 'GET', status: '200', status_class: '2xx' },
+      }),
+    ).toHaveLength(1);
+    expect(
+      findMetrics(tagged, 'http_client.errors', {
+        type: 'c',
+        tags: { host: hostKey(refused), method: 'GET', error: 'ECONNREFUSED' },
+      }),
+    ).toHaveLength(1);
+    expect(tagged.metrics).toHaveLength(2);
+  });
+
+  it('the host cap: past maxHosts, hosts are reported as __other__', async () => {
+    const capped = createTestClient();
+    const d = new Agent().compose(statsInterceptor({ stats: capped, maxHosts: 1 }));
+    try {
+      await (await builtinFetch(`${server.origin}/ok`, d)).text();
+      await (await builtinFetch(`${slow.origin}/ok`, d)).text();
+      await (await builtinFetch(`http://localhost:${server.port}/ok`, d)).text();
+    } finally {
+      await d.close();
+    }
+    expect(findMetrics(capped, `http_client.${hostKey(server.port)}.GET`)).toHaveLength(1);
+    expect(findMetrics(capped, 'http_client.__other__.GET')).toHaveLength(2);
+  });
+
+  it('an allow-list: other hosts are __other__; prefix and statusGrouping apply', async () => {
+    const c = createTestClient();
+    const d = new Agent().compose(
+      statsInterceptor({ stats: c, hosts: ['localhost'], prefix: 'out.http', statusGrouping: 'class' }),
+    );
+    try {
+      await (await builtinFetch(`http://localhost:${server.port}/ok`, d)).text();
+      await (await builtinFetch(`${server.origin}/ok`, d)).text();
+    } finally {
+      await d.close();
+    }
+    expect(c.metrics.map((m) => m.name).sort()).toEqual(
+      [
+        `out.http.localhost_${server.port}.GET`,
+        `out.http.localhost_${server.port}.response.2xx`,
+        'out.http.__other__.GET',
+        'out.http.__other__.response.2xx',
+      ].sort(),
+    );
+  });
+
+  it('rejects invalid options', () => {
+    expect(() => statsInterceptor({ stats: {} as never })).toThrow(/stats/);
+    expect(() => statsInterceptor({ stats, maxHosts: -1 })).toThrow(/maxHosts/);
+    expect(() => statsInterceptor({ stats, mode: 'x' as never })).toThrow(/mode/);
+    expect(() => statsInterceptor({ stats, hosts: [1 as never] })).toThrow(/hosts/);
+  });
+});
