@@ -41,3 +41,4 @@ export type {
 } from './db/types.js';
 export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';
 export { instrumentKnex } from './db/knex.js';
+export { instrumentMysql2 } from './db/mysql2.js';
