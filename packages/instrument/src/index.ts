@@ -42,3 +42,9 @@ export type {
 export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';
 export { instrumentKnex } from './db/knex.js';
 export { instrumentMysql2 } from './db/mysql2.js';
+export {
+  type PrismaOperationParams,
+  PRISMA_OPERATIONS,
+  type PrismaStatsExtension,
+  prismaStats,
+} from './db/prisma.js';
