@@ -1,6 +1,16 @@
-import { createRequestRecorder, type RequestRecorder, runWithRequest } from '@statskit/instrument';
+import type { ServerResponse } from 'node:http';
+import {
+  createRequestRecorder,
+  enableRequestContext,
+  RequestContext,
+  type RequestRecorder,
+  requestContextEnabled,
+  runWithRequest,
+} from '@statskit/instrument';
 import type { NextFunction, Request, Response } from 'express';
+import type { ExpressRouter } from './internal-types.js';
 import { type ResolvedMiddlewareOptions, resolveMiddlewareOptions } from './options.js';
+import { defineReqStats } from './req-stats.js';
 import { attachState, type Finisher, onResponseClose, RequestState } from './request-state.js';
 import { RouteNode } from './route-node.js';
 import { appRouter, hookRouter } from './route-tracker.js';
@@ -14,20 +24,34 @@ class Measurer implements Finisher {
   readonly recorder: RequestRecorder;
   readonly options: ResolvedMiddlewareOptions;
   readonly root = new RouteNode('');
+  /** The app last seen and its router, so each request costs one comparison. */
+  app: unknown;
+  router: ExpressRouter | undefined;
+  /** Whether `req.stats` is an accessor for the app last seen. */
+  accessor = false;
   #keyWarned = false;
+
+  /** Called for each request: hook the app's routers (cheap when nothing changed). */
+  prepare(req: Request): void {
+    const app: unknown = req.app;
+    if (app !== this.app) {
+      this.app = app;
+      this.router = appRouter(app);
+      this.accessor = defineReqStats(req);
+    }
+    if (this.router !== undefined) hookRouter(this.router);
+  }
 
   constructor(options: ResolvedMiddlewareOptions, recorder: RequestRecorder) {
     this.options = options;
     this.recorder = recorder;
   }
 
-  finish(state: RequestState): void {
-    const res = state.res;
+  finish(state: RequestState, req: Request, res: ServerResponse): void {
     state.durationMs = performance.now() - state.start;
     if (res.writableEnded) state.status = res.statusCode;
     else if (state.error !== undefined) state.status = res.headersSent ? res.statusCode : 500;
     else state.status = CLIENT_CLOSED_REQUEST;
-    const req = state.req;
     let node = state.routeNode;
     if (node === undefined) {
       // A route this middleware did not hook (e.g. the first request into a mounted sub-app).
@@ -55,9 +79,9 @@ class Measurer implements Finisher {
     }
     state.route = route;
     this.recorder.record(state);
-    // A sub-app answers with its own router: hook it for the next requests.
-    const app = req.app as unknown;
-    if (app !== undefined) {
+    // A sub-app answered with its own router: hook it for the next requests.
+    const app: unknown = req.app;
+    if (app !== this.app && app !== undefined) {
       const router = appRouter(app);
       if (router !== undefined) hookRouter(router);
     }
@@ -95,34 +119,46 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
       tags: options.tags,
       routeTags: options.routeTags,
       maxRoutes: options.maxRoutes,
+      counterInterval: options.counterInterval,
     });
   } catch (err) {
     if (resolved.ownsClient) void resolved.client.close();
     throw err;
   }
   const measurer = new Measurer(resolved, recorder);
-  const { exclude, skipMethods } = resolved;
+  const { exclude, skipMethods, context } = resolved;
+  if (context === true) enableRequestContext();
   const stats = resolved.client.child({});
   const root = measurer.root;
 
   function statskitMiddleware(req: Request, res: Response, next: NextFunction): void {
-    req.stats = stats;
-    const router = appRouter(req.app);
-    if (router !== undefined) hookRouter(router);
+    measurer.prepare(req);
     if (skipMethods.has(req.method) || exclude?.(req) === true) {
+      req.stats = stats;
       next();
       return;
     }
-    const state = new RequestState(measurer, req, res, root, performance.now());
+    const state = new RequestState(measurer, stats, req.method, root, performance.now());
     attachState(req, state);
-    attachState(res, state);
+    if (!measurer.accessor) req.stats = stats;
+    if ((res as { req?: unknown }).req !== req) {
+      state.req = req;
+      attachState(res, state);
+    }
     res.on('close', onResponseClose);
-    runWithRequest(state.context, next);
+    if (context !== false && requestContextEnabled()) {
+      const ctx = new RequestContext();
+      state.context = ctx;
+      runWithRequest(ctx, next as () => void);
+    } else next();
   }
 
   return Object.assign(statskitMiddleware, {
     client: resolved.client,
     recorder,
-    close: (): Promise<void> => (resolved.ownsClient ? resolved.client.close() : resolved.client.flush()),
+    close: (): Promise<void> => {
+      recorder.flush();
+      return resolved.ownsClient ? resolved.client.close() : resolved.client.flush();
+    },
   });
 }

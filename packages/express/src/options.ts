@@ -67,6 +67,7 @@ export interface ResolvedMiddlewareOptions {
   readonly exclude: Excluder | undefined;
   readonly skipMethods: ReadonlySet<string>;
   readonly key: KeyFunction | undefined;
+  readonly context: boolean | 'auto';
 }
 
 /** Validate the Express-only options (the recorder validates the rest). Throws InvalidOptionError. */
@@ -93,7 +94,10 @@ export function resolveMiddlewareOptions(options: StatsdMiddlewareOptions): Reso
   }
   const key = options.key;
   if (key !== undefined && typeof key !== 'function') fail('`key` must be a function');
+  const context = options.context ?? 'auto';
+  if (context !== 'auto' && typeof context !== 'boolean') fail("`context` must be true, false or 'auto'");
   return {
+    context,
     client,
     ownsClient,
     exclude: options.exclude === undefined ? undefined : compileExclude(options.exclude),

@@ -1,14 +1,22 @@
 import type { ServerResponse } from 'node:http';
-import { type FinishedRequest, RequestContext } from '@statskit/instrument';
+import type { StatsClient } from '@statskit/client';
+import type { FinishedRequest, RequestContext } from '@statskit/instrument';
 import type { Request } from 'express';
 import type { RouteNode } from './route-node.js';
 
-/** Where a request's state hangs on `req` and `res`. */
-export const kState = Symbol('statskit.express.state');
+/**
+ * Request → state. A WeakMap rather than a property: adding a property to Express's `req` costs more
+ * (a hidden-class transition per request on a megamorphic object) and would show in `req`'s keys.
+ */
+const kStates = Symbol.for('statskit.express.states');
+type WithStates = typeof globalThis & { [kStates]?: WeakMap<object, RequestState> };
+/** Shared by every copy of this package in the process (ESM and CJS), like the `req.stats` accessor. */
+const states: WeakMap<object, RequestState> = (globalThis as WithStates)[kStates] ?? new WeakMap();
+(globalThis as WithStates)[kStates] = states;
 
 /** Called once when the response is done or the client went away. */
 export interface Finisher {
-  finish(state: RequestState): void;
+  finish(state: RequestState, req: Request, res: ServerResponse): void;
 }
 
 /**
@@ -21,22 +29,28 @@ export class RequestState implements FinishedRequest {
   status = 0;
   durationMs = 0;
   error: unknown = undefined;
-  readonly context = new RequestContext();
+  /** Set when request contexts are on (`enableRequestContext()`). */
+  context: RequestContext | undefined = undefined;
   readonly start: number;
-  readonly req: Request;
-  readonly res: ServerResponse;
+  /**
+   * Only when `res.req` is not the request (outside Express's app). Otherwise the state holds neither
+   * `req` nor `res`: it is the value of a WeakMap keyed by `req`, and a value that reaches its key makes
+   * the garbage collector's ephemeron work cost about 6 % of a hello-world's CPU.
+   */
+  req: Request | undefined = undefined;
   readonly owner: Finisher;
+  /** What `req.stats` returns for this request. */
+  readonly stats: StatsClient;
   /** The mounts traversed so far; moves down on entering a mounted router and back on leaving it. */
   node: RouteNode;
   /** The route being dispatched (kept when it fails, cleared when it passes the request on). */
   routeNode: RouteNode | undefined = undefined;
   done = false;
 
-  constructor(owner: Finisher, req: Request, res: ServerResponse, root: RouteNode, start: number) {
+  constructor(owner: Finisher, stats: StatsClient, method: string, root: RouteNode, start: number) {
     this.owner = owner;
-    this.req = req;
-    this.res = res;
-    this.method = req.method;
+    this.stats = stats;
+    this.method = method;
     this.node = root;
     this.start = start;
   }
@@ -47,20 +61,23 @@ export class RequestState implements FinishedRequest {
   }
 }
 
-type WithState = { [kState]?: RequestState };
-
 export function stateOf(obj: unknown): RequestState | undefined {
-  return (obj as WithState)[kState];
+  return states.get(obj as object);
 }
 
 export function attachState(obj: object, state: RequestState): void {
-  (obj as WithState)[kState] = state;
+  states.set(obj, state);
 }
 
-/** `res.on('close')` listener, shared by every request: finds the state on `this`. */
+/**
+ * `res.on('close')` listener, shared by every request: finds the state through `res.req` (set by
+ * Express before any middleware runs), or on `res` itself when that is missing.
+ */
 export function onResponseClose(this: ServerResponse): void {
-  const state = stateOf(this);
+  const viaRes = (this as unknown as { req?: Request }).req;
+  const state = stateOf(viaRes === undefined ? this : viaRes);
   if (state === undefined || state.done) return;
   state.done = true;
-  state.owner.finish(state);
+  const req = state.req ?? viaRes;
+  if (req !== undefined) state.owner.finish(state, req, this);
 }

@@ -1,3 +1,4 @@
+import { currentRequest, runWithRequest } from '@statskit/instrument';
 import type {
   ExpressApp,
   ExpressLayer,
@@ -113,17 +114,33 @@ function mountHook(
   };
 }
 
+function dispatch(
+  original: LayerHandler,
+  layer: ExpressLayer,
+  req: unknown,
+  res: unknown,
+  next: NextFn,
+): unknown {
+  return original.call(layer, req, res, next);
+}
+
 function routeHook(original: LayerHandler, path: LayerPath): LayerHandler {
   return function statskitRoute(this: ExpressLayer, req, res, next) {
     const state = stateOf(req);
     if (state === undefined) return original.call(this, req, res, next);
     const previous = state.routeNode;
     state.routeNode = state.node.child(path);
-    return original.call(this, req, res, function statskitRouteExit(err?: unknown) {
+    const exit: NextFn = function statskitRouteExit(err?: unknown) {
       // Passed on without an error: this route did not handle the request after all.
       if (!err || err === 'route' || err === 'router') state.routeNode = previous;
       else state.fail(err);
       next(err);
-    } satisfies NextFn);
+    };
+    // A middleware that called next() from a pooled connection's callback (a session store, say) may
+    // have lost the request's context: the route's handlers get it back.
+    const ctx = state.context;
+    if (ctx !== undefined && currentRequest() !== ctx)
+      return runWithRequest(ctx, dispatch, original, this, req, res, exit);
+    return original.call(this, req, res, exit);
   };
 }

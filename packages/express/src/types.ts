@@ -58,6 +58,15 @@ export interface StatsdMiddlewareOptions {
   readonly key?: KeyFunction | undefined;
   /** Most distinct route keys before new ones go to `__overflow__`. Default 1000. */
   readonly maxRoutes?: number | undefined;
+  /** Counters are summed and sent once per this many ms (default 1000); `0`: one line per count. */
+  readonly counterInterval?: number | undefined;
+  /**
+   * Run each request in a `@statskit/instrument` request context, so DB/cache/HTTP-client work is
+   * attributed to it. `'auto'` (default): once anything uses contexts (an instrumentation is installed,
+   * `enableRequestContext()` or `currentRequest()` was called). `true`: always (switches contexts on
+   * for the process). `false`: never.
+   */
+  readonly context?: boolean | 'auto' | undefined;
 }
 
 /** The middleware, plus what it sends through. */
@@ -66,6 +75,9 @@ export interface StatsdMiddleware extends RequestHandler {
   readonly client: StatsClient;
   /** The shared request recorder. */
   readonly recorder: RequestRecorder;
-  /** Close the client if the middleware created it (flushing what is buffered); otherwise just flush. */
+  /**
+   * Send the summed counters, then close the client if the middleware created it, else flush it. Call
+   * it on shutdown (before closing your client) so the last counter interval is not lost.
+   */
   close(): Promise<void>;
 }

@@ -33,6 +33,7 @@ async function run(express: ExpressModule, s: Scenario): Promise<TestStatsClient
   await using server = await serve(buildApp(express, middleware, s.routes, hooks));
   await runRequests(server.url, s, hooks);
   await vi.waitFor(() => expect(recorded(stats)).toBe(measuredRequests(s)), { timeout: 5000 });
+  middleware.recorder.flush();
   return stats;
 }
 

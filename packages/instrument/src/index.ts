@@ -1,5 +1,12 @@
 export { metricNames, tagNames } from './catalogue.js';
-export { currentRequest, MAX_KINDS_PER_REQUEST, RequestContext, runWithRequest } from './context.js';
+export {
+  currentRequest,
+  enableRequestContext,
+  MAX_KINDS_PER_REQUEST,
+  RequestContext,
+  requestContextEnabled,
+  runWithRequest,
+} from './context.js';
 export { httpClientMetricNames, httpClientTagNames } from './http/call-stats.js';
 export { OTHER_HOST_KEY } from './http/host-key.js';
 export type {

@@ -18,6 +18,7 @@ export interface ResolvedRecorderOptions {
   readonly tags: Tags | undefined;
   readonly routeTags: ((route: RouteInfo) => Tags | undefined) | undefined;
   readonly maxRoutes: number;
+  readonly counterInterval: number;
 }
 
 export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'errors', 'context'];
@@ -70,7 +71,17 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   if (typeof maxRoutes !== 'number' || !Number.isInteger(maxRoutes) || maxRoutes < 1) {
     fail(`\`maxRoutes\` must be a positive integer, got ${String(maxRoutes)}`);
   }
+  const counterInterval = options.counterInterval ?? 1000;
+  if (
+    typeof counterInterval !== 'number' ||
+    !Number.isFinite(counterInterval) ||
+    counterInterval < 0 ||
+    counterInterval > 2_147_483_647
+  ) {
+    fail(`\`counterInterval\` must be a number of ms >= 0, got ${String(counterInterval)}`);
+  }
   return Object.freeze({
+    counterInterval,
     client: options.client,
     prefix,
     mode,

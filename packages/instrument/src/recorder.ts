@@ -31,12 +31,6 @@ function statusStrings(status: number): StatusStrings {
   return { code: String(n), cls: `${Math.floor(n / 100)}xx` };
 }
 
-/** Status counter names (relative to the prefix). */
-interface StatusNames {
-  readonly code: string;
-  readonly cls: string;
-}
-
 interface KindNames {
   readonly count: string;
   readonly time: string;
@@ -56,19 +50,46 @@ function callUserTags(fn: (route: RouteInfo) => Tags | undefined, route: RouteIn
   }
 }
 
-/** One (route, method): its client (route tags baked in) and its names. */
+/**
+ * One counter (name + the client it goes through). Counts are summed here and sent as one line per
+ * interval: statsd sums counters anyway, and a field increment costs nothing next to formatting a line.
+ */
+class Counter {
+  readonly name: string;
+  readonly client: StatsClient;
+  pending = 0;
+  queued = false;
+
+  constructor(client: StatsClient, name: string) {
+    this.client = client;
+    this.name = name;
+  }
+}
+
+/** The code and class counters of one status. */
+interface StatusCounters {
+  readonly code: Counter;
+  readonly cls: Counter;
+}
+
+/** One (route, method): its client (route tags baked in), names and counters. */
 class MethodEntry {
   /** Names mode: the client of per-route metrics. Tags mode: the client tagged with route and method. */
   readonly client: StatsClient;
   readonly method: string;
   readonly timer: string;
   readonly methodTimer: string;
-  /** Tags mode: one child per status, its tags formatted once. */
-  readonly #byStatus = new Map<number, StatsClient>();
+  readonly errors: Counter;
+  /** Names mode: per-route status counters. */
+  readonly #status = new Map<number, StatusCounters>();
+  /** Tags mode: one child per status (its tags formatted once) and its errors counter. */
+  readonly #byStatus = new Map<number, { client: StatsClient; errors: Counter }>();
   readonly #recorder: Recorder;
+  readonly #route: RouteEntry;
 
   constructor(recorder: Recorder, route: RouteEntry, method: string) {
     this.#recorder = recorder;
+    this.#route = route;
     this.method = method;
     this.timer = metricNames.routeTimer(route.key, method);
     this.methodTimer = metricNames.methodTimer(method);
@@ -84,10 +105,26 @@ class MethodEntry {
       client = client.child({ tags });
     }
     this.client = client;
+    this.errors = new Counter(client, metricNames.routeErrors(route.key));
   }
 
-  /** Tags mode: the client tagged with this status. */
-  statusClient(status: number): StatsClient {
+  /** Names mode: this route's counters for a status. */
+  status(status: number): StatusCounters {
+    let c = this.#status.get(status);
+    if (c === undefined) {
+      const str = this.#recorder.status(status);
+      const key = this.#route.key;
+      c = {
+        code: new Counter(this.client, metricNames.routeStatus(key, str.code)),
+        cls: new Counter(this.client, metricNames.routeStatus(key, str.cls)),
+      };
+      this.#status.set(status, c);
+    }
+    return c;
+  }
+
+  /** Tags mode: the client tagged with a status, and its errors counter. */
+  tagged(status: number): { client: StatsClient; errors: Counter } {
     let c = this.#byStatus.get(status);
     if (c === undefined) {
       const s = this.#recorder.status(status);
@@ -95,7 +132,8 @@ class MethodEntry {
       const tags: Record<string, string> = {};
       if (opts.statusCode) tags[tagNames.status] = s.code;
       if (opts.statusClass) tags[tagNames.statusClass] = s.cls;
-      c = this.client.child({ tags });
+      const client = this.client.child({ tags });
+      c = { client, errors: new Counter(client, metricNames.errors) };
       this.#byStatus.set(status, c);
     }
     return c;
@@ -106,9 +144,7 @@ class MethodEntry {
 class RouteEntry {
   readonly key: string;
   readonly template: string | undefined;
-  readonly errors: string;
   readonly #methods = new Map<string, MethodEntry>();
-  readonly #status = new Map<number, StatusNames>();
   readonly #kinds = new Map<string, KindNames>();
   readonly #recorder: Recorder;
 
@@ -116,7 +152,6 @@ class RouteEntry {
     this.#recorder = recorder;
     this.key = key;
     this.template = template;
-    this.errors = metricNames.routeErrors(key);
   }
 
   method(raw: string): MethodEntry {
@@ -131,19 +166,6 @@ class RouteEntry {
       if (this.#methods.size < MAX_METHODS) this.#methods.set(raw, m);
     }
     return m;
-  }
-
-  status(status: number): StatusNames {
-    let s = this.#status.get(status);
-    if (s === undefined) {
-      const str = this.#recorder.status(status);
-      s = {
-        code: metricNames.routeStatus(this.key, str.code),
-        cls: metricNames.routeStatus(this.key, str.cls),
-      };
-      this.#status.set(status, s);
-    }
-    return s;
   }
 
   kind(kind: string): KindNames | undefined {
@@ -170,9 +192,14 @@ class Recorder implements RequestRecorder {
   readonly #unmatched: RouteEntry;
   readonly #overflow: RouteEntry;
   readonly #status = new Map<number, StatusStrings>();
-  readonly #statusNames = new Map<number, StatusNames>();
+  readonly #statusCounters = new Map<number, StatusCounters>();
   readonly #kindSegments = new Map<string, string>();
   readonly #kindNames = new Map<string, KindNames>();
+  readonly #errors: Counter;
+  /** Counters with a pending count, sent by the next flush. */
+  #dirty: Counter[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #flushCounters = (): void => this.flush();
 
   constructor(options: RequestRecorderOptions) {
     const opts = resolveRecorderOptions(options);
@@ -182,6 +209,7 @@ class Recorder implements RequestRecorder {
     if (opts.prefix !== '') child.prefix = opts.prefix;
     if (opts.tags !== undefined) child.tags = opts.tags;
     this.client = opts.client.child(child);
+    this.#errors = new Counter(this.client, metricNames.errors);
     this.#unmatched = new RouteEntry(this, UNMATCHED_ROUTE_KEY, undefined);
     this.#overflow = new RouteEntry(this, OVERFLOW_ROUTE_KEY, undefined);
   }
@@ -198,6 +226,39 @@ class Recorder implements RequestRecorder {
     }
   }
 
+  flush(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    const dirty = this.#dirty;
+    if (dirty.length === 0) return;
+    this.#dirty = [];
+    for (const c of dirty) {
+      const n = c.pending;
+      c.pending = 0;
+      c.queued = false;
+      if (n !== 0) c.client.incr(c.name, n);
+    }
+  }
+
+  /** Count one: summed until the next flush (or sent at once when `counterInterval` is 0). */
+  #count(c: Counter): void {
+    const interval = this.options.counterInterval;
+    if (interval === 0) {
+      c.client.incr(c.name);
+      return;
+    }
+    c.pending++;
+    if (c.queued) return;
+    c.queued = true;
+    this.#dirty.push(c);
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#flushCounters, interval);
+      this.#timer.unref();
+    }
+  }
+
   #record(req: FinishedRequest): void {
     const opts = this.options;
     const groups = opts.groups;
@@ -207,30 +268,29 @@ class Recorder implements RequestRecorder {
     const status = req.status;
     const error = req.error;
     const failed = (error !== undefined && error !== null) || status >= 500;
-    const base = this.client;
 
     if (opts.mode === 'tags') {
-      const sc = m.statusClient(status);
-      if (groups.route || groups.aggregate) sc.timing(metricNames.request, ms);
-      if (groups.errors && failed) sc.incr(metricNames.errors);
+      const t = m.tagged(status);
+      if (groups.route || groups.aggregate) t.client.timing(metricNames.request, ms);
+      if (groups.errors && failed) this.#count(t.errors);
     } else {
-      const rc = m.client;
+      const base = this.client;
       if (groups.route) {
-        rc.timing(m.timer, ms);
-        const rs = route.status(status);
-        if (opts.statusCode) rc.incr(rs.code);
-        if (opts.statusClass) rc.incr(rs.cls);
+        m.client.timing(m.timer, ms);
+        const rs = m.status(status);
+        if (opts.statusCode) this.#count(rs.code);
+        if (opts.statusClass) this.#count(rs.cls);
       }
       if (groups.aggregate) {
         base.timing(metricNames.request, ms);
         base.timing(m.methodTimer, ms);
         const s = this.#aggregateStatus(status);
-        if (opts.statusCode) base.incr(s.code);
-        if (opts.statusClass) base.incr(s.cls);
+        if (opts.statusCode) this.#count(s.code);
+        if (opts.statusClass) this.#count(s.cls);
       }
       if (groups.errors && failed) {
-        base.incr(metricNames.errors);
-        if (groups.route) rc.incr(route.errors);
+        this.#count(this.#errors);
+        if (groups.route) this.#count(m.errors);
       }
     }
 
@@ -258,8 +318,8 @@ class Recorder implements RequestRecorder {
         if (groups.aggregate) {
           const names = this.#kind(t.kind);
           if (names !== undefined) {
-            base.histogram(names.count, t.count);
-            base.timing(names.time, time);
+            this.client.histogram(names.count, t.count);
+            this.client.timing(names.time, time);
           }
         }
       }
@@ -299,12 +359,15 @@ class Recorder implements RequestRecorder {
     return k;
   }
 
-  #aggregateStatus(status: number): StatusNames {
-    let s = this.#statusNames.get(status);
+  #aggregateStatus(status: number): StatusCounters {
+    let s = this.#statusCounters.get(status);
     if (s === undefined) {
       const str = this.status(status);
-      s = { code: metricNames.status(str.code), cls: metricNames.status(str.cls) };
-      this.#statusNames.set(status, s);
+      s = {
+        code: new Counter(this.client, metricNames.status(str.code)),
+        cls: new Counter(this.client, metricNames.status(str.cls)),
+      };
+      this.#statusCounters.set(status, s);
     }
     return s;
   }
