@@ -7,6 +7,24 @@ export {
   requestContextEnabled,
   runWithRequest,
 } from './context.js';
+export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';
+export { instrumentKnex } from './db/knex.js';
+export { instrumentMysql2 } from './db/mysql2.js';
+export { instrumentPg, type PgTarget, uninstrumentPg } from './db/pg.js';
+export {
+  PRISMA_OPERATIONS,
+  type PrismaOperationParams,
+  type PrismaStatsExtension,
+  prismaStats,
+} from './db/prisma.js';
+export { SQL_OPERATIONS, sqlOperation } from './db/sql-operation.js';
+export type {
+  DbStatsMode,
+  DbStatsOptions,
+  Mysql2ConnectionInfo,
+  Mysql2StatsOptions,
+  Uninstrument,
+} from './db/types.js';
 export { StatsHttpAgent, StatsHttpsAgent } from './http/agent.js';
 export { httpClientMetricNames, httpClientTagNames } from './http/call-stats.js';
 export { OTHER_HOST_KEY } from './http/host-key.js';
@@ -39,21 +57,3 @@ export type {
   RouteInfo,
   StatusGrouping,
 } from './types.js';
-export { instrumentPg, type PgTarget, uninstrumentPg } from './db/pg.js';
-export { SQL_OPERATIONS, sqlOperation } from './db/sql-operation.js';
-export type {
-  DbStatsMode,
-  DbStatsOptions,
-  Mysql2ConnectionInfo,
-  Mysql2StatsOptions,
-  Uninstrument,
-} from './db/types.js';
-export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';
-export { instrumentKnex } from './db/knex.js';
-export { instrumentMysql2 } from './db/mysql2.js';
-export {
-  type PrismaOperationParams,
-  PRISMA_OPERATIONS,
-  type PrismaStatsExtension,
-  prismaStats,
-} from './db/prisma.js';
