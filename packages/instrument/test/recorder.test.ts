@@ -1,0 +1,263 @@
+import { InvalidOptionError, StatsClient } from '@statskit/client';
+import { createTestClient, type ParsedMetric, type TestStatsClient } from '@statskit/client/testing';
+import {
+  createRequestRecorder,
+  type FinishedRequest,
+  OVERFLOW_ROUTE_KEY,
+  RequestContext,
+  type RequestRecorderOptions,
+  UNMATCHED_ROUTE_KEY,
+} from '@statskit/instrument';
+import { describe, expect, it, vi } from 'vitest';
+
+function setup(options: Omit<RequestRecorderOptions, 'client'> = {}, clientOptions = {}) {
+  const stats = createTestClient(clientOptions);
+  const recorder = createRequestRecorder({ client: stats, counterInterval: 0, ...options });
+  return { stats, recorder };
+}
+
+const ok = (route: string | undefined, extra: Partial<FinishedRequest> = {}): FinishedRequest => ({
+  method: 'GET',
+  route,
+  status: 200,
+  durationMs: 12.3456789,
+  ...extra,
+});
+
+function lines(stats: TestStatsClient): string[] {
+  return stats.lines.map((l) => l);
+}
+
+function names(stats: TestStatsClient): string[] {
+  return stats.metrics.map((m: ParsedMetric) => `${m.name}|${m.type}`);
+}
+
+describe('createRequestRecorder: names mode', () => {
+  it('sends the catalogue for one request, durations rounded to the microsecond', () => {
+    const { stats, recorder } = setup();
+    recorder.record(ok('/users/:id'));
+    expect(lines(stats)).toEqual([
+      'http.view.users._id.GET:12.346|ms',
+      'http.view.users._id.response.200:1|c',
+      'http.view.users._id.response.2xx:1|c',
+      'http.request:12.346|ms',
+      'http.view.GET:12.346|ms',
+      'http.response.200:1|c',
+      'http.response.2xx:1|c',
+    ]);
+  });
+
+  it('counts errors: an error object, or a 5xx status', () => {
+    const { stats, recorder } = setup({ metrics: { aggregate: false } });
+    recorder.record(ok('/a', { status: 418, error: new Error('x') }));
+    recorder.record(ok('/b', { status: 503 }));
+    recorder.record(ok('/c', { status: 499 }));
+    recorder.record(ok('/d', { status: 404, error: null }));
+    const errors = names(stats).filter((n) => n.includes('errors'));
+    expect(errors).toEqual([
+      'http.errors|c',
+      'http.view.a.errors|c',
+      'http.errors|c',
+      'http.view.b.errors|c',
+    ]);
+  });
+
+  it('sends per-request context totals per route and overall, only for kinds used', () => {
+    const { stats, recorder } = setup({ metrics: { route: true, aggregate: true, errors: false } });
+    const context = new RequestContext();
+    context.add('db', 2);
+    context.add('db', 3.5);
+    recorder.record(ok('/r', { context }));
+    recorder.record(ok('/r', { context: new RequestContext() }));
+    expect(stats.lines.filter((l) => l.includes('db.'))).toEqual([
+      'http.view.r.db.count:2|h',
+      'http.view.r.db.time:5.5|ms',
+      'http.db.count:2|h',
+      'http.db.time:5.5|ms',
+    ]);
+  });
+
+  it('statusGrouping picks code, class or both', () => {
+    for (const [grouping, want] of [
+      ['code', ['http.view.a.response.201', 'http.response.201']],
+      ['class', ['http.view.a.response.2xx', 'http.response.2xx']],
+    ] as const) {
+      const { stats, recorder } = setup({ statusGrouping: grouping });
+      recorder.record(ok('/a', { status: 201 }));
+      expect(stats.metrics.filter((m) => m.type === 'c').map((m) => m.name)).toEqual(want);
+    }
+  });
+
+  it('metric groups switch off', () => {
+    const { stats, recorder } = setup({
+      metrics: { route: false, aggregate: false, errors: false, context: false },
+    });
+    const context = new RequestContext();
+    context.add('db', 1);
+    recorder.record(ok('/a', { status: 500, error: new Error('x'), context }));
+    expect(stats.lines).toEqual([]);
+  });
+
+  it('uses the prefix after the client prefix; "" for none', () => {
+    const a = setup({ prefix: 'web' }, { prefix: 'shop' });
+    a.recorder.record(ok('/'));
+    expect(a.stats.lines[0]).toBe('shop.web.view.root.GET:12.346|ms');
+    const b = setup({ prefix: '' });
+    b.recorder.record(ok(undefined));
+    expect(b.stats.lines[0]).toBe(`view.${UNMATCHED_ROUTE_KEY}.GET:12.346|ms`);
+  });
+
+  it('reports unknown methods as OTHER and odd statuses safely', () => {
+    const { stats, recorder } = setup({ metrics: { aggregate: false } });
+    recorder.record(ok('/a', { method: 'BREW' }));
+    recorder.record(ok('/a', { status: Number.NaN, durationMs: Number.NaN }));
+    expect(lines(stats)).toEqual([
+      'http.view.a.OTHER:12.346|ms',
+      'http.view.a.response.200:1|c',
+      'http.view.a.response.2xx:1|c',
+      'http.view.a.GET:0|ms',
+      'http.view.a.response.0:1|c',
+      'http.view.a.response.0xx:1|c',
+    ]);
+    expect(stats.errors).toEqual([]);
+  });
+});
+
+describe('createRequestRecorder: counters', () => {
+  it('sums counters and sends one line per counter per interval', async () => {
+    vi.useFakeTimers();
+    try {
+      const stats = createTestClient();
+      const recorder = createRequestRecorder({ client: stats, metrics: { route: false } });
+      for (let i = 0; i < 100; i++) recorder.record(ok('/a', { status: i < 90 ? 200 : 500 }));
+      expect(stats.lines.filter((l) => l.endsWith('|c'))).toEqual([]);
+      vi.advanceTimersByTime(1000);
+      expect(stats.lines.filter((l) => l.endsWith('|c'))).toEqual([
+        'http.response.200:90|c',
+        'http.response.2xx:90|c',
+        'http.response.500:10|c',
+        'http.response.5xx:10|c',
+        'http.errors:10|c',
+      ]);
+      stats.clear();
+      vi.advanceTimersByTime(5000);
+      expect(stats.lines).toEqual([]);
+      recorder.record(ok('/a'));
+      recorder.flush();
+      expect(stats.lines.filter((l) => l.endsWith('|c'))).toEqual([
+        'http.response.200:1|c',
+        'http.response.2xx:1|c',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('createRequestRecorder: tags mode', () => {
+  it('puts route, method and status in tags on stable names', () => {
+    const { stats, recorder } = setup({ mode: 'tags', tags: { svc: 'api' } });
+    const context = new RequestContext();
+    context.add('db', 4);
+    recorder.record(ok('/users/:id', { context }));
+    recorder.record(ok('/boom', { status: 500, error: new Error('x') }));
+    expect(stats.lines).toEqual([
+      'http.request:12.346|ms|#svc:api,method:GET,route:users._id,status:200,status_class:2xx',
+      'http.db.count:1|h|#svc:api,method:GET,route:users._id',
+      'http.db.time:4|ms|#svc:api,method:GET,route:users._id',
+      'http.request:12.346|ms|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
+      'http.errors:1|c|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
+    ]);
+  });
+
+  it('drops the route tag when the route group is off', () => {
+    const { stats, recorder } = setup({ mode: 'tags', metrics: { route: false }, statusGrouping: 'class' });
+    recorder.record(ok('/users/:id'));
+    expect(stats.lines).toEqual(['http.request:12.346|ms|#method:GET,status_class:2xx']);
+  });
+
+  it('works with telegraf tags', () => {
+    const { stats, recorder } = setup({ mode: 'tags' }, { tagFormat: 'telegraf' });
+    recorder.record(ok('/x'));
+    expect(stats.lines).toEqual(['http.request,method=GET,route=x,status=200,status_class=2xx:12.346|ms']);
+  });
+});
+
+describe('createRequestRecorder: routes', () => {
+  it('asks routeTags once per route and method, and survives a throwing one', () => {
+    const routeTags = vi.fn((r: { key: string; method: string }) => {
+      if (r.key === 'bad') throw new Error('nope');
+      return { team: r.key === 'users._id' ? 'accounts' : 'other' };
+    });
+    const { stats, recorder } = setup({ routeTags, metrics: { aggregate: false } });
+    for (let i = 0; i < 10; i++) recorder.record(ok('/users/:id'));
+    recorder.record(ok('/users/:id', { method: 'POST' }));
+    recorder.record(ok('/bad'));
+    expect(routeTags).toHaveBeenCalledTimes(3);
+    expect(stats.metrics.find((m) => m.name === 'http.view.users._id.GET')?.tags).toEqual({
+      team: 'accounts',
+    });
+    expect(stats.metrics.find((m) => m.name === 'http.view.bad.GET')?.tags).toEqual({});
+  });
+
+  it('100 000 unmatched requests add no name', () => {
+    const { stats, recorder } = setup();
+    for (let i = 0; i < 100_000; i++) {
+      recorder.record(ok(undefined, { status: 404 }));
+      if (i % 10_000 === 0) stats.clear();
+    }
+    expect(new Set(stats.metrics.map((m) => m.name))).toEqual(
+      new Set([
+        'http.view.__unmatched__.GET',
+        'http.view.__unmatched__.response.404',
+        'http.view.__unmatched__.response.4xx',
+        'http.request',
+        'http.view.GET',
+        'http.response.404',
+        'http.response.4xx',
+      ]),
+    );
+  });
+
+  it('puts routes past maxRoutes under __overflow__', () => {
+    const { stats, recorder } = setup({ maxRoutes: 5, metrics: { aggregate: false } });
+    for (let i = 0; i < 50; i++) recorder.record(ok(`/r${i}`));
+    const keys = new Set(
+      stats.metrics.filter((m) => m.type === 'ms').map((m) => m.name.split('.').slice(2, -1).join('.')),
+    );
+    expect(keys).toEqual(new Set(['r0', 'r1', 'r2', 'r3', 'r4', OVERFLOW_ROUTE_KEY]));
+    expect(recorder.routeKey('/r0')).toBe('r0');
+    expect(recorder.routeKey('/r40')).toBe(OVERFLOW_ROUTE_KEY);
+    expect(recorder.routeKey(undefined)).toBe(UNMATCHED_ROUTE_KEY);
+  });
+
+  it('never throws, even on garbage', () => {
+    const { recorder } = setup();
+    expect(() => recorder.record({} as FinishedRequest)).not.toThrow();
+    expect(() =>
+      recorder.record({ method: 'GET', route: 42 as unknown as string, status: 200, durationMs: 1 }),
+    ).not.toThrow();
+  });
+});
+
+describe('createRequestRecorder: options', () => {
+  it.each([
+    [{ client: {} }],
+    [{ prefix: 1 }],
+    [{ mode: 'labels' }],
+    [{ statusGrouping: 'all' }],
+    [{ metrics: { routes: true } }],
+    [{ metrics: { route: 'yes' } }],
+    [{ maxRoutes: 0 }],
+    [{ counterInterval: -1 }],
+    [{ routeTags: 'x' }],
+    [{ tags: 'env:prod' }],
+  ])('rejects %j', (bad) => {
+    const client = new StatsClient({
+      transport: { send() {}, flush: async () => {}, close: async () => {} },
+    });
+    expect(() => createRequestRecorder({ client, ...bad } as unknown as RequestRecorderOptions)).toThrow(
+      InvalidOptionError,
+    );
+  });
+});
