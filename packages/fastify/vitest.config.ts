@@ -3,5 +3,5 @@ import { alias } from '../../vitest.shared.js';
 
 export default defineProject({
   resolve: { alias },
-  test: { name: 'fastify', include: ['test/**/*.test.ts'] },
+  test: { name: 'fastify', include: ['test/**/*.test.ts'], testTimeout: 20_000 },
 });

@@ -152,6 +152,17 @@ function statskitPlugin(
   options: StatskitFastifyOptions,
   done: (err?: Error) => void,
 ): void {
+  try {
+    setup(fastify, options);
+  } catch (err) {
+    // An invalid option fails `register()` (and `ready()`/`listen()`), as a plugin error should.
+    done(err as Error);
+    return;
+  }
+  done();
+}
+
+function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void {
   const resolved = resolvePluginOptions(options);
   /** Tags from routes' `config.stats.tags`, by the template the recorder sees. */
   const routeConfigTags = new Map<string, Tags>();
@@ -238,7 +249,7 @@ function statskitPlugin(
 
   fastify.addHook('onRequest', function statskitOnRequest(request, reply, next) {
     const method = request.method;
-    if (skipMethods.has(method) || (exclude !== undefined && exclude(request))) {
+    if (skipMethods.has(method) || exclude?.(request) === true) {
       next();
       return;
     }
@@ -294,8 +305,6 @@ function statskitPlugin(
       () => next(),
     );
   });
-
-  done();
 }
 
 /**

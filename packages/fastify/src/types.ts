@@ -46,8 +46,12 @@ export interface StatskitFastifyOptions {
    * one you pass is only flushed.
    */
   readonly client?: StatsClient | ClientOptions | undefined;
-  /** Prepended to every request metric, after the client's prefix. Default `'http'`; `''` for none. */
-  readonly prefix?: string | undefined;
+  /**
+   * Prepended to every request metric, after the client's prefix. Default `'http'`; `''` for none.
+   * (Fastify's `register()` knows a `prefix` too; this plugin has no routes, so it only names metrics.
+   * No `| undefined`, so these options stay assignable to Fastify's register options.)
+   */
+  readonly prefix?: string;
   /** `'names'` (default): route/method/status in the name. `'tags'`: as tags on stable names. */
   readonly mode?: RecorderMode | undefined;
   /** Metric groups to send: `route`, `aggregate`, `errors`, `context`. Default: all on. */

@@ -75,7 +75,7 @@ function register(instance: FastifyInstance, node: MountNode, hooks: ScenarioHoo
 /** An app with the plugin registered first, then the routes, one nested plugin per mount. */
 export async function buildApp(
   fastify: FastifyFactory,
-  setup: (app: FastifyInstance) => Promise<void> | void,
+  setup: (app: FastifyInstance) => PromiseLike<unknown> | undefined,
   routes: readonly ScenarioRoute[],
   hooks: ScenarioHooks,
 ): Promise<FastifyInstance> {

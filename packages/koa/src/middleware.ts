@@ -1,0 +1,205 @@
+import type { StatsClient } from '@statskit/client';
+import {
+  createRequestRecorder,
+  enableRequestContext,
+  type FinishedRequest,
+  RequestContext,
+  type RequestRecorder,
+  regexpTemplate,
+  requestContextEnabled,
+  runWithRequest,
+} from '@statskit/instrument';
+import type { Context, Next } from 'koa';
+import { type ResolvedMiddlewareOptions, resolveMiddlewareOptions } from './options.js';
+import type { StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
+
+/** The status of a request whose client went away before the response was complete (nginx's 499). */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** What @koa/router leaves on `ctx`: the matched layer's path, router prefixes included. */
+interface RouterContext {
+  _matchedRoute?: string | RegExp | undefined;
+  routerPath?: string | RegExp | undefined;
+}
+
+function routerTemplate(ctx: Context): string | undefined {
+  const c = ctx as Context & RouterContext;
+  const path = c._matchedRoute ?? c.routerPath;
+  if (typeof path === 'string') return path;
+  return path instanceof RegExp ? regexpTemplate(path) : undefined;
+}
+
+/** One request being measured; also what the recorder receives. */
+class RequestState implements FinishedRequest {
+  readonly method: string;
+  readonly start: number;
+  readonly ctx: Context;
+  readonly #measurer: Measurer;
+  route: string | undefined = undefined;
+  status = 0;
+  durationMs = 0;
+  error: unknown = undefined;
+  context: RequestContext | undefined = undefined;
+  done = false;
+
+  constructor(measurer: Measurer, ctx: Context, method: string, start: number) {
+    this.#measurer = measurer;
+    this.ctx = ctx;
+    this.method = method;
+    this.start = start;
+  }
+
+  /** `res.on('close')`: the response is complete, or the client went away. */
+  readonly onClose = (): void => {
+    if (this.done) return;
+    this.done = true;
+    this.#measurer.finish(this);
+  };
+
+  /** An error thrown through the middleware: remember it, hand it on unchanged. */
+  readonly onError = (err: unknown): never => {
+    if (this.error === undefined) this.error = err ?? new Error('statskit: a falsy value was thrown');
+    throw err;
+  };
+}
+
+class Measurer {
+  readonly recorder: RequestRecorder;
+  readonly options: ResolvedMiddlewareOptions;
+  #keyWarned = false;
+
+  constructor(options: ResolvedMiddlewareOptions, recorder: RequestRecorder) {
+    this.options = options;
+    this.recorder = recorder;
+  }
+
+  finish(state: RequestState): void {
+    const ctx = state.ctx;
+    const res = ctx.res;
+    state.durationMs = performance.now() - state.start;
+    // Koa's own error handler has answered by now (err.status, or 500), so the status is what was sent.
+    if (res.writableEnded) state.status = res.statusCode;
+    else state.status = CLIENT_CLOSED_REQUEST;
+    let route = routerTemplate(ctx);
+    const key = this.options.key;
+    if (key !== undefined) {
+      try {
+        const custom = key(ctx, route);
+        if (typeof custom === 'string') route = custom;
+      } catch (err) {
+        if (!this.#keyWarned) {
+          this.#keyWarned = true;
+          process.emitWarning(
+            `statskit: the \`key\` function threw (${String(err)}); using the default key`,
+            {
+              type: 'StatsKitWarning',
+            },
+          );
+        }
+      }
+    }
+    state.route = route;
+    this.recorder.record(state);
+  }
+}
+
+/** Prototypes (`app.context`) that already carry `stats`. */
+const kStats = Symbol.for('statskit.koa.ctxStats');
+
+/**
+ * `ctx.stats` once on the app's context prototype (`app.context`, Koa's documented place to extend
+ * `ctx`) instead of a property per request. False when something else owns `stats` there.
+ */
+function defineCtxStats(ctx: Context, stats: StatsClient): boolean {
+  const proto = Object.getPrototypeOf(ctx) as (object & { [kStats]?: StatsClient }) | null;
+  if (proto === null) return false;
+  if (Object.hasOwn(proto, kStats)) return proto[kStats] === stats;
+  if (Object.hasOwn(proto, 'stats')) return false;
+  Object.defineProperty(proto, 'stats', {
+    value: stats,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  Object.defineProperty(proto, kStats, { value: stats });
+  return true;
+}
+
+/**
+ * Koa middleware that reports every request the way django-statsd does: a timer and status counters
+ * per route *template* (from @koa/router, prefixes included) and method, aggregates, errors, and the
+ * request's DB/HTTP-client totals. The catalogue is in docs/metrics.md. Works with Koa 2 and 3; use it
+ * first, before your routers and error handlers.
+ *
+ * @throws {InvalidOptionError} when an option is invalid.
+ * @example
+ * ```ts
+ * import Koa from 'koa';
+ * import Router from '@koa/router';
+ * import { StatsClient } from '@statskit/client';
+ * import { statsdMiddleware } from '@statskit/koa';
+ *
+ * const app = new Koa();
+ * app.use(statsdMiddleware({ client: new StatsClient({ prefix: 'shop' }), exclude: ['/healthz'] }));
+ * const router = new Router({ prefix: '/api' });
+ * router.get('/users/:id', (ctx) => { ctx.body = { id: ctx.params.id }; });
+ * app.use(router.routes());
+ * // shop.http.view.api.users._id.GET:1.4|ms, shop.http.view.api.users._id.response.200:1|c, ...
+ * ```
+ */
+export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdMiddleware {
+  const resolved = resolveMiddlewareOptions(options);
+  let recorder: RequestRecorder;
+  try {
+    recorder = createRequestRecorder({
+      client: resolved.client,
+      prefix: options.prefix,
+      mode: options.mode,
+      metrics: options.metrics,
+      statusGrouping: options.statusGrouping,
+      tags: options.tags,
+      routeTags: options.routeTags,
+      maxRoutes: options.maxRoutes,
+      counterInterval: options.counterInterval,
+    });
+  } catch (err) {
+    if (resolved.ownsClient) void resolved.client.close();
+    throw err;
+  }
+  const measurer = new Measurer(resolved, recorder);
+  const { exclude, skipMethods, context, client } = resolved;
+  if (context === true) enableRequestContext();
+  const stats = client.child({});
+  /** The context prototype last seen and whether `ctx.stats` is defined on it. */
+  let lastProto: unknown;
+  let onProto = false;
+
+  function statskitMiddleware(ctx: Context, next: Next): Promise<unknown> {
+    const proto: unknown = Object.getPrototypeOf(ctx);
+    if (proto !== lastProto) {
+      lastProto = proto;
+      onProto = defineCtxStats(ctx, stats);
+    }
+    if (!onProto) ctx.stats = stats;
+    const method = ctx.method;
+    if (skipMethods.has(method) || exclude?.(ctx) === true) return next();
+    const state = new RequestState(measurer, ctx, method, performance.now());
+    ctx.res.once('close', state.onClose);
+    let downstream: Promise<unknown>;
+    if (context !== false && requestContextEnabled()) {
+      const ctxTotals = new RequestContext();
+      state.context = ctxTotals;
+      downstream = runWithRequest(ctxTotals, next);
+    } else downstream = next();
+    return downstream.then(undefined, state.onError);
+  }
+
+  return Object.assign(statskitMiddleware, {
+    client,
+    recorder,
+    close: (): Promise<void> => {
+      recorder.flush();
+      return resolved.ownsClient ? client.close() : client.flush();
+    },
+  });
+}
