@@ -1,12 +1,14 @@
 // Overhead of @statskit/instrument's node-postgres instrumentation: the same `select 1` loop on a plain
 // pg.Pool and on an instrumented one (real StatsClient over loopback UDP to a discarding receiver), on
-// the same PostgreSQL server, alternating rounds; medians reported.
+// the same PostgreSQL server, rounds in rotating order; medians (and minimums: on a busy machine the
+// round-trip noise is far larger than the wrapper) reported.
 //
 //   node benchmarks/db/pg.mjs [--n 5000] [--rounds 5]      (npm run bench:db -w @statskit/benchmarks)
 //
 // Needs PostgreSQL on 127.0.0.1:5432 with user/password/db `statskit` (bash .ci/services), and a build of
 // @statskit/instrument (npx turbo run build --filter=@statskit/instrument...).
-import dgram from 'node:dgram';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { StatsClient } from '@statskit/client';
 import { instrumentPg, RequestContext, runWithRequest } from '@statskit/instrument';
@@ -26,11 +28,22 @@ const config = {
   max: 1, // one connection: the loop is serial, so every query is a round trip on the same socket
 };
 
-const receiver = dgram.createSocket('udp4');
-let packets = 0;
-receiver.on('message', () => packets++);
-await new Promise((resolve) => receiver.bind(0, '127.0.0.1', resolve));
-const stats = new StatsClient({ host: '127.0.0.1', port: receiver.address().port, prefix: 'bench' });
+// The statsd receiver runs in a child process, so its work is not charged to the instrumented loop.
+const receiver = spawn(
+  process.execPath,
+  [
+    '-e',
+    `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+     s.on('message', () => n++);
+     s.bind(0, '127.0.0.1', () => console.log(s.address().port));
+     process.on('message', () => { console.log(n); process.exit(0); });`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+);
+const lines = createInterface({ input: receiver.stdout });
+const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
+const receiverPort = Number(await nextLine());
+const stats = new StatsClient({ host: '127.0.0.1', port: receiverPort, prefix: 'bench' });
 
 const plain = new pg.Pool(config);
 const instrumented = instrumentPg(new pg.Pool(config), { stats, name: 'main' });
@@ -49,6 +62,8 @@ async function time(fn) {
 const variants = {
   'plain pg': () => loop(plain, N),
   instrumented: () => loop(instrumented, N),
+  // Node 20's AsyncLocalStorage costs something per promise once a store is active: pay it on both sides.
+  'plain pg, in a request': () => runWithRequest(new RequestContext(), () => loop(plain, N)),
   'instrumented, in a request': () => runWithRequest(new RequestContext(), () => loop(instrumented, N)),
 };
 
@@ -76,6 +91,7 @@ console.log(
   'ms/round'.padStart(10),
   'µs/query'.padStart(10),
   'vs plain'.padStart(10),
+  'min ms'.padStart(8),
   '  rounds (ms)',
 );
 for (const [name, xs] of Object.entries(results)) {
@@ -86,6 +102,9 @@ for (const [name, xs] of Object.entries(results)) {
     m.toFixed(1).padStart(10),
     ((m / N) * 1000).toFixed(2).padStart(10),
     `${delta >= 0 ? '+' : ''}${delta.toFixed(1)}%`.padStart(10),
+    Math.min(...xs)
+      .toFixed(0)
+      .padStart(8),
     `  ${xs.map((x) => x.toFixed(0)).join(' ')}`,
   );
 }
@@ -110,6 +129,8 @@ console.log(
 );
 
 await stats.close();
-console.log(`(statsd packets received: ${packets})`);
+await new Promise((resolve) => setTimeout(resolve, 100));
+const received = nextLine();
+receiver.send('done');
+console.log(`(statsd packets received by the child process: ${await received})`);
 await Promise.all([plain.end(), instrumented.end()]);
-receiver.close();
