@@ -3,5 +3,5 @@ import { alias } from '../../vitest.shared.js';
 
 export default defineProject({
   resolve: { alias },
-  test: { name: 'express', include: ['test/**/*.test.ts'] },
+  test: { name: 'express', include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
 });

@@ -13,7 +13,7 @@ import { type ResolvedMiddlewareOptions, resolveMiddlewareOptions } from './opti
 import { defineReqStats } from './req-stats.js';
 import { attachState, type Finisher, onResponseClose, RequestState } from './request-state.js';
 import { RouteNode } from './route-node.js';
-import { appRouter, hookRouter } from './route-tracker.js';
+import { appRouter, hookRouter, isHookedRoute } from './route-tracker.js';
 import type { StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
 
 /** The status of a request whose client went away before the response was complete (nginx's 499). */
@@ -53,9 +53,10 @@ class Measurer implements Finisher {
     else if (state.error !== undefined) state.status = res.headersSent ? res.statusCode : 500;
     else state.status = CLIENT_CLOSED_REQUEST;
     let node = state.routeNode;
-    if (node === undefined) {
-      // A route this middleware did not hook (e.g. the first request into a mounted sub-app).
-      const path = (req.route as { path?: unknown } | undefined)?.path;
+    if (node === undefined && req.route !== undefined && !isHookedRoute(req.route)) {
+      // A route this middleware did not hook (the first request into a mounted sub-app). A hooked
+      // route left in `req.route` passed the request on: it did not handle it.
+      const path = (req.route as { path?: unknown }).path;
       if (typeof path === 'string' || path instanceof RegExp || Array.isArray(path))
         node = state.node.child(path);
     }

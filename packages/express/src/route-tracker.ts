@@ -24,6 +24,15 @@ import { pieceText } from './route-node.js';
  */
 
 const kHooked = Symbol('statskit.express.hooked');
+/** On Route objects whose layer is hooked: their dispatch is tracked, `req.route` need not be read. */
+const kHookedRoute = Symbol('statskit.express.hookedRoute');
+
+/** Is `route` (from `req.route`) dispatched through a hooked layer? */
+export function isHookedRoute(route: unknown): boolean {
+  return (
+    typeof route === 'object' && route !== null && (route as { [kHookedRoute]?: true })[kHookedRoute] === true
+  );
+}
 const kScanned = Symbol('statskit.express.scanned');
 
 type Marked<T> = T & { [kHooked]?: true; [kScanned]?: number };
@@ -70,6 +79,7 @@ function hookLayer(layer: ExpressLayer): void {
   const original = layer[method] as LayerHandler;
   const route = layer.route;
   if (route !== undefined && route !== null) {
+    (route as { [kHookedRoute]?: true })[kHookedRoute] = true;
     layer[method] = routeHook(original, route.path);
     return;
   }

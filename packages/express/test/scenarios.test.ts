@@ -32,7 +32,7 @@ async function run(express: ExpressModule, s: Scenario): Promise<TestStatsClient
   const hooks = scenarioHooks();
   await using server = await serve(buildApp(express, middleware, s.routes, hooks));
   await runRequests(server.url, s, hooks);
-  await vi.waitFor(() => expect(recorded(stats)).toBe(measuredRequests(s)), { timeout: 5000 });
+  await vi.waitFor(() => expect(recorded(stats)).toBe(measuredRequests(s)), { timeout: 15_000 });
   middleware.recorder.flush();
   return stats;
 }
