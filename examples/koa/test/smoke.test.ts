@@ -1,0 +1,46 @@
+/** The example app, served on loopback and driven with fetch: the catalogue names appear. */
+import { createTestClient } from '@statskit/client/testing';
+import { describe, expect, it, vi } from 'vitest';
+// @ts-expect-error: plain JavaScript example, no types
+import { buildApp } from '../src/server.mjs';
+
+describe('examples/koa', () => {
+  it('serves and reports the catalogue', async () => {
+    const stats = createTestClient({ prefix: 'example' });
+    const { app, stats: middleware } = buildApp({ client: stats });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${server.address().port}`;
+    const statuses: number[] = [];
+    for (const [method, path] of [
+      ['GET', '/users/1'],
+      ['GET', '/users/2'],
+      ['POST', '/orders'],
+      ['GET', '/api/v1/items/9'],
+      ['GET', '/boom'],
+      ['GET', '/nope'],
+      ['GET', '/healthz'],
+    ]) {
+      const res = await fetch(`${base}${path}`, { method });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+    }
+    await vi.waitFor(() =>
+      expect(stats.metrics.filter((m) => m.name === 'example.http.request')).toHaveLength(6),
+    );
+    await middleware.close();
+    await new Promise((resolve) => server.close(resolve));
+    expect(statuses).toEqual([200, 200, 201, 200, 500, 404, 200]);
+    const names = stats.metrics.map((m) => m.name);
+    for (const n of [
+      'example.http.view.users._id.GET',
+      'example.http.view.orders.POST',
+      'example.http.view.api.v1.items._id.GET',
+      'example.http.view.boom.errors',
+      'example.http.view.__unmatched__.response.404',
+      'example.users.lookups',
+    ]) {
+      expect(names).toContain(n);
+    }
+  });
+});
