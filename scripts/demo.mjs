@@ -4,6 +4,9 @@
 // daemon flushed: its own console dump, then the Graphite lines it wrote, as a table.
 //   npm run demo                 (UDP)
 //   npm run demo -- --tcp        (the daemon's TCP server)
+//   npm run demo -- --framework express|fastify|koa
+//                                (the framework's example app in this process, a handful of requests with
+//                                 fetch, then the http.* values the daemon flushed)
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
@@ -14,6 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
 
 const protocol = process.argv.includes('--tcp') ? 'tcp' : 'udp';
+const frameworkArg = process.argv.indexOf('--framework');
+const framework = frameworkArg === -1 ? undefined : process.argv[frameworkArg + 1];
+if (framework !== undefined && !['express', 'fastify', 'koa'].includes(framework)) {
+  console.error(`--framework must be express, fastify or koa, got ${framework}`);
+  process.exit(2);
+}
 const FLUSH_MS = 1000;
 const statsdMain = fileURLToPath(new URL('../node_modules/statsd/stats.js', import.meta.url));
 
@@ -98,6 +107,13 @@ const flushesBefore = out.split('Flushing stats').length;
 await waitFor(() => out.split('Flushing stats').length > flushesBefore, FLUSH_MS * 3, 'a flush');
 out = '';
 
+if (framework !== undefined) {
+  await frameworkDemo(framework);
+  listener.close();
+  stop();
+  process.exit(0);
+}
+
 // One short burst of every metric type.
 for (let i = 0; i < 100; i++) stats.incr('requests');
 stats.decr('requests', 10);
@@ -145,6 +161,103 @@ console.log(
 
 listener.close();
 stop();
+
+/** Serve the framework's example app in this process, drive it with fetch, print the flushed http.* values. */
+async function frameworkDemo(name) {
+  const client = new StatsClient({
+    protocol,
+    host: '127.0.0.1',
+    port: protocol === 'udp' ? udpPort : tcpPort,
+    prefix: 'demo',
+    onError: (err) => errors.push(err),
+  });
+  const served = await serveExample(name, client);
+  console.log(`${name} example app on ${served.url}\n`);
+  const requests = [
+    ['GET', '/users/1'],
+    ['GET', '/users/2'],
+    ['GET', '/users/3'],
+    ['POST', '/orders'],
+    ['GET', '/api/v1/items/7'],
+    ['GET', '/boom'],
+    ['GET', '/no/such/page'],
+    ['GET', '/healthz'],
+  ];
+  for (const [method, path] of requests) {
+    const res = await fetch(`${served.url}${path}`, { method });
+    await res.arrayBuffer();
+    console.log(`${method.padEnd(4)} ${path.padEnd(16)} ${res.status}`);
+  }
+  await served.close(); // sends the summed counters and flushes the client
+  await client.close();
+  await waitFor(
+    () => graphite.some((g) => g.path.includes('.demo.http.request')),
+    FLUSH_MS * 4,
+    'the daemon to flush',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log('\n--- what the daemon wrote to Graphite (demo.http.* only) ---');
+  const rows = graphite
+    .filter((g) => g.path.includes('.demo.http.'))
+    .filter((g) => /\.(count|mean|upper|lower)$/.test(g.path) || g.path.startsWith('stats.counters.'))
+    .filter((g) => !g.path.endsWith('.rate'));
+  const width = Math.max(...rows.map((r) => r.path.length));
+  for (const r of rows) console.log(`${r.path.padEnd(width)}  ${r.value}`);
+  console.log(`\nclient: ${errors.length} errors`);
+}
+
+/** The example app of `name` on 127.0.0.1:0, sending through `client`. */
+async function serveExample(name, client) {
+  const example = new URL(`../examples/${name}/src/server.mjs`, import.meta.url);
+  if (name === 'fastify') {
+    const { buildApp } = await import(example.href);
+    const app = await buildApp({ client });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return { url: `http://127.0.0.1:${app.server.address().port}`, close: () => app.close() };
+  }
+  let app;
+  let middleware;
+  if (name === 'koa') {
+    const built = (await import(example.href)).buildApp({ client });
+    app = built.app;
+    middleware = built.stats;
+  } else {
+    // examples/express/src/server.mjs when it exists (same shape as the koa one); else a minimal app.
+    let built;
+    try {
+      built = (await import(example.href)).buildApp?.({ client });
+    } catch {}
+    if (built?.app !== undefined) {
+      app = built.app;
+      middleware = built.stats;
+    } else {
+      const { default: express } = await import('express');
+      const { statsdMiddleware } = await import('@statskit/express');
+      app = express();
+      middleware = statsdMiddleware({ client, exclude: ['/healthz'] });
+      app.use(middleware);
+      app.get('/healthz', (_req, res) => res.send('ok'));
+      app.get('/users/:id', (req, res) => res.json({ id: req.params.id }));
+      app.post('/orders', (_req, res) => res.status(201).json({ ok: true }));
+      app.get('/boom', () => {
+        throw new Error('boom');
+      });
+      const api = express.Router();
+      api.get('/items/:id', (req, res) => res.json({ item: req.params.id }));
+      app.use('/api/v1', api);
+      app.set('env', 'test');
+    }
+  }
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await middleware?.close?.();
+    },
+  };
+}
 
 async function waitFor(predicate, timeoutMs, what) {
   const until = Date.now() + timeoutMs;
