@@ -1,0 +1,73 @@
+// An Express app measured by @statskit/express: nested routers, route parameters, an error route.
+//
+//   STATSD_HOST=127.0.0.1 STATSD_PORT=8125 PORT=3000 node src/server.mjs
+//   curl localhost:3000/api/v1/users/42
+//
+// Every request reports timers and status counters keyed by its route template (http.view.api.v1.users._id.GET,
+// http.response.200, ...): see docs/metrics.md.
+import { fileURLToPath } from 'node:url';
+import { StatsClient } from '@statskit/client';
+import { statsdMiddleware } from '@statskit/express';
+import express from 'express';
+
+/** Build the app around a StatsClient (by default one for STATSD_HOST / STATSD_PORT). */
+export function createApp(stats = new StatsClient({ prefix: 'example' })) {
+  const app = express();
+  const metrics = statsdMiddleware({ client: stats, exclude: ['/healthz'] });
+  app.use(metrics);
+  app.use(express.json());
+
+  app.get('/healthz', (_req, res) => {
+    res.send('ok');
+  });
+
+  const users = express.Router();
+  users.get('/:id', (req, res) => {
+    res.json({ id: req.params.id });
+  });
+  users.get('/:id/orders/:orderId', (req, res) => {
+    res.json({ user: req.params.id, order: req.params.orderId });
+  });
+  users.post('/', (req, res) => {
+    req.stats.incr('signups'); // your own metrics through the same client
+    res.status(201).json({ created: true, name: req.body?.name ?? null });
+  });
+
+  const v1 = express.Router();
+  v1.use('/users', users);
+  const api = express.Router();
+  api.use('/v1', v1);
+  app.use('/api', api);
+
+  app.get('/boom', () => {
+    throw new Error('boom');
+  });
+  app.get('/teapot', () => {
+    throw Object.assign(new Error("I'm a teapot"), { status: 418 });
+  });
+
+  return { app, metrics, stats };
+}
+
+/** Listen on `port` (0: any free one). Resolves with the URL and a close() that flushes the metrics. */
+export async function start({ port = Number(process.env.PORT ?? 3000), stats } = {}) {
+  const { app, metrics } = createApp(stats);
+  const server = app.listen(port, '127.0.0.1');
+  await new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await metrics.close();
+  };
+  return { url, close };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { url, close } = await start();
+  console.log(`listening on ${url}`);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void close());
+}
