@@ -23,9 +23,10 @@ import { pieceText } from './route-node.js';
  * (Express 5) / `handle_request` (Express 4) that calls the prototype's method.
  */
 
-const kHooked = Symbol('statskit.express.hooked');
+// Registered symbols: the ESM and CJS builds loaded together must not hook a layer twice.
+const kHooked = Symbol.for('statskit.express.hooked');
 /** On Route objects whose layer is hooked: their dispatch is tracked, `req.route` need not be read. */
-const kHookedRoute = Symbol('statskit.express.hookedRoute');
+const kHookedRoute = Symbol.for('statskit.express.hookedRoute');
 
 /** Is `route` (from `req.route`) dispatched through a hooked layer? */
 export function isHookedRoute(route: unknown): boolean {
@@ -33,7 +34,7 @@ export function isHookedRoute(route: unknown): boolean {
     typeof route === 'object' && route !== null && (route as { [kHookedRoute]?: true })[kHookedRoute] === true
   );
 }
-const kScanned = Symbol('statskit.express.scanned');
+const kScanned = Symbol.for('statskit.express.scanned');
 
 type Marked<T> = T & { [kHooked]?: true; [kScanned]?: number };
 
