@@ -1,0 +1,178 @@
+// Overhead of @statskit/instrument's outbound-HTTP instrumentation: N sequential requests to a local
+// HTTP server (a child process, keep-alive) with
+//   fetch      Node's built-in fetch through a plain undici Agent vs the same Agent composed with
+//              statsInterceptor()
+//   node:http  http.request on a keep-alive Agent, without vs with instrumentHttpClient() installed
+// metrics going to a real StatsClient over loopback UDP to a discarding receiver (another child). Rounds
+// run in rotating order; the median (and minimum) µs per request of each variant is reported.
+//
+//   node benchmarks/http-client/fetch.mjs [--n 3000] [--rounds 5]   (npm run bench:http-client -w @statskit/benchmarks)
+//
+// Needs a build of @statskit/instrument (npx turbo run build --filter=@statskit/instrument...) and
+// undici 7 (a devDependency of @statskit/instrument, hoisted).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { StatsClient } from '@statskit/client';
+import { instrumentHttpClient, statsInterceptor } from '@statskit/instrument';
+import { Agent } from 'undici';
+
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '5' } },
+});
+const N = Number(values.n);
+const ROUNDS = Number(values.rounds);
+
+function child(source) {
+  const proc = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const lines = createInterface({ input: proc.stdout });
+  const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
+  return { proc, nextLine };
+}
+
+// The statsd receiver and the HTTP server run in child processes: their work is not charged to the loop.
+const receiver = child(`const s = require('node:dgram').createSocket('udp4'); let n = 0;
+  s.on('message', () => n++);
+  s.bind(0, '127.0.0.1', () => console.log(s.address().port));
+  process.on('message', () => { console.log(n); process.exit(0); });`);
+const server = child(`const body = JSON.stringify({ ok: true, items: [1, 2, 3] });
+  const srv = require('node:http').createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  srv.keepAliveTimeout = 60000;
+  srv.listen(0, '127.0.0.1', () => console.log(srv.address().port));
+  process.on('message', () => process.exit(0));`);
+const receiverPort = Number(await receiver.nextLine());
+const serverPort = Number(await server.nextLine());
+const url = `http://127.0.0.1:${serverPort}/items`;
+
+const stats = new StatsClient({ host: '127.0.0.1', port: receiverPort, prefix: 'bench' });
+const plainDispatcher = new Agent({ connections: 1 });
+const statsDispatcher = new Agent({ connections: 1 }).compose(statsInterceptor({ stats }));
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+async function fetchLoop(dispatcher, n) {
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(url, { dispatcher });
+    await res.arrayBuffer();
+  }
+}
+
+function httpGet() {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: httpAgent }, (res) => {
+      res.on('data', () => {});
+      res.on('end', resolve);
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function httpLoop(n) {
+  for (let i = 0; i < n; i++) await httpGet();
+}
+
+const variants = {
+  'fetch, plain Agent': () => fetchLoop(plainDispatcher, N),
+  'fetch, statsInterceptor': () => fetchLoop(statsDispatcher, N),
+  'node:http, plain': () => httpLoop(N),
+  'node:http, instrumentHttpClient': async () => {
+    const inst = instrumentHttpClient({ stats });
+    try {
+      await httpLoop(N);
+    } finally {
+      inst.uninstall();
+    }
+  },
+};
+const names = Object.keys(variants);
+
+// warm-up: connections, JIT
+for (const name of names) await variants[name]();
+
+const results = Object.fromEntries(names.map((n) => [n, []]));
+for (let r = 0; r < ROUNDS; r++) {
+  const order = names.map((_, i) => names[(i + r) % names.length]);
+  for (const name of order) {
+    const t0 = performance.now();
+    await variants[name]();
+    results[name].push(((performance.now() - t0) * 1000) / N);
+  }
+  await stats.flush();
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (x) => x.toFixed(1).padStart(7);
+console.log(
+  `Node ${process.version}, N=${N} sequential requests per round, ${ROUNDS} rounds (µs per request)`,
+);
+console.log(`${'variant'.padEnd(34)} ${'median'.padStart(7)} ${'min'.padStart(7)}   overhead (median)`);
+for (const [plainName, instName] of [
+  ['fetch, plain Agent', 'fetch, statsInterceptor'],
+  ['node:http, plain', 'node:http, instrumentHttpClient'],
+]) {
+  const base = median(results[plainName]);
+  for (const name of [plainName, instName]) {
+    const med = median(results[name]);
+    const diff =
+      name === plainName
+        ? ''
+        : `${(med - base).toFixed(1)} µs (${(((med - base) / base) * 100).toFixed(1)}%)`;
+    console.log(`${name.padEnd(34)} ${fmt(med)} ${fmt(Math.min(...results[name]))}   ${diff}`);
+  }
+}
+
+// The interceptor's own cost without I/O: a dispatch that answers at once (start, headers, one chunk,
+// end), called directly and through statsInterceptor() (3 metrics per call to the same StatsClient).
+const controller = { abort() {}, pause() {}, resume() {} };
+const chunk = Buffer.from('{"ok":true}');
+const handler = {
+  onRequestStart() {},
+  onResponseStart() {},
+  onResponseData() {},
+  onResponseEnd() {},
+  onResponseError() {},
+};
+const answer = (opts, h) => {
+  h.onRequestStart(controller, {});
+  h.onResponseStart(controller, 200, {}, 'OK');
+  h.onResponseData(controller, chunk);
+  h.onResponseEnd(controller, {});
+  return true;
+};
+const wrapped = statsInterceptor({ stats })(answer);
+const opts = { origin: `http://127.0.0.1:${serverPort}`, method: 'GET', path: '/items' };
+const M = 200_000;
+const micro = { direct: [], statsInterceptor: [] };
+for (let r = 0; r < ROUNDS + 1; r++) {
+  for (const [name, fn] of [
+    ['direct', answer],
+    ['statsInterceptor', wrapped],
+  ]) {
+    const t0 = performance.now();
+    for (let i = 0; i < M; i++) fn(opts, handler);
+    if (r > 0) micro[name].push(((performance.now() - t0) * 1e6) / M);
+    await stats.flush();
+  }
+}
+console.log(
+  `no I/O, ${M} dispatches per round: direct ${median(micro.direct).toFixed(0)} ns, ` +
+    `through statsInterceptor ${median(micro.statsInterceptor).toFixed(0)} ns per call (medians)`,
+);
+
+await stats.close();
+await plainDispatcher.close();
+await statsDispatcher.close();
+httpAgent.destroy();
+receiver.proc.send('count');
+const received = await receiver.nextLine();
+console.log(`statsd packets received: ${received}`);
+server.proc.send('stop');
