@@ -141,7 +141,7 @@ const handler = {
   onResponseEnd() {},
   onResponseError() {},
 };
-const answer = (opts, h) => {
+const answer = (_opts, h) => {
   h.onRequestStart(controller, {});
   h.onResponseStart(controller, 200, {}, 'OK');
   h.onResponseData(controller, chunk);
