@@ -8,15 +8,62 @@
  * for `quietMs` (at most `maxWaitMs`). Exits when the parent disconnects.
  */
 import dgram from 'node:dgram';
+import os from 'node:os';
 
 const RECV_BUFFER = 4 * 1024 * 1024;
+
+// Stand-in for a statsd daemon: it should not lose packets because the machine is busy. A higher
+// priority (when allowed) shortens the stalls that fill its buffer; it does the same work for every
+// client, so comparisons stay fair.
+try {
+  os.setPriority(-10);
+} catch {
+  // not permitted: run at normal priority
+}
 
 const zero = () => ({ packets: 0, bytes: 0, lines: 0, counterSum: 0, scaledCounterSum: 0, lastAt: 0 });
 let totals = zero();
 
 /**
+ * A decimal number in `b[from, to)`: sign, digits, optional fraction; anything else (exponents, junk)
+ * goes through Number(). Scanning bytes keeps the receiver fast enough for the quickest clients.
+ * @param {Buffer} b
+ * @param {number} from
+ * @param {number} to
+ */
+function parseNumber(b, from, to) {
+  let i = from;
+  let sign = 1;
+  if (b[i] === 45 /* - */) {
+    sign = -1;
+    i++;
+  } else if (b[i] === 43 /* + */) i++;
+  let int = 0;
+  let digits = 0;
+  for (; i < to; i++) {
+    const d = /** @type {number} */ (b[i]) - 48;
+    if (d < 0 || d > 9) break;
+    int = int * 10 + d;
+    digits++;
+  }
+  let frac = 0;
+  let scale = 1;
+  if (i < to && b[i] === 46 /* . */) {
+    for (i++; i < to; i++) {
+      const d = /** @type {number} */ (b[i]) - 48;
+      if (d < 0 || d > 9) break;
+      frac = frac * 10 + d;
+      scale *= 10;
+      digits++;
+    }
+  }
+  if (i !== to || digits === 0 || digits > 15) return Number(b.latin1Slice(from, to));
+  return sign * (int + frac / scale);
+}
+
+/**
  * Count one packet: lines `name:value|type[|@rate][|#tags]`, newline-separated (empty lines ignored,
- * as statsd does).
+ * as statsd does). Counter values are summed raw and scaled by 1/rate.
  * @param {Buffer} msg
  */
 function onMessage(msg) {
@@ -24,32 +71,50 @@ function onMessage(msg) {
   t.packets++;
   t.bytes += msg.length;
   t.lastAt = performance.now();
-  const s = msg.toString('latin1');
-  let start = 0;
-  const end = s.length;
-  while (start < end) {
-    let nl = s.indexOf('\n', start);
-    if (nl === -1) nl = end;
-    if (nl > start) {
-      t.lines++;
-      const pipe = s.indexOf('|', start);
-      if (pipe !== -1 && pipe < nl && s.charCodeAt(pipe + 1) === 99 /* c */) {
-        const next = pipe + 2;
-        if (next === nl || s.charCodeAt(next) === 124 /* | */) {
-          const colon = s.lastIndexOf(':', pipe);
-          const value = Number(s.slice(colon + 1, pipe));
-          let rate = 1;
-          if (s.charCodeAt(next + 1) === 64 /* @ */) {
-            let rEnd = s.indexOf('|', next + 2);
-            if (rEnd === -1 || rEnd > nl) rEnd = nl;
-            rate = Number(s.slice(next + 2, rEnd));
-          }
-          t.counterSum += value;
-          t.scaledCounterSum += value / rate;
-        }
+  const n = msg.length;
+  let i = 0;
+  while (i < n) {
+    if (msg[i] === 10) {
+      i++; // empty line
+      continue;
+    }
+    t.lines++;
+    // the value sits between the last ':' before the first '|' and that '|'
+    let colon = -1;
+    let pipe = -1;
+    for (; i < n; i++) {
+      const c = msg[i];
+      if (c === 10) break;
+      if (c === 58) colon = i;
+      else if (c === 124) {
+        pipe = i;
+        break;
       }
     }
-    start = nl + 1;
+    if (pipe === -1) {
+      i++;
+      continue;
+    }
+    const after = pipe + 2;
+    const counter = msg[pipe + 1] === 99 /* c */ && (after >= n || msg[after] === 10 || msg[after] === 124);
+    let rate = 1;
+    let j = pipe + 1;
+    for (; j < n; j++) {
+      const c = msg[j];
+      if (c === 10) break;
+      if (c === 124 && msg[j + 1] === 64 /* @ */) {
+        let end = j + 2;
+        while (end < n && msg[end] !== 124 && msg[end] !== 10) end++;
+        rate = parseNumber(msg, j + 2, end);
+        j = end - 1;
+      }
+    }
+    if (counter && colon !== -1) {
+      const value = parseNumber(msg, colon + 1, pipe);
+      t.counterSum += value;
+      t.scaledCounterSum += value / rate;
+    }
+    i = j + 1;
   }
 }
 
