@@ -26,8 +26,16 @@ const ROUNDS = Number(values.rounds);
 
 function child(source) {
   const proc = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const lines = createInterface({ input: proc.stdout });
-  const nextLine = () => new Promise((resolve) => lines.once('line', resolve));
+  // lines are queued: a child may print before anyone waits for it
+  const queued = [];
+  const waiting = [];
+  createInterface({ input: proc.stdout }).on('line', (line) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(line);
+    else queued.push(line);
+  });
+  const nextLine = () =>
+    queued.length > 0 ? Promise.resolve(queued.shift()) : new Promise((resolve) => waiting.push(resolve));
   return { proc, nextLine };
 }
 
