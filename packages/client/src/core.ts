@@ -98,7 +98,7 @@ export class Core {
     }
     this.telemetry.metrics += lines;
     const b = this.batcher;
-    if (b === undefined) this.#sendNow(line, bytes, lines);
+    if (b === undefined) this.transport.send(line, bytes, lines);
     else if (lines === 1) b.append(line, bytes);
     else b.appendTogether(line, bytes, lines);
   }
@@ -165,10 +165,6 @@ export class Core {
         ),
       );
     }
-  }
-
-  #sendNow(line: string, bytes: number, lines: number): void {
-    this.transport.send(line, bytes, lines);
   }
 
   async #guard(fn: () => Promise<void>, where: string): Promise<void> {
