@@ -1,4 +1,4 @@
-import type { Transport } from './types.js';
+import type { PacketTransport } from './types.js';
 
 /** Batchers holding lines, flushed by `beforeExit` so a process that ends on its own loses nothing. */
 const dirty = new Set<Batcher>();
@@ -8,28 +8,63 @@ function flushDirty(): void {
   for (const b of dirty) b.flush();
 }
 
+const NEWLINE = 0x0a;
+
 /**
- * Joins lines with '\n' into packets of at most `maxBytes` UTF-8 bytes. The size check happens
- * *before* appending (a packet never overshoots), using byte counts the formatter already computed.
- * A partly filled packet waits at most `interval` ms, on an unref'd timer armed only while non-empty.
+ * Write `s` as UTF-8 at `off`; returns the offset after it. ASCII (every name, number and tag the
+ * sanitizer let through, in practice) is stored char by char: no call into C++, no flattening of the
+ * caller's string ropes. The first non-ASCII character hands the rest to `buf.write`.
+ */
+export function putString(buf: Buffer, off: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return off + i + buf.write(i === 0 ? s : s.slice(i), off + i, 'utf8');
+    buf[off + i] = c;
+  }
+  return off + n;
+}
+
+/** Copy `src` to `buf` at `off`; returns the offset after it. A loop beats `set()` for a name's few bytes. */
+export function putBytes(buf: Buffer, off: number, src: Uint8Array): number {
+  const n = src.length;
+  if (n > 0) {
+    buf.set(src, off);
+    return off + n;
+  }
+  for (let i = 0; i < n; i++) buf[off + i] = src[i] as number;
+  return off + n;
+}
+
+/**
+ * Packs lines, `\n`-separated, into packets of at most `maxBytes` bytes, written straight into a
+ * Buffer: no string concatenation, no rope to flatten and encode when the packet is sent. The size
+ * check happens *before* a line is written (a packet never overshoots), using byte counts the formatter
+ * computed. A partly filled packet waits at most `interval` ms, on an unref'd timer armed only while
+ * non-empty. With `immediate`, every line is a packet of its own (batching off).
+ *
+ * Writing a line: `off = reserve(bytes)`, then `put*()` into `buffer` from `off`, then `commit(end, n)`.
  */
 export class Batcher {
-  #buf = '';
-  #bytes = 0;
+  #buf: Buffer;
+  #off = 0;
   #lines = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #max: number;
   readonly #interval: number;
-  readonly #transport: Transport;
+  readonly #immediate: boolean;
+  readonly #transport: PacketTransport;
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.flush();
   };
 
-  constructor(maxBytes: number, interval: number, transport: Transport) {
+  constructor(maxBytes: number, interval: number, transport: PacketTransport, immediate = false) {
     this.#max = maxBytes;
     this.#interval = interval;
+    this.#immediate = immediate;
     this.#transport = transport;
+    this.#buf = Buffer.allocUnsafe(maxBytes);
     if (!exitHookInstalled) {
       exitHookInstalled = true;
       process.on('beforeExit', flushDirty);
@@ -40,37 +75,62 @@ export class Batcher {
     return this.#max;
   }
 
-  /** Append one line (the caller has checked `bytes <= maxBytes`). */
-  append(line: string, bytes: number): void {
-    if (this.#bytes === 0) {
-      this.#start(line, bytes);
-    } else if (this.#bytes + 1 + bytes > this.#max) {
-      this.flush();
-      this.#start(line, bytes);
-    } else {
-      this.#buf += `\n${line}`;
-      this.#bytes += 1 + bytes;
-      this.#lines++;
-    }
+  /** The packet being filled: write into it between `reserve()` and `commit()`. */
+  get buffer(): Buffer {
+    return this.#buf;
   }
 
-  /** Append lines that must travel in one packet, e.g. `g:0|g` + `g:-5|g`. `bytes` counts the joined form. */
-  appendTogether(joined: string, bytes: number, lines: number): void {
-    this.append(joined, bytes);
-    this.#lines += lines - 1;
+  /**
+   * Make room for a line of `bytes` bytes (the caller has checked `bytes <= maxBytes`): flush first if
+   * it would not fit, write the separator, and return the offset to write the line at.
+   */
+  reserve(bytes: number): number {
+    const off = this.#off;
+    if (off === 0) {
+      this.#arm();
+      return 0;
+    }
+    if (off + 1 + bytes > this.#max) {
+      this.flush();
+      this.#arm();
+      return 0;
+    }
+    this.#buf[off] = NEWLINE;
+    return off + 1;
+  }
+
+  /** Finish what was written after `reserve()`: `end` is the offset after it, `lines` how many it held. */
+  commit(end: number, lines: number): void {
+    this.#off = end;
+    this.#lines += lines;
+    if (this.#immediate) this.flush();
+  }
+
+  /** Append one line, or lines that must travel in one packet (`g:0|g\ng:-5|g`); `bytes` counts them all. */
+  append(line: string, bytes: number, lines = 1): void {
+    const off = this.reserve(bytes);
+    this.commit(putString(this.#buf, off, line), lines);
   }
 
   /** Send the current packet, if any. */
   flush(): void {
-    if (this.#bytes === 0) return;
-    const buf = this.#buf;
-    const bytes = this.#bytes;
+    const size = this.#off;
+    if (size === 0) return;
     const lines = this.#lines;
-    this.#buf = '';
-    this.#bytes = 0;
+    let packet: Buffer;
+    if (size * 2 > this.#max) {
+      // Mostly full: hand this buffer over and fill a new one.
+      packet = this.#buf.subarray(0, size);
+      this.#buf = Buffer.allocUnsafe(this.#max);
+    } else {
+      // A small packet (timer, flush(), batching off) must not pin a whole buffer while it is queued.
+      packet = Buffer.allocUnsafe(size);
+      this.#buf.copy(packet, 0, 0, size);
+    }
+    this.#off = 0;
     this.#lines = 0;
     dirty.delete(this);
-    this.#transport.send(buf, bytes, lines);
+    this.#transport.send(packet, size, lines);
   }
 
   /** Flush and stop the timer. */
@@ -80,10 +140,9 @@ export class Batcher {
     this.flush();
   }
 
-  #start(line: string, bytes: number): void {
-    this.#buf = line;
-    this.#bytes = bytes;
-    this.#lines = 1;
+  /** A packet is starting: make sure it is flushed by the timer, or by `beforeExit`. */
+  #arm(): void {
+    if (this.#immediate) return;
     dirty.add(this);
     if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#onTimer, this.#interval);

@@ -1,3 +1,4 @@
+import { putBytes, putString } from './batcher.js';
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
 import { type ClientOptions, resolveOptions } from './options.js';
@@ -43,10 +44,11 @@ export interface TimedDecorator {
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 }
 
-/** A name resolved once: prefix + sanitized name + suffix, and its UTF-8 size. */
+/** A name resolved once: prefix + sanitized name + suffix, its UTF-8 bytes and their count. */
 interface Key {
   readonly key: string;
   readonly bytes: number;
+  readonly utf8: Uint8Array;
 }
 
 /** Distinct names cached per client before the cache is reset (bounds memory under a cardinality blow-up). */
@@ -457,7 +459,7 @@ export class StatsClient {
     // prefix and suffix are ASCII-checked once per name here, rarely enough not to matter
     const bytes = nameBytes + Buffer.byteLength(this.#prefix) + Buffer.byteLength(this.#suffix);
     if (this.#keys.size >= KEY_CACHE_LIMIT) this.#keys.clear();
-    const entry = { key, bytes };
+    const entry: Key = { key, bytes, utf8: Buffer.from(key, 'utf8') };
     this.#keys.set(name, entry);
     return entry;
   }
@@ -560,18 +562,31 @@ export class StatsClient {
     }
     // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
     const vBytes = valueBytes ?? valueStr.length;
-    const tail = type + rateStr + tsStr;
-    let line: string;
-    if (this.#tagsInName) line = `${k.key}${tagStr}:${valueStr}${tail}`;
-    else line = `${k.key}:${valueStr}${tail}${tagStr}`;
-    const bytes = k.bytes + tagBytes + 1 + vBytes + tail.length;
+    const tailBytes = type.length + rateStr.length + tsStr.length;
+    const bytes = k.bytes + tagBytes + 1 + vBytes + tailBytes;
     if (mode === 'negative') {
       // statsd reads `-5|g` as "subtract 5": reset to 0 first, in the same packet, so it is atomic.
-      const zero = this.#tagsInName ? `${k.key}${tagStr}:0${tail}` : `${k.key}:0${tail}${tagStr}`;
-      core.write(`${zero}\n${line}`, bytes * 2 + 2 - vBytes, 2, name);
+      const tail = type + rateStr + tsStr;
+      const line = this.#tagsInName
+        ? `${k.key}${tagStr}:0${tail}\n${k.key}${tagStr}:${valueStr}${tail}`
+        : `${k.key}:0${tail}${tagStr}\n${k.key}:${valueStr}${tail}${tagStr}`;
+      core.write(line, bytes * 2 + 2 - vBytes, 2, name);
       return;
     }
-    core.write(line, bytes, 1, name);
+    if (!core.accept(bytes, 1, name)) return;
+    // Straight into the packet buffer, piece by piece: no line string is ever built.
+    const batcher = core.batcher;
+    let o = batcher.reserve(bytes);
+    const buf = batcher.buffer;
+    o = putBytes(buf, o, k.utf8);
+    if (this.#tagsInName && tagStr !== '') o = putString(buf, o, tagStr);
+    buf[o++] = 0x3a; // ':'
+    o = putString(buf, o, valueStr);
+    o = putString(buf, o, type);
+    if (rateStr !== '') o = putString(buf, o, rateStr);
+    if (tsStr !== '') o = putString(buf, o, tsStr);
+    if (!this.#tagsInName && tagStr !== '') o = putString(buf, o, tagStr);
+    batcher.commit(o, 1);
   }
 }
 

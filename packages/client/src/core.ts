@@ -11,7 +11,7 @@ import {
 import type { ResolvedOptions } from './options.js';
 import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
 import { createTransport } from './transports/create-transport.js';
-import { countDrop, createTelemetry, type Telemetry, type Transport } from './types.js';
+import { countDrop, createTelemetry, type PacketTransport, type Telemetry } from './types.js';
 
 /** How often the default onError may warn about one error code. */
 const WARN_EVERY_MS = 10_000;
@@ -40,8 +40,9 @@ export function warningReporter(): (err: StatsError) => void {
 export class Core {
   readonly options: ResolvedOptions;
   readonly telemetry: Telemetry = createTelemetry();
-  readonly transport: Transport;
-  readonly batcher: Batcher | undefined;
+  readonly transport: PacketTransport;
+  /** Always present: with `batching: false` it sends every line as a packet of its own. */
+  readonly batcher: Batcher;
   readonly aggregator: Aggregator | undefined;
   readonly maxBytes: number;
   readonly random: () => number;
@@ -68,9 +69,12 @@ export class Core {
     this.random = options.random;
     this.maxBytes = options.maxPacketSize;
     this.transport = createTransport(options, { onError: this.report, telemetry: this.telemetry });
-    this.batcher = options.batching
-      ? new Batcher(options.maxPacketSize, options.flushInterval, this.transport)
-      : undefined;
+    this.batcher = new Batcher(
+      options.maxPacketSize,
+      options.flushInterval,
+      this.transport,
+      !options.batching,
+    );
     const tagsInName = options.tagFormat === 'telegraf' || options.tagFormat === 'graphite';
     this.aggregator =
       options.aggregate === undefined
@@ -83,8 +87,16 @@ export class Core {
           );
   }
 
-  /** Hand one formatted line (or lines that must share a packet) to the batcher or the transport. */
+  /** Hand one formatted line (or lines that must share a packet) to the batcher. */
   write(line: string, bytes: number, lines: number, name: string): void {
+    if (this.accept(bytes, lines, name)) this.batcher.append(line, bytes, lines);
+  }
+
+  /**
+   * Count a line of `bytes` about to be written, or drop it (counted, reported) when it can never fit
+   * in a packet. The caller writes it to the batcher when this returns true.
+   */
+  accept(bytes: number, lines: number, name: string): boolean {
     if (bytes > this.maxBytes) {
       countDrop(this.telemetry, 'tooLarge', bytes, lines);
       this.report(
@@ -94,13 +106,10 @@ export class Core {
           name,
         ),
       );
-      return;
+      return false;
     }
     this.telemetry.metrics += lines;
-    const b = this.batcher;
-    if (b === undefined) this.transport.send(line, bytes, lines);
-    else if (lines === 1) b.append(line, bytes);
-    else b.appendTogether(line, bytes, lines);
+    return true;
   }
 
   /** Send `statskit.client.*` every `telemetryInterval` ms through `sink`, until close(). */
@@ -126,7 +135,7 @@ export class Core {
       return;
     }
     this.aggregator?.flush();
-    this.batcher?.flush();
+    this.batcher.flush();
     await this.#guard(() => this.transport.flush(), 'transport.flush()');
   }
 
@@ -139,7 +148,7 @@ export class Core {
     this.closed = true;
     this.aggregator?.flush();
     this.aggregator?.stop();
-    this.batcher?.stop();
+    this.batcher.stop();
     this.#closing = this.#closeTransport();
     return this.#closing;
   }
@@ -156,8 +165,7 @@ export class Core {
     clearTimeout(timer);
     if (result === 'timeout') {
       const pending = this.telemetry.queueBytes;
-      const t = this.transport as Transport & { abort?: () => void };
-      t.abort?.();
+      this.transport.abort?.();
       this.report(
         new TransportError(
           ErrorCodes.CLOSE_TIMEOUT,

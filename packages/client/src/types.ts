@@ -83,6 +83,18 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * What the client's own transports implement: each packet as its UTF-8 bytes, `bytes` equal to
+ * `packet.length`. A user's string-based {@link Transport} is adapted to it. Internal.
+ */
+export interface PacketTransport {
+  send(packet: Buffer, bytes: number, lines: number): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  /** Give up on anything pending (close() timed out). */
+  abort?(): void;
+}
+
 /** Creates a transport once the client has resolved its options. */
 export type TransportFactory = (ctx: TransportContext) => Transport;
 

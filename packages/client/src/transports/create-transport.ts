@@ -1,6 +1,12 @@
 import { callbackError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
-import { countDrop, countSent, type Transport, type TransportContext } from '../types.js';
+import {
+  countDrop,
+  countSent,
+  type PacketTransport,
+  type Transport,
+  type TransportContext,
+} from '../types.js';
 import { TcpTransport } from './tcp.js';
 import { UdpTransport } from './udp.js';
 import { UdsTransport } from './uds.js';
@@ -17,9 +23,9 @@ function isAttachable(t: Transport): t is Attachable {
 
 /**
  * A user's transport object, guarded: anything it throws goes to onError as STATSKIT_ERR_CALLBACK
- * instead of into the app, and missing flush/close are filled in.
+ * instead of into the app, and missing flush/close are filled in. It is given each packet as a string.
  */
-class GuardedTransport implements Transport {
+class GuardedTransport implements PacketTransport {
   readonly #inner: Transport;
   readonly #ctx: TransportContext;
   readonly #counts: boolean;
@@ -30,9 +36,9 @@ class GuardedTransport implements Transport {
     this.#counts = counts;
   }
 
-  send(packet: string, bytes: number, lines: number): void {
+  send(packet: Buffer, bytes: number, lines: number): void {
     try {
-      this.#inner.send(packet, bytes, lines);
+      this.#inner.send(packet.toString('utf8'), bytes, lines);
       if (this.#counts) countSent(this.#ctx.telemetry, bytes, lines);
     } catch (err) {
       countDrop(this.#ctx.telemetry, 'sendError', bytes, lines);
@@ -50,7 +56,7 @@ class GuardedTransport implements Transport {
 }
 
 /** Pick the transport for resolved options. */
-export function createTransport(opts: ResolvedOptions, ctx: TransportContext): Transport {
+export function createTransport(opts: ResolvedOptions, ctx: TransportContext): PacketTransport {
   const custom = opts.transport;
   if (custom !== undefined) {
     if (typeof custom === 'function') return new GuardedTransport(custom(ctx), ctx, false);

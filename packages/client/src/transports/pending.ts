@@ -7,7 +7,7 @@ import { countDrop, type Telemetry, type TransportContext } from '../types.js';
  * Shared by the socket transports.
  */
 export class PendingQueue {
-  readonly #packets: string[] = [];
+  readonly #packets: Buffer[] = [];
   readonly #bytes: number[] = [];
   readonly #lines: number[] = [];
   #head = 0;
@@ -30,7 +30,7 @@ export class PendingQueue {
   }
 
   /** Queue a packet, or drop it (counted, reported once per overflow episode) when the queue is full. */
-  push(packet: string, bytes: number, lines: number): void {
+  push(packet: Buffer, bytes: number, lines: number): void {
     const t: Telemetry = this.#ctx.telemetry;
     if (this.#total + bytes > this.#limit) {
       countDrop(t, 'queueFull', bytes, lines);
@@ -45,10 +45,6 @@ export class PendingQueue {
       }
       return;
     }
-    // A batched packet is a rope of its lines (`buf += line`), ~3.5x its bytes on the heap; reading a
-    // character makes V8 flatten it to one sequential string, so maxQueueBytes bounds the heap honestly.
-    // (The socket would flatten it on write anyway: no extra work, only earlier.)
-    packet.charCodeAt(0);
     this.#packets.push(packet);
     this.#bytes.push(bytes);
     this.#lines.push(lines);
@@ -57,20 +53,20 @@ export class PendingQueue {
   }
 
   /** Take every queued packet, oldest first, handing each to `fn`. */
-  drain(fn: (packet: string, bytes: number, lines: number) => void): void {
+  drain(fn: (packet: Buffer, bytes: number, lines: number) => void): void {
     while (this.#head < this.#packets.length) {
       const i = this.#head++;
       const bytes = this.#bytes[i] as number;
       this.#total -= bytes;
       this.#ctx.telemetry.queueBytes -= bytes;
-      fn(this.#packets[i] as string, bytes, this.#lines[i] as number);
+      fn(this.#packets[i] as Buffer, bytes, this.#lines[i] as number);
       if (this.#head === this.#packets.length) break;
     }
     this.#reset();
   }
 
   /** Peek at the oldest packet without removing it. */
-  peek(): string | undefined {
+  peek(): Buffer | undefined {
     return this.#packets[this.#head];
   }
 

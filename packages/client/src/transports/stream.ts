@@ -1,7 +1,13 @@
 import type net from 'node:net';
 import type { Writable } from 'node:stream';
 import { ErrorCodes, TransportError } from '../errors.js';
-import { countDrop, countSent, type Telemetry, type Transport, type TransportContext } from '../types.js';
+import {
+  countDrop,
+  countSent,
+  type PacketTransport,
+  type Telemetry,
+  type TransportContext,
+} from '../types.js';
 import { IdleWaiters, PendingQueue } from './pending.js';
 
 /**
@@ -31,22 +37,23 @@ const MAX_DELAY_MS = 10_000;
 /** How long a connect attempt may take before it is abandoned. */
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** Frame one packet for a newline-delimited stream: the packet, then `\n`. */
+function newlineFramed(packet: Buffer): Buffer {
+  const n = packet.length;
+  const out = Buffer.allocUnsafe(n + 1);
+  packet.copy(out, 0);
+  out[n] = 0x0a;
+  return out;
+}
+
 /** Frame one packet for a length-prefixed stream: `uint32le(n) packet \n`, n counting the packet and `\n`. */
-function lengthPrefixed(packet: string, bytes: number): Buffer {
-  const buf = Buffer.allocUnsafe(bytes + 5);
-  const written = buf.write(packet, 4, 'utf8');
-  if (written !== bytes || Buffer.byteLength(packet) !== bytes) {
-    // A miscounted packet must not desynchronise the stream: frame what it really is.
-    const body = Buffer.from(packet, 'utf8');
-    const out = Buffer.allocUnsafe(body.length + 5);
-    out.writeUInt32LE(body.length + 1, 0);
-    body.copy(out, 4);
-    out[body.length + 4] = 0x0a;
-    return out;
-  }
-  buf.writeUInt32LE(bytes + 1, 0);
-  buf[bytes + 4] = 0x0a;
-  return buf;
+function lengthPrefixed(packet: Buffer): Buffer {
+  const n = packet.length;
+  const out = Buffer.allocUnsafe(n + 5);
+  out.writeUInt32LE(n + 1, 0);
+  packet.copy(out, 4);
+  out[n + 4] = 0x0a;
+  return out;
 }
 
 /**
@@ -81,7 +88,7 @@ function pending(link: Link | undefined): number {
  *
  * Subclasses only open the stream ({@link open}) and release it ({@link release}).
  */
-export abstract class StreamTransport implements Transport {
+export abstract class StreamTransport implements PacketTransport {
   protected readonly ctx: TransportContext;
   readonly #queue: PendingQueue;
   readonly #idle = new IdleWaiters();
@@ -134,7 +141,7 @@ export abstract class StreamTransport implements Transport {
     return this.#state === 'connecting';
   }
 
-  send(packet: string, bytes: number, lines: number): void {
+  send(packet: Buffer, bytes: number, lines: number): void {
     const state = this.#state;
     if (state === 'ready' && !this.#congested && this.#queue.size === 0) {
       this.#write(this.#link as Link, packet, bytes, lines);
@@ -279,8 +286,8 @@ export abstract class StreamTransport implements Transport {
     this.#pump(link);
   }
 
-  #write(link: Link, packet: string, bytes: number, lines: number): void {
-    const data = this.#framing === 'newline' ? `${packet}\n` : lengthPrefixed(packet, bytes);
+  #write(link: Link, packet: Buffer, bytes: number, lines: number): void {
+    const data = this.#framing === 'newline' ? newlineFramed(packet) : lengthPrefixed(packet);
     link.bytes.push(bytes);
     link.lines.push(lines);
     let ok: boolean;
@@ -302,7 +309,7 @@ export abstract class StreamTransport implements Transport {
   #pump(link: Link): void {
     const q = this.#queue;
     while (!this.#congested && q.size > 0 && this.#state === 'ready' && this.#link === link) {
-      const packet = q.peek() as string;
+      const packet = q.peek() as Buffer;
       const sizes = q.shift() as { bytes: number; lines: number };
       this.#write(link, packet, sizes.bytes, sizes.lines);
     }

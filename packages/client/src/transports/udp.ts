@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import { ErrorCodes, TransportError } from '../errors.js';
-import { countDrop, countSent, type Transport, type TransportContext } from '../types.js';
+import { countDrop, countSent, type PacketTransport, type TransportContext } from '../types.js';
 import { IdleWaiters, PendingQueue } from './pending.js';
 
 export interface UdpTransportOptions {
@@ -26,7 +26,7 @@ const DNS_RETRY_MS = 1000;
  * once, cached for `dnsTtl`, refreshed in the background with one lookup in flight; IP literals skip DNS.
  * The socket is unref'd: it never holds the process open.
  */
-export class UdpTransport implements Transport {
+export class UdpTransport implements PacketTransport {
   readonly #opts: UdpTransportOptions;
   readonly #ctx: TransportContext;
   readonly #queue: PendingQueue;
@@ -48,7 +48,7 @@ export class UdpTransport implements Transport {
     this.#literal = net.isIP(opts.host) as 0 | 4 | 6;
   }
 
-  send(packet: string, bytes: number, lines: number): void {
+  send(packet: Buffer, bytes: number, lines: number): void {
     const state = this.#state;
     if (state === 'ready') {
       if (this.#opts.dnsTtl > 0 && this.#literal === 0 && !this.#refreshing) {
@@ -108,7 +108,7 @@ export class UdpTransport implements Transport {
     if (this.#idle.waiting && this.#isIdle()) this.#idle.release();
   }
 
-  #write(packet: string, bytes: number, lines: number): void {
+  #write(packet: Buffer, bytes: number, lines: number): void {
     const socket = this.#socket as dgram.Socket;
     this.#inflight++;
     socket.send(packet, (err) => {
