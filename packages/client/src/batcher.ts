@@ -25,15 +25,10 @@ export function putString(buf: Buffer, off: number, s: string): number {
   return off + n;
 }
 
-/** Copy `src` to `buf` at `off`; returns the offset after it. A loop beats `set()` for a name's few bytes. */
+/** Copy `src` to `buf` at `off`; returns the offset after it. (`set()` measured faster than a loop even for 25 bytes.) */
 export function putBytes(buf: Buffer, off: number, src: Uint8Array): number {
-  const n = src.length;
-  if (n > 0) {
-    buf.set(src, off);
-    return off + n;
-  }
-  for (let i = 0; i < n; i++) buf[off + i] = src[i] as number;
-  return off + n;
+  buf.set(src, off);
+  return off + src.length;
 }
 
 /**
