@@ -33,6 +33,17 @@ function wrapCallback(cb: AnyFunction, finish: (err: unknown) => void): AnyFunct
   };
 }
 
+/**
+ * The SQL of a query config or Submittable. pg-query-stream keeps it on the cursor it wraps
+ * (`stream.cursor.text`), not on itself.
+ */
+function queryText(config: object): unknown {
+  const text = (config as { text?: unknown }).text;
+  if (text !== undefined) return text;
+  const cursor = (config as { cursor?: unknown }).cursor;
+  return typeof cursor === 'object' && cursor !== null ? (cursor as { text?: unknown }).text : undefined;
+}
+
 /** Time a Submittable (a `pg.Query`, a cursor) from submission to its end or its error. */
 function watchSubmittable(s: PgSubmittableLike, finish: (err: unknown) => void): void {
   const ready = s.handleReadyForQuery;
@@ -61,7 +72,7 @@ function makeQuery(state: State, original: AnyFunction): AnyFunction {
     if (!stats.enabled) return original.apply(this, args);
     const config = args[0];
     const isObject = typeof config === 'object' && config !== null;
-    const op = sqlOperation(isObject ? (config as { text?: unknown }).text : config);
+    const op = sqlOperation(isObject ? queryText(config) : config);
     const ctx = stats.request();
     const t0 = performance.now();
     let done = false;
