@@ -377,6 +377,26 @@ export class StatsClient {
     } satisfies ChildInit as unknown as ClientOptions);
   }
 
+  /**
+   * Run `fn` synchronously at the start of every `flush()` and `close()` (on this client, its parent or
+   * a child) and before the process exits on its own: the moment for code that holds values of its own
+   * (summed counters, a custom aggregate) to write them through this client, so nothing is lost on
+   * close. A throw from `fn` goes to onError (`STATSKIT_ERR_CALLBACK`). Returns a function that
+   * unregisters it.
+   * @example
+   * ```ts
+   * let pending = 0;
+   * const off = stats.onFlush(() => {
+   *   if (pending > 0) stats.incr('jobs.done', pending);
+   *   pending = 0;
+   * });
+   * ```
+   */
+  onFlush(fn: () => void): () => void {
+    if (typeof fn !== 'function') throw new InvalidOptionError('statskit: onFlush() needs a function');
+    return this.#core.addFlushHook(fn);
+  }
+
   /** Send everything buffered; resolves when the socket has taken it. */
   flush(): Promise<void> {
     return this.#core.flush();

@@ -34,6 +34,17 @@ export function warningReporter(): (err: StatsError) => void {
 }
 
 /**
+ * Cores holding values of their own (flush hooks, an aggregator): written out by `beforeExit`, so a
+ * process that ends on its own loses nothing. Removed on close().
+ */
+const holding = new Set<Core>();
+let exitHookInstalled = false;
+
+function flushAtExit(): void {
+  for (const core of holding) core.flushBuffers();
+}
+
+/**
  * State shared by a client and all its children: options, transport, batcher, telemetry, closed flag.
  * Internal: not exported from the package.
  */
@@ -51,6 +62,7 @@ export class Core {
   readonly #fallback = warningReporter();
   #closing: Promise<void> | undefined;
   #reporter: TelemetryReporter | undefined;
+  readonly #flushHooks = new Set<() => void>();
 
   /** Bound once: handed to the transport and to tag resolution. */
   readonly report = (err: StatsError): void => {
@@ -85,6 +97,41 @@ export class Core {
             tagsInName,
             this.random,
           );
+    if (this.aggregator !== undefined) this.#hold();
+  }
+
+  /** Run `fn` at every flush, at close() and before the process exits; returns its unregistration. */
+  addFlushHook(fn: () => void): () => void {
+    this.#flushHooks.add(fn);
+    if (!this.closed) this.#hold();
+    return () => {
+      this.#flushHooks.delete(fn);
+    };
+  }
+
+  /** Write everything held in process to the transport, synchronously: hooks, aggregates, the packet. */
+  flushBuffers(): void {
+    this.#runFlushHooks();
+    this.aggregator?.flush();
+    this.batcher.flush();
+  }
+
+  #runFlushHooks(): void {
+    for (const fn of this.#flushHooks) {
+      try {
+        fn();
+      } catch (err) {
+        this.report(callbackError('a flush hook', err));
+      }
+    }
+  }
+
+  #hold(): void {
+    holding.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('beforeExit', flushAtExit);
+    }
   }
 
   /** Hand one formatted line (or lines that must share a packet) to the batcher. */
@@ -134,8 +181,7 @@ export class Core {
       this.report(new ClientClosedError('flush()'));
       return;
     }
-    this.aggregator?.flush();
-    this.batcher.flush();
+    this.flushBuffers();
     await this.#guard(() => this.transport.flush(), 'transport.flush()');
   }
 
@@ -145,7 +191,9 @@ export class Core {
       return this.#closing;
     }
     this.#reporter?.stop(); // a last emission, before the batcher's final flush
+    this.#runFlushHooks(); // while metric calls are still accepted
     this.closed = true;
+    holding.delete(this);
     this.aggregator?.flush();
     this.aggregator?.stop();
     this.batcher.stop();

@@ -209,6 +209,9 @@ class Recorder implements RequestRecorder {
     if (opts.prefix !== '') child.prefix = opts.prefix;
     if (opts.tags !== undefined) child.tags = opts.tags;
     this.client = opts.client.child(child);
+    // Summed counts are written whenever the client flushes or closes, and before the process exits:
+    // closing the client alone loses nothing.
+    this.client.onFlush(this.#flushCounters);
     this.#errors = new Counter(this.client, metricNames.errors);
     this.#unmatched = new RouteEntry(this, UNMATCHED_ROUTE_KEY, undefined);
     this.#overflow = new RouteEntry(this, OVERFLOW_ROUTE_KEY, undefined);

@@ -154,6 +154,40 @@ describe('createRequestRecorder: counters', () => {
   });
 });
 
+describe('createRequestRecorder: nothing lost on close', () => {
+  it('closing the client (not the recorder) writes the summed counters first', async () => {
+    const stats = createTestClient();
+    const recorder = createRequestRecorder({
+      client: stats,
+      metrics: { route: false },
+      counterInterval: 60_000,
+    });
+    for (let i = 0; i < 7; i++) recorder.record(ok('/a'));
+    expect(stats.lines.filter((l) => l.endsWith('|c'))).toEqual([]);
+    await stats.close();
+    expect(stats.lines.filter((l) => l.endsWith('|c'))).toEqual([
+      'http.response.200:7|c',
+      'http.response.2xx:7|c',
+    ]);
+    expect(stats.errors).toEqual([]);
+  });
+
+  it('client.flush() writes them too', async () => {
+    const stats = createTestClient();
+    const recorder = createRequestRecorder({
+      client: stats,
+      metrics: { route: false },
+      counterInterval: 60_000,
+    });
+    recorder.record(ok('/a', { status: 404 }));
+    await stats.flush();
+    expect(stats.lines.filter((l) => l.endsWith('|c'))).toEqual([
+      'http.response.404:1|c',
+      'http.response.4xx:1|c',
+    ]);
+  });
+});
+
 describe('createRequestRecorder: tags mode', () => {
   it('puts route, method and status in tags on stable names', () => {
     const { stats, recorder } = setup({ mode: 'tags', tags: { svc: 'api' } });
