@@ -7,25 +7,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { StatsClient, type StatsError } from '../src/index.js';
 import { createTestClient } from '../src/testing/index.js';
+import { bundleClient } from './helpers/bundle.js';
 import { udpReceiver } from './helpers/udp-receiver.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'statskit-hooks-'));
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: join(dir, 'client.mjs'),
-    logLevel: 'silent',
-  });
+  await bundleClient(join(dir, 'client.mjs'));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

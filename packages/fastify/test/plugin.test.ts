@@ -149,6 +149,40 @@ describe.each(versions)('%s', (_name, fastify) => {
     expect(names(stats)).toContain('web.view.x._id.GET|ms');
   });
 
+  it('a request whose connection times out (connectionTimeout) is a timed 499, counted once', async () => {
+    const stats = createTestClient();
+    const app = (fastify as unknown as (o: object) => FastifyInstance)({
+      logger: false,
+      connectionTimeout: 150,
+    });
+    await app.register(statskit, { client: stats });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    app.get('/slow/:id', async () => {
+      await held;
+      return 'late';
+    });
+    const server = await serve(app);
+    try {
+      const outcome = await fetch(`${server.url}/slow/1`).then(
+        (res) => `status ${res.status}`,
+        (err: unknown) => `failed: ${String((err as { cause?: { code?: string } }).cause?.code ?? err)}`,
+      );
+      expect(outcome).toMatch(/^failed/); // the server hung up after 150 ms
+      await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    } finally {
+      release();
+      await server.close();
+    }
+    const timer = stats.metrics.filter((m) => m.name === 'http.view.slow._id.GET');
+    expect(timer).toHaveLength(1);
+    expect(timer[0]?.value as number).toBeGreaterThanOrEqual(140);
+    expect(names(stats)).toContain('http.view.slow._id.response.499|c');
+    expect(names(stats)).not.toContain('http.view.slow._id.response.200|c');
+  });
+
   it('a key function overrides the route key', async () => {
     const stats = createTestClient();
     await exercise(

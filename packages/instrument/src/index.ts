@@ -1,3 +1,9 @@
+export {
+  type AdapterOptions,
+  type AdapterOptionsSpec,
+  type ResolvedAdapterOptions,
+  resolveAdapterOptions,
+} from './adapter-options.js';
 export { metricNames, tagNames } from './catalogue.js';
 export {
   currentRequest,

@@ -7,9 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bundleClient } from '../helpers/bundle.js';
 import { freePort } from '../helpers/statsd-daemon.js';
 import { type StreamServer, streamServer } from '../helpers/stream-server.js';
 
@@ -18,15 +17,7 @@ let tcp: StreamServer;
 let uds: StreamServer;
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [fileURLToPath(new URL('../../src/index.ts', import.meta.url))],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile: join(dir, 'client.mjs'),
-    logLevel: 'silent',
-  });
+  await bundleClient(join(dir, 'client.mjs'));
   tcp = await streamServer();
   uds = await streamServer({ path: join(dir, 'uds.sock'), framing: 'length-prefix' });
 });
