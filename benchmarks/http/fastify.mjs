@@ -1,31 +1,42 @@
 #!/usr/bin/env node
 /**
- * What the statskit Fastify plugin costs a hello-world app, against the same app without it, in one run.
+ * What the statskit Fastify plugin costs a hello-world app, against the same app without it and against
+ * an onRequest + onResponse hook pair that does nothing (noop: the cost of merely having hooks), in one
+ * run.
  *
  *   npx turbo run build --filter=@statskit/fastify...   # the plugin is loaded from dist
  *   npm run bench:http:fastify --workspace benchmarks -- [--duration 10] [--warmup 3] [--rounds 3] [--connections 50]
  *
- * Each server runs in its own child process; both stay up for the whole run. Each round loads every
- * server in turn (the order rotates between rounds): a warmup that is thrown away, then a measured
- * autocannon run. The figure per server is the median req/s over the rounds. Metrics go to a UDP sink
- * in this process, which counts what arrives so the work is seen to be done.
+ * The runner (child servers, rounds, medians, the table) is lib.mjs, shared with express.mjs. The order
+ * rotates between rounds so that over 3 rounds every server is measured in every position once: keep
+ * --rounds a multiple of 3 (the variant count; the default is 3). Reports median req/s and server CPU
+ * µs/req (steadier than req/s on a busy machine).
  * Exits 1 when statskit costs more than --budget percent (default 3) of bare req/s.
  */
-import { fork } from 'node:child_process';
-import dgram from 'node:dgram';
 import { createRequire } from 'node:module';
-import { parseArgs } from 'node:util';
+import { runHttpBench, serveChild } from './lib.mjs';
 
-const VARIANTS = ['bare', 'statskit'];
+if (process.argv[2] === '--serve') await serveChild(serve);
+else
+  await runHttpBench({
+    script: import.meta.url,
+    title: 'Fastify',
+    frameworkVersion: createRequire(import.meta.url)('fastify/package.json').version,
+    variants: ['bare', 'noop', 'statskit'],
+  });
 
-if (process.argv[2] === '--serve') await serve(process.argv[3], Number(process.argv[4]));
-else await main();
-
-/** Child: one hello-world app, optionally instrumented, on 127.0.0.1:0. Reports its port over IPC. */
+/** Child: one hello-world app, instrumented per `variant`, listening on 127.0.0.1:0. */
 async function serve(variant, statsdPort) {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
-  if (variant === 'statskit') {
+  if (variant === 'noop') {
+    app.addHook('onRequest', function noopOnRequest(_request, _reply, done) {
+      done();
+    });
+    app.addHook('onResponse', function noopOnResponse(_request, _reply, done) {
+      done();
+    });
+  } else if (variant === 'statskit') {
     const { StatsClient } = await import('@statskit/client');
     const { default: statskit } = await import('@statskit/fastify');
     await app.register(statskit, { client: new StatsClient({ port: statsdPort, prefix: 'bench' }) });
@@ -34,99 +45,5 @@ async function serve(variant, statsdPort) {
     reply.send(`Hello ${request.params.name}!`);
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  process.send({ port: app.server.address().port });
-  process.on('disconnect', () => process.exit(0));
-}
-
-function sink() {
-  const socket = dgram.createSocket('udp4');
-  const counts = { packets: 0, lines: 0 };
-  socket.on('message', (msg) => {
-    counts.packets++;
-    for (const b of msg) if (b === 10) counts.lines++;
-    counts.lines++;
-  });
-  return new Promise((resolve) =>
-    socket.bind(0, '127.0.0.1', () => resolve({ socket, counts, port: socket.address().port })),
-  );
-}
-
-function start(variant, statsdPort) {
-  const child = fork(new URL(import.meta.url), ['--serve', variant, String(statsdPort)], {
-    stdio: 'inherit',
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', ({ port }) =>
-      resolve({ variant, child, url: `http://127.0.0.1:${port}/hello/world` }),
-    );
-    child.once('exit', (code) => reject(new Error(`${variant} server exited with ${code}`)));
-  });
-}
-
-async function cannon(autocannon, url, duration, connections) {
-  const result = await autocannon({ url, duration, connections, pipelining: 1 });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      duration: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
-      rounds: { type: 'string', default: '3' },
-      connections: { type: 'string', default: '50' },
-      budget: { type: 'string', default: '3' },
-    },
-  });
-  const duration = Number(values.duration);
-  const warmup = Number(values.warmup);
-  const rounds = Number(values.rounds);
-  const connections = Number(values.connections);
-  const { default: autocannon } = await import('autocannon');
-
-  const sinks = { statskit: await sink() };
-  const servers = [];
-  for (const v of VARIANTS) servers.push(await start(v, sinks[v]?.port ?? 9));
-  const results = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-  try {
-    for (let r = 0; r < rounds; r++) {
-      const order = servers.slice(r % servers.length).concat(servers.slice(0, r % servers.length));
-      for (const s of order) {
-        await cannon(autocannon, s.url, warmup, connections);
-        const rps = await cannon(autocannon, s.url, duration, connections);
-        results[s.variant].push(rps);
-        console.error(`round ${r + 1}: ${s.variant.padEnd(10)} ${rps.toFixed(0)} req/s`);
-      }
-    }
-  } finally {
-    for (const s of servers) s.child.kill();
-    for (const k of Object.keys(sinks)) sinks[k].socket.close();
-  }
-
-  const bare = median(results.bare);
-  console.log(
-    `\nFastify ${createRequire(import.meta.url)('fastify/package.json').version}, node ${process.version}, ` +
-      `${connections} connections, ${warmup}s warmup + ${duration}s x ${rounds} rounds, median req/s`,
-  );
-  console.log('| server | req/s (median) | rounds | vs bare | metric lines received |');
-  console.log('| --- | ---: | --- | ---: | ---: |');
-  for (const v of VARIANTS) {
-    const m = median(results[v]);
-    const delta = v === 'bare' ? '—' : `${(((m - bare) / bare) * 100).toFixed(1)} %`;
-    const lines = sinks[v] === undefined ? '—' : String(sinks[v].counts.lines);
-    console.log(
-      `| ${v} | ${m.toFixed(0)} | ${results[v].map((x) => x.toFixed(0)).join(', ')} | ${delta} | ${lines} |`,
-    );
-  }
-  const cost = ((bare - median(results.statskit)) / bare) * 100;
-  const budget = Number(values.budget);
-  console.log(`\nstatskit costs ${cost.toFixed(1)} % of bare req/s (budget ${budget} %)`);
-  if (cost > budget) process.exitCode = 1;
+  return app.server;
 }
