@@ -1,4 +1,3 @@
-import { putBytes, putString } from './batcher.js';
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
 import { type ClientOptions, resolveOptions } from './options.js';
@@ -13,7 +12,14 @@ import {
 } from './protocol/dogstatsd.js';
 import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
-import { appendCallTags, callTagBytes, type ResolvedTags, resolveTags } from './protocol/tags.js';
+import {
+  appendCallTags,
+  callTagBytes,
+  type ResolvedTags,
+  resolveTags,
+  writeCallTags,
+} from './protocol/tags.js';
+import { putBytes, putString } from './protocol/write.js';
 import { isWritableStream } from './transports/writable.js';
 import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
 
@@ -485,6 +491,22 @@ export class StatsClient {
   }
 
   /**
+   * Per-call tags at `off`. If an onError callback sent a tagged metric while this call's tags were being
+   * read (the pieces are shared), they are read again, quietly (already reported), as a string.
+   */
+  #writeCallTags(
+    buf: Buffer,
+    off: number,
+    tagStr: string,
+    bytes: number,
+    opts: MetricOptions | undefined,
+  ): number {
+    const o = writeCallTags(buf, off, tagStr, bytes);
+    if (o >= 0 || opts?.tags === undefined) return o < 0 ? off : o;
+    return putString(buf, off, appendCallTags(this.#tags, opts.tags, ignoreErrors, true));
+  }
+
+  /**
    * The hot path: validate, sample, format one line with precomputed strings, hand it on.
    * `mode`: 'delta' writes an explicit sign; 'negative' writes the `0` reset first.
    */
@@ -533,6 +555,7 @@ export class StatsClient {
     let tagStr = this.#tags.str;
     let tagBytes = this.#tags.bytes;
     let tsStr = '';
+    let callTags = false;
     if (opts !== undefined && opts !== null) {
       const r = opts.rate;
       if (r !== undefined && r !== rate) {
@@ -550,8 +573,15 @@ export class StatsClient {
         rateStr = rateSuffix(r);
       }
       if (opts.tags !== undefined) {
-        tagStr = appendCallTags(this.#tags, opts.tags, core.report);
+        // Joined into a string only where one is needed (aggregation, the negative-gauge pair).
+        tagStr = appendCallTags(
+          this.#tags,
+          opts.tags,
+          core.report,
+          mode === 'negative' || core.aggregator !== undefined,
+        );
         tagBytes = callTagBytes.bytes;
+        callTags = true;
       }
       // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only.
       if (opts.timestamp !== undefined && (type === '|c' || type === '|g')) {
@@ -599,13 +629,18 @@ export class StatsClient {
     let o = batcher.reserve(bytes);
     const buf = batcher.buffer;
     o = putBytes(buf, o, k.utf8);
-    if (this.#tagsInName && tagStr !== '') o = putString(buf, o, tagStr);
+    if (this.#tagsInName && tagStr !== '') {
+      o = callTags ? this.#writeCallTags(buf, o, tagStr, tagBytes, opts) : putString(buf, o, tagStr);
+    }
     buf[o++] = 0x3a; // ':'
     o = putString(buf, o, valueStr);
     o = putString(buf, o, type);
     if (rateStr !== '') o = putString(buf, o, rateStr);
     if (tsStr !== '') o = putString(buf, o, tsStr);
-    if (!this.#tagsInName && tagStr !== '') o = putString(buf, o, tagStr);
+    if (!this.#tagsInName && tagStr !== '') {
+      // per-call tags: written piece by piece, without flattening the string built from them
+      o = callTags ? this.#writeCallTags(buf, o, tagStr, tagBytes, opts) : putString(buf, o, tagStr);
+    }
     batcher.commit(o, 1);
   }
 }
@@ -625,6 +660,9 @@ function telemetryClient(core: Core, tags: ResolvedTags): StatsClient {
     sampleRate: 1,
   } satisfies ChildInit as unknown as ClientOptions);
 }
+
+/** For re-reading tags whose problems were already reported. */
+function ignoreErrors(): void {}
 
 /** Call tags plus error tags, as one object (error tags win). */
 function mergeTags(a: Tags, b: Tags): Tags {

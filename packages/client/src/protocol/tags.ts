@@ -1,6 +1,7 @@
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
 import type { TagFormat, Tags } from '../types.js';
 import { sanitize, TABLES, utf8 } from './sanitize.js';
+import { putString } from './write.js';
 
 /** A tag set resolved once: sanitized keys in order, and its wire string precomputed. */
 export interface ResolvedTags {
@@ -17,6 +18,12 @@ export interface ResolvedTags {
 const LEAD: Readonly<Record<TagFormat, string>> = { datadog: '|#', telegraf: ',', graphite: ';', none: '' };
 const SEP: Readonly<Record<TagFormat, string>> = { datadog: ',', telegraf: ',', graphite: ';', none: '' };
 const KV: Readonly<Record<TagFormat, string>> = { datadog: ':', telegraf: '=', graphite: '=', none: '' };
+const KV_TRUE: Readonly<Record<TagFormat, string>> = {
+  datadog: '',
+  telegraf: '=true',
+  graphite: '=true',
+  none: '',
+};
 
 export const EMPTY_TAGS: Readonly<Record<TagFormat, ResolvedTags>> = {
   datadog: { format: 'datadog', map: new Map(), str: '', bytes: 0 },
@@ -118,7 +125,42 @@ export function resolveTags(
 export const callTagBytes = { bytes: 0 };
 
 /** The call's own tags as they are appended, reused across calls (no allocation per call). */
-const acc = { part: '', bytes: 0, n: 0, overlap: false };
+const acc = { bytes: 0, n: 0, overlap: false };
+
+/**
+ * The pieces of the string {@link appendCallTags} last returned, when it built one from the call's tags
+ * (`count > 0`): `head` (the client's tags and a separator, or the tag section's lead), then
+ * `list[0..count)`. {@link writeCallTags} writes them without flattening that string's rope.
+ */
+const parts = { head: '', sep: '', list: [] as string[], count: 0, gen: 0 };
+
+/**
+ * What {@link appendCallTags} returns with `asString: false` when the tags are only in `parts` (write
+ * them with {@link writeCallTags}): the call's tags are then never joined into a string at all.
+ */
+export const CALL_TAGS = '\u0000call tags\u0000';
+
+function joinParts(): string {
+  let s = parts.head + parts.sep;
+  for (let i = 0; i < parts.count; i++) s += parts.list[i] as string;
+  return s;
+}
+
+/**
+ * Write the tag string {@link appendCallTags} just returned (`returned`, `bytes` long) into `buf` at
+ * `off`; returns the offset after it. Should the pieces not add up to it (an onError callback that sent
+ * a tagged metric while the tags were being read reuses them), the string itself is written, or -1 is
+ * returned when there is none ({@link CALL_TAGS}).
+ */
+export function writeCallTags(buf: Buffer, off: number, returned: string, bytes: number): number {
+  if (parts.count === 0) return putString(buf, off, returned);
+  let o = putString(buf, off, parts.head);
+  o = putString(buf, o, parts.sep);
+  const list = parts.list;
+  for (let i = 0; i < parts.count; i++) o = putString(buf, o, list[i] as string);
+  if (o - off === bytes) return o;
+  return returned === CALL_TAGS ? -1 : putString(buf, off, returned);
+}
 
 /** Append one sanitized tag to `acc` unless it is empty (reported). */
 function appendOne(
@@ -132,23 +174,19 @@ function appendOne(
   const format = base.format;
   if (emptyTag(key, value, format, report)) return;
   if (base.map.has(key)) acc.overlap = true;
-  let entry: string;
   let bytes = keyBytes;
+  const list = parts.list;
+  if (acc.n > 0) list[parts.count++] = SEP[format];
+  list[parts.count++] = key;
   if (value !== true) {
-    entry = key + KV[format] + value;
     bytes += 1 + valueBytes;
-  } else if (format === 'datadog') entry = key;
-  else {
-    entry = `${key}${KV[format]}true`; // Telegraf and Graphite need a value
+    list[parts.count++] = KV[format];
+    list[parts.count++] = value;
+  } else if (format !== 'datadog') {
     bytes += 5;
+    list[parts.count++] = KV_TRUE[format]; // Telegraf and Graphite need a value
   }
-  if (acc.n === 0) {
-    acc.part = entry;
-    acc.bytes = bytes;
-  } else {
-    acc.part = acc.part + SEP[format] + entry;
-    acc.bytes += 1 + bytes;
-  }
+  acc.bytes += acc.n === 0 ? bytes : 1 + bytes;
   acc.n++;
 }
 
@@ -157,17 +195,21 @@ function appendOne(
  * client tag, the result is the precomputed string plus the call's own part. On a shared key the call
  * wins, and the set is rebuilt.
  */
-export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report): string {
+export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report, asString = true): string {
   const format = base.format;
   if (format === 'none') {
+    parts.count = 0;
     callTagBytes.bytes = 0;
     return '';
   }
   const t = TABLES[format];
-  acc.part = '';
+  // A report below runs the user's onError, which may send a tagged metric itself and so reuse `acc`
+  // and `parts`: then this call's tags are read again, quietly (each problem was reported once).
+  const gen = ++parts.gen;
   acc.bytes = 0;
   acc.n = 0;
   acc.overlap = false;
+  parts.count = 0;
   if (Array.isArray(tags)) {
     for (let i = 0; i < tags.length; i++) {
       const tag = tags[i] as unknown;
@@ -203,19 +245,26 @@ export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report): 
         );
     }
   }
+  if (parts.gen !== gen) return appendCallTags(base, tags, ignore, asString);
   if (acc.n === 0) {
+    parts.count = 0;
     callTagBytes.bytes = base.bytes;
     return base.str;
   }
   if (acc.overlap) {
+    parts.count = 0;
     const merged = resolveTags(tags, format, ignore, base); // already reported above
     callTagBytes.bytes = merged.bytes;
     return merged.str;
   }
   if (base.str === '') {
+    parts.head = LEAD[format];
+    parts.sep = '';
     callTagBytes.bytes = LEAD[format].length + acc.bytes;
-    return LEAD[format] + acc.part;
+    return asString ? joinParts() : CALL_TAGS;
   }
+  parts.head = base.str;
+  parts.sep = SEP[format];
   callTagBytes.bytes = base.bytes + 1 + acc.bytes;
-  return base.str + SEP[format] + acc.part;
+  return asString ? joinParts() : CALL_TAGS;
 }
