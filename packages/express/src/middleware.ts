@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import {
-  createRequestRecorder,
+  createAdapterRecorder,
   enableRequestContext,
+  KeyOverride,
   RequestContext,
   type RequestRecorder,
   requestContextEnabled,
@@ -29,7 +30,7 @@ class Measurer implements Finisher {
   router: ExpressRouter | undefined;
   /** Whether `req.stats` is an accessor for the app last seen. */
   accessor = false;
-  #keyWarned = false;
+  readonly #keyOverride = new KeyOverride();
 
   /** Called for each request: hook the app's routers (cheap when nothing changed). */
   prepare(req: Request): void {
@@ -62,22 +63,7 @@ class Measurer implements Finisher {
     }
     let route = node?.template;
     const key = this.options.key;
-    if (key !== undefined) {
-      try {
-        const custom = key(req, res as Response, route);
-        if (typeof custom === 'string') route = custom;
-      } catch (err) {
-        if (!this.#keyWarned) {
-          this.#keyWarned = true;
-          process.emitWarning(
-            `statskit: the \`key\` function threw (${String(err)}); using the default key`,
-            {
-              type: 'StatsKitWarning',
-            },
-          );
-        }
-      }
-    }
+    if (key !== undefined) route = this.#keyOverride.apply(route, key, req, res as Response, route);
     state.route = route;
     this.recorder.record(state);
     // A sub-app answered with its own router: hook it for the next requests.
@@ -109,23 +95,7 @@ class Measurer implements Finisher {
  */
 export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdMiddleware {
   const resolved = resolveMiddlewareOptions(options);
-  let recorder: RequestRecorder;
-  try {
-    recorder = createRequestRecorder({
-      client: resolved.client,
-      prefix: options.prefix,
-      mode: options.mode,
-      metrics: options.metrics,
-      statusGrouping: options.statusGrouping,
-      tags: options.tags,
-      routeTags: options.routeTags,
-      maxRoutes: options.maxRoutes,
-      counterInterval: options.counterInterval,
-    });
-  } catch (err) {
-    if (resolved.ownsClient) void resolved.client.close();
-    throw err;
-  }
+  const recorder = createAdapterRecorder(resolved, options);
   const measurer = new Measurer(resolved, recorder);
   const { exclude, skipMethods, context } = resolved;
   if (context === true) enableRequestContext();

@@ -1,9 +1,10 @@
 import type { StatsClient, Tags } from '@statskit/client';
 import {
-  createRequestRecorder,
+  createAdapterRecorder,
   currentRequest,
   enableRequestContext,
   type FinishedRequest,
+  KeyOverride,
   RequestContext,
   type RequestRecorder,
   type RouteInfo,
@@ -91,7 +92,7 @@ function mergeTags(a: Tags | undefined, b: Tags | undefined): Tags | undefined {
 class Measurer {
   readonly recorder: RequestRecorder;
   readonly options: ResolvedPluginOptions;
-  #keyWarned = false;
+  readonly #keyOverride = new KeyOverride();
 
   constructor(options: ResolvedPluginOptions, recorder: RequestRecorder) {
     this.options = options;
@@ -103,22 +104,8 @@ class Measurer {
     state.durationMs = performance.now() - state.start;
     let route = state.settings === undefined ? fastifyTemplate(request) : state.settings.template;
     const key = this.options.key;
-    if (key !== undefined && reply !== undefined) {
-      try {
-        const custom = key(request, reply, route);
-        if (typeof custom === 'string') route = custom;
-      } catch (err) {
-        if (!this.#keyWarned) {
-          this.#keyWarned = true;
-          process.emitWarning(
-            `statskit: the \`key\` function threw (${String(err)}); using the default key`,
-            {
-              type: 'StatsKitWarning',
-            },
-          );
-        }
-      }
-    }
+    if (key !== undefined && reply !== undefined)
+      route = this.#keyOverride.apply(route, key, request, reply, route);
     state.route = route;
     this.recorder.record(state);
   }
@@ -167,34 +154,18 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
   /** Tags from routes' `config.stats.tags`, by the template the recorder sees. */
   const routeConfigTags = new Map<string, Tags>();
   const userRouteTags = options.routeTags;
-  let recorder: RequestRecorder;
-  try {
-    recorder = createRequestRecorder({
-      client: resolved.client,
-      prefix: options.prefix,
-      mode: options.mode,
-      metrics: options.metrics,
-      statusGrouping: options.statusGrouping,
-      tags: options.tags,
-      routeTags: (route: RouteInfo) => {
-        const own = route.template === undefined ? undefined : routeConfigTags.get(route.template);
-        let user: Tags | undefined;
-        if (userRouteTags !== undefined) {
-          try {
-            user = userRouteTags(route);
-          } catch {
-            user = undefined;
-          }
-        }
-        return mergeTags(user, own);
-      },
-      maxRoutes: options.maxRoutes,
-      counterInterval: options.counterInterval,
-    });
-  } catch (err) {
-    if (resolved.ownsClient) void resolved.client.close();
-    throw err;
-  }
+  const recorder = createAdapterRecorder(resolved, options, (route: RouteInfo) => {
+    const own = route.template === undefined ? undefined : routeConfigTags.get(route.template);
+    let user: Tags | undefined;
+    if (userRouteTags !== undefined) {
+      try {
+        user = userRouteTags(route);
+      } catch {
+        user = undefined;
+      }
+    }
+    return mergeTags(user, own);
+  });
   const measurer = new Measurer(resolved, recorder);
   const { exclude, skipMethods, context, key, client } = resolved;
   if (context === true) enableRequestContext();

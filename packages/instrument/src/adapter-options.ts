@@ -1,5 +1,6 @@
 import { type ClientOptions, InvalidOptionError, StatsClient } from '@statskit/client';
-import type { RecorderMode } from './types.js';
+import { createRequestRecorder } from './recorder.js';
+import type { RecorderMode, RequestRecorder, RequestRecorderOptions } from './types.js';
 
 /**
  * The options every framework adapter (Express, Fastify, Koa) takes besides the recorder's, checked
@@ -137,5 +138,65 @@ export function resolveAdapterOptions<Req, Key>(
   } catch (err) {
     if (ownsClient) void client.close();
     throw err;
+  }
+}
+
+/** The recorder options an adapter passes through unchanged (all but `client`). */
+export type AdapterRecorderOptions = Omit<RequestRecorderOptions, 'client'>;
+
+/**
+ * The adapter's recorder, on the resolved client, from the recorder options the user gave (`routeTags`
+ * may be replaced, e.g. by Fastify's per-route config). A client the adapter created is closed again
+ * when an option is invalid.
+ * @throws {InvalidOptionError} when a recorder option is invalid.
+ */
+export function createAdapterRecorder(
+  resolved: Pick<ResolvedAdapterOptions<unknown, unknown>, 'client' | 'ownsClient'>,
+  options: AdapterRecorderOptions,
+  routeTags: RequestRecorderOptions['routeTags'] = options.routeTags,
+): RequestRecorder {
+  try {
+    return createRequestRecorder({
+      client: resolved.client,
+      prefix: options.prefix,
+      mode: options.mode,
+      metrics: options.metrics,
+      statusGrouping: options.statusGrouping,
+      tags: options.tags,
+      routeTags,
+      maxRoutes: options.maxRoutes,
+      counterInterval: options.counterInterval,
+    });
+  } catch (err) {
+    if (resolved.ownsClient) void resolved.client.close();
+    throw err;
+  }
+}
+
+/**
+ * Applies an adapter's `key` option: the route key the function returns, or the default one when it
+ * returns something else or throws (warned once per adapter, so a broken function cannot flood logs).
+ */
+export class KeyOverride {
+  #warned = false;
+
+  /** `fn(...args)` when it returns a string, else `route`. */
+  apply<A extends unknown[]>(
+    route: string | undefined,
+    fn: (...args: A) => unknown,
+    ...args: A
+  ): string | undefined {
+    try {
+      const custom = fn(...args);
+      return typeof custom === 'string' ? custom : route;
+    } catch (err) {
+      if (!this.#warned) {
+        this.#warned = true;
+        process.emitWarning(`statskit: the \`key\` function threw (${String(err)}); using the default key`, {
+          type: 'StatsKitWarning',
+        });
+      }
+      return route;
+    }
   }
 }

@@ -1,6 +1,9 @@
 export {
   type AdapterOptions,
   type AdapterOptionsSpec,
+  type AdapterRecorderOptions,
+  createAdapterRecorder,
+  KeyOverride,
   type ResolvedAdapterOptions,
   resolveAdapterOptions,
 } from './adapter-options.js';

@@ -1,8 +1,9 @@
 import type { StatsClient } from '@statskit/client';
 import {
-  createRequestRecorder,
+  createAdapterRecorder,
   enableRequestContext,
   type FinishedRequest,
+  KeyOverride,
   RequestContext,
   type RequestRecorder,
   regexpTemplate,
@@ -66,7 +67,7 @@ class RequestState implements FinishedRequest {
 class Measurer {
   readonly recorder: RequestRecorder;
   readonly options: ResolvedMiddlewareOptions;
-  #keyWarned = false;
+  readonly #keyOverride = new KeyOverride();
 
   constructor(options: ResolvedMiddlewareOptions, recorder: RequestRecorder) {
     this.options = options;
@@ -82,22 +83,7 @@ class Measurer {
     else state.status = CLIENT_CLOSED_REQUEST;
     let route = routerTemplate(ctx);
     const key = this.options.key;
-    if (key !== undefined) {
-      try {
-        const custom = key(ctx, route);
-        if (typeof custom === 'string') route = custom;
-      } catch (err) {
-        if (!this.#keyWarned) {
-          this.#keyWarned = true;
-          process.emitWarning(
-            `statskit: the \`key\` function threw (${String(err)}); using the default key`,
-            {
-              type: 'StatsKitWarning',
-            },
-          );
-        }
-      }
-    }
+    if (key !== undefined) route = this.#keyOverride.apply(route, key, ctx, route);
     state.route = route;
     this.recorder.record(state);
   }
@@ -149,23 +135,7 @@ function defineCtxStats(ctx: Context, stats: StatsClient): boolean {
  */
 export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdMiddleware {
   const resolved = resolveMiddlewareOptions(options);
-  let recorder: RequestRecorder;
-  try {
-    recorder = createRequestRecorder({
-      client: resolved.client,
-      prefix: options.prefix,
-      mode: options.mode,
-      metrics: options.metrics,
-      statusGrouping: options.statusGrouping,
-      tags: options.tags,
-      routeTags: options.routeTags,
-      maxRoutes: options.maxRoutes,
-      counterInterval: options.counterInterval,
-    });
-  } catch (err) {
-    if (resolved.ownsClient) void resolved.client.close();
-    throw err;
-  }
+  const recorder = createAdapterRecorder(resolved, options);
   const measurer = new Measurer(resolved, recorder);
   const { exclude, skipMethods, context, client } = resolved;
   if (context === true) enableRequestContext();
