@@ -403,15 +403,19 @@ export class StatsClient {
     return this.#core.addFlushHook(fn);
   }
 
-  /** Send everything buffered; resolves when the socket has taken it. */
+  /**
+   * Send everything buffered; resolves when the socket has taken it. After close() it does nothing and
+   * resolves once close() has finished.
+   */
   flush(): Promise<void> {
     return this.#core.flush();
   }
 
   /**
-   * Flush, then release the socket and timers. Nothing buffered is lost. Later metric calls and a
-   * second close() are dropped with a `STATSKIT_ERR_CLOSED` error to onError. Closes the children too
-   * (they share the socket).
+   * Flush, then release the socket and timers. Nothing buffered is lost. Later metric calls are dropped
+   * with a `STATSKIT_ERR_CLOSED` error to onError. A second close() (and flush() after close) is a no-op
+   * that reports nothing and returns the first close()'s promise: it resolves when that close has
+   * finished. Closes the children too (they share the socket).
    */
   close(): Promise<void> {
     return this.#core.close();

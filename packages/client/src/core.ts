@@ -176,20 +176,23 @@ export class Core {
     this.report(err);
   }
 
+  /**
+   * Everything buffered onto the transport. After close() a no-op: it resolves when close() has finished
+   * (close() flushed everything there was).
+   */
   async flush(): Promise<void> {
-    if (this.closed) {
-      this.report(new ClientClosedError('flush()'));
-      return;
-    }
+    if (this.#closing !== undefined) return this.#closing;
     this.flushBuffers();
     await this.#guard(() => this.transport.flush(), 'transport.flush()');
   }
 
+  /**
+   * Flush, then release the transport and timers. Idempotent: a later call (Fastify's onClose and the
+   * app's own shutdown handler, a child and its parent) returns the first call's promise, so it resolves
+   * only when that close has finished, and reports nothing.
+   */
   close(): Promise<void> {
-    if (this.#closing !== undefined) {
-      this.report(new ClientClosedError('close()'));
-      return this.#closing;
-    }
+    if (this.#closing !== undefined) return this.#closing;
     this.#reporter?.stop(); // a last emission, before the batcher's final flush
     this.#runFlushHooks(); // while metric calls are still accepted
     this.closed = true;
