@@ -1,6 +1,12 @@
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
-import { type ClientOptions, resolveOptions } from './options.js';
+import {
+  type ClientOptions,
+  describeValue,
+  resolveOptions,
+  unknownChildOptionsError,
+  unknownOptionsError,
+} from './options.js';
 import {
   type CheckOptions,
   type CheckStatus,
@@ -96,7 +102,7 @@ function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
 
 function checkRate(rate: unknown, what: string): number {
   if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-    throw new InvalidOptionError(`statskit: ${what} must be in (0, 1], got ${String(rate)}`);
+    throw new InvalidOptionError(`statskit: ${what} must be a number in (0, 1], got ${describeValue(rate)}`);
   }
   return rate;
 }
@@ -158,6 +164,7 @@ export class StatsClient {
       if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: tags: ${String(tagErrors[0])}`);
       this.#rate = resolved.sampleRate;
       this.#core = new Core(resolved);
+      this.#core.reportSoon(unknownOptionsError(options));
     }
     this.#rateStr = rateSuffix(this.#rate);
     const format = this.#core.options.tagFormat;
@@ -365,15 +372,19 @@ export class StatsClient {
     const format = core.options.tagFormat;
     const table = TABLES[format].name;
     if (options.prefix !== undefined && typeof options.prefix !== 'string') {
-      throw new InvalidOptionError('statskit: child prefix must be a string');
+      throw new InvalidOptionError(
+        `statskit: child prefix must be a string, got ${describeValue(options.prefix)}`,
+      );
     }
     if (options.suffix !== undefined && typeof options.suffix !== 'string') {
-      throw new InvalidOptionError('statskit: child suffix must be a string');
+      throw new InvalidOptionError(
+        `statskit: child suffix must be a string, got ${describeValue(options.suffix)}`,
+      );
     }
     const tagErrors: unknown[] = [];
     const tags = resolveTags(options.tags, format, (e) => tagErrors.push(e), this.#tags);
     if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: child tags: ${String(tagErrors[0])}`);
-    return new StatsClient({
+    const child = new StatsClient({
       [kCore]: core,
       prefix: joinPrefix(this.#prefix, options.prefix ?? '', table),
       suffix: joinSuffix(this.#suffix, options.suffix ?? '', table),
@@ -381,6 +392,8 @@ export class StatsClient {
       sampleRate:
         options.sampleRate === undefined ? this.#rate : checkRate(options.sampleRate, 'child sampleRate'),
     } satisfies ChildInit as unknown as ClientOptions);
+    core.reportSoon(unknownChildOptionsError(options));
+    return child;
   }
 
   /**

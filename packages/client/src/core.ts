@@ -159,6 +159,14 @@ export class Core {
     return true;
   }
 
+  /**
+   * Report `err` (a construction warning, such as an unknown option) once the constructor has returned,
+   * so an onError that uses the new client finds it assigned. Nothing when `err` is undefined.
+   */
+  reportSoon(err: StatsError | undefined): void {
+    if (err !== undefined) queueMicrotask(() => this.report(err));
+  }
+
   /** Send `statskit.client.*` every `telemetryInterval` ms through `sink`, until close(). */
   startTelemetry(sink: TelemetrySink): void {
     this.#reporter ??= new TelemetryReporter(sink, this.telemetry, this.options.telemetryInterval);

@@ -36,6 +36,11 @@ export const ErrorCodes = {
   CLOSE_TIMEOUT: 'STATSKIT_ERR_CLOSE_TIMEOUT',
   /** A user callback (custom transport, onError itself) threw; statskit caught it. */
   CALLBACK: 'STATSKIT_ERR_CALLBACK',
+  /**
+   * An options object (of `new StatsClient()` or `child()`) has a key that is not an option, such as the
+   * typo `prefx`: it is ignored. Reported once per construction, naming the closest valid key.
+   */
+  UNKNOWN_OPTION: 'STATSKIT_ERR_UNKNOWN_OPTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -65,8 +70,8 @@ export class StatsError extends Error {
 /** A constructor option is invalid. Thrown by `new StatsClient()` and `child()`. */
 export class InvalidOptionError extends StatsError {
   override name = 'InvalidOptionError';
-  constructor(message: string) {
-    super(ErrorCodes.INVALID_OPTION, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.INVALID_OPTION, message, options);
   }
 }
 

@@ -28,7 +28,7 @@ describe('invalid options throw InvalidOptionError at construction', () => {
     ['port 70000', { port: 70_000 }],
     ['port 65536', { port: 65_536 }],
     ['port 80.5', { port: 80.5 }],
-    ['port as a string', { port: '8125' }],
+    ['port as a non-numeric string', { port: '8125x' }],
     ['port NaN', { port: Number.NaN }],
     ['tagFormat influx', { tagFormat: 'influx' }],
     ['tagFormat DATADOG', { tagFormat: 'DATADOG' }],
