@@ -96,6 +96,7 @@ export class Core {
             (l, b, n, name) => this.write(l, b, n, name),
             tagsInName,
             this.random,
+            (name, message) => this.#dropOverflow(name, message),
           );
     if (this.aggregator !== undefined) this.#hold();
   }
@@ -176,6 +177,13 @@ export class Core {
     this.telemetry.droppedBy.closed++;
     this.telemetry.linesDropped++;
     this.report(new ClientClosedError(`metric ${String(name)}`));
+  }
+
+  /** An aggregate that overflowed to ±Infinity: one line not sent, counted and reported. */
+  #dropOverflow(name: string, message: string): void {
+    this.telemetry.droppedBy.overflow++;
+    this.telemetry.linesDropped++;
+    this.report(new InvalidMetricError(ErrorCodes.OVERFLOW, message, name));
   }
 
   dropInvalid(err: InvalidMetricError): void {

@@ -41,6 +41,11 @@ export const ErrorCodes = {
    * typo `prefx`: it is ignored. Reported once per construction, naming the closest valid key.
    */
   UNKNOWN_OPTION: 'STATSKIT_ERR_UNKNOWN_OPTION',
+  /**
+   * An in-process aggregate (`aggregate` option: a counter's sum, a gauge plus its deltas, a timer
+   * summary's mean) overflowed to ±Infinity although every value was finite. That line is not sent.
+   */
+  OVERFLOW: 'STATSKIT_ERR_OVERFLOW',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -75,7 +80,10 @@ export class InvalidOptionError extends StatsError {
   }
 }
 
-/** A metric call had a bad name, value, rate or tag; the metric (or tag) was dropped. */
+/**
+ * A metric call had a bad name, value, rate or tag, or an aggregate of good values overflowed; the metric
+ * (or tag) was dropped.
+ */
 export class InvalidMetricError extends StatsError {
   override name = 'InvalidMetricError';
   /** The metric name as the caller passed it (may be a non-string). */
@@ -86,7 +94,8 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.INVALID_VALUE
       | typeof ErrorCodes.INVALID_RATE
       | typeof ErrorCodes.INVALID_TAG
-      | typeof ErrorCodes.LINE_TOO_LARGE,
+      | typeof ErrorCodes.LINE_TOO_LARGE
+      | typeof ErrorCodes.OVERFLOW,
     message: string,
     metric: unknown,
   ) {

@@ -195,11 +195,7 @@ function closestKey(key: string, valid: readonly string[]): string | undefined {
 /** Unknown keys shown in one message at most; the rest are counted. */
 const SHOWN_KEYS = 5;
 
-function unknownKeys(
-  options: object,
-  valid: readonly string[],
-  what: string,
-): StatsError | undefined {
+function unknownKeys(options: object, valid: readonly string[], what: string): StatsError | undefined {
   let keys: string[];
   try {
     keys = Object.keys(options);
@@ -286,7 +282,9 @@ function optString(name: string, v: unknown): string | undefined {
 function optNumber(name: string, v: unknown, min: number, max: number, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    fail(`${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describeValue(v)}`);
+    fail(
+      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describeValue(v)}`,
+    );
   }
   return v;
 }
@@ -325,7 +323,9 @@ const DIGITS = /^[0-9]{1,5}$/;
 function parsePort(raw: unknown, what: string): number {
   const port = typeof raw === 'number' ? raw : typeof raw === 'string' && DIGITS.test(raw) ? Number(raw) : -1;
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    fail(`${what} must be a port number in [1, 65535] (a number or a string of digits), got ${describeValue(raw)}`);
+    fail(
+      `${what} must be a port number in [1, 65535] (a number or a string of digits), got ${describeValue(raw)}`,
+    );
   }
   return port;
 }
