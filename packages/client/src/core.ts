@@ -1,5 +1,6 @@
 import { Aggregator } from './aggregator.js';
 import { Batcher } from './batcher.js';
+import { ErrorCoalescer } from './error-coalescer.js';
 import {
   ClientClosedError,
   callbackError,
@@ -60,6 +61,8 @@ export class Core {
   closed = false;
   readonly #userOnError: (err: StatsError) => void;
   readonly #fallback = warningReporter();
+  /** The `onErrorInterval` limiter in front of a user's onError, if asked for. */
+  readonly #coalescer: ErrorCoalescer | undefined;
   #closing: Promise<void> | undefined;
   #reporter: TelemetryReporter | undefined;
   readonly #flushHooks = new Set<() => void>();
@@ -67,6 +70,11 @@ export class Core {
   /** Bound once: handed to the transport and to tag resolution. */
   readonly report = (err: StatsError): void => {
     this.telemetry.errors++;
+    if (this.#coalescer === undefined) this.#deliver(err);
+    else this.#coalescer.report(err);
+  };
+
+  readonly #deliver = (err: StatsError): void => {
     try {
       this.#userOnError(err);
     } catch (thrown) {
@@ -78,6 +86,10 @@ export class Core {
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.#userOnError = options.onError ?? this.#fallback;
+    this.#coalescer =
+      options.onError !== undefined && options.onErrorInterval > 0
+        ? new ErrorCoalescer(options.onErrorInterval, this.#deliver)
+        : undefined;
     this.random = options.random;
     this.maxBytes = options.maxPacketSize;
     this.transport = createTransport(options, { onError: this.report, telemetry: this.telemetry });
@@ -240,6 +252,7 @@ export class Core {
         ),
       );
     }
+    this.#coalescer?.flush(); // what onError has not heard about yet, before close() resolves
   }
 
   async #guard(fn: () => Promise<void>, where: string): Promise<void> {

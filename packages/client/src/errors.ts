@@ -58,6 +58,11 @@ export class StatsError extends Error {
   readonly code: ErrorCode;
   /** Set by `Symbol.for`, so errors are recognised across duplicate copies of the package. */
   readonly [kStatsError] = true;
+  /**
+   * Only with the `onErrorInterval` option: how many errors of this code onError did not receive since
+   * the previous one it did (0 for the first of a burst). Undefined otherwise.
+   */
+  declare readonly suppressed?: number;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -54,6 +54,14 @@ export interface ClientOptions {
   readonly flushInterval?: number | undefined;
   /** Where runtime problems go. Default: a rate-limited `process.emitWarning`. */
   readonly onError?: ((err: StatsError) => void) | undefined;
+  /**
+   * Rate-limit your `onError`: at most one error per code every N ms. The first of a code is passed at
+   * once; later ones within the interval are held back, and when it ends the latest is passed with
+   * `err.suppressed` = how many others were held back (close() passes what is still held). Every error
+   * is still counted in `telemetry().errors`. 0 (default): every error is passed. The default handler
+   * (no `onError`) always limits itself to one warning per code every 10 s.
+   */
+  readonly onErrorInterval?: number | undefined;
   /** Random source in [0, 1) for sampling; inject one in tests. Default `Math.random`. */
   readonly random?: (() => number) | undefined;
   /**
@@ -102,6 +110,8 @@ export interface ResolvedOptions {
   readonly batching: boolean;
   readonly flushInterval: number;
   readonly onError: ((err: StatsError) => void) | undefined;
+  /** ms; 0: every error reaches onError. */
+  readonly onErrorInterval: number;
   readonly random: () => number;
   readonly transport: Transport | TransportFactory | Writable | undefined;
   readonly maxQueueBytes: number;
@@ -132,6 +142,7 @@ const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
   batching: true,
   flushInterval: true,
   onError: true,
+  onErrorInterval: true,
   random: true,
   transport: true,
   maxQueueBytes: true,
@@ -501,6 +512,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
     batching,
     flushInterval: optNumber('flushInterval', options.flushInterval, 1, 2_147_483_647, false) ?? 100,
     onError: optFunction<(err: StatsError) => void>('onError', options.onError),
+    onErrorInterval: optNumber('onErrorInterval', options.onErrorInterval, 0, 2_147_483_647, false) ?? 0,
     random: optFunction<() => number>('random', options.random) ?? Math.random,
     transport,
     maxQueueBytes:

@@ -51,6 +51,8 @@ describe('invalid options throw InvalidOptionError at construction', () => {
     ['a tag value that is an object', { tags: { k: {} } }],
     ['batching "yes"', { batching: 'yes' }],
     ['onError not a function', { onError: 'log' }],
+    ['onErrorInterval -1', { onErrorInterval: -1 }],
+    ['onErrorInterval as a string', { onErrorInterval: '1000' }],
     ['random not a function', { random: 0.5 }],
     ['transport without send()', { transport: {} }],
     ['family 5', { family: 5 }],

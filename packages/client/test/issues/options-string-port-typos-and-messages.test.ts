@@ -210,6 +210,7 @@ describe('unknown option keys', () => {
       maxPacketSize: 1432,
       batching: true,
       flushInterval: 100,
+      onErrorInterval: 0,
       random: Math.random,
       maxQueueBytes: 1024,
       dnsTtl: 0,
