@@ -41,7 +41,10 @@ describe('onErrorInterval', () => {
     ]);
     await stats.close(); // passes on what is held back
     expect(calls).toHaveLength(2);
-    expect([calls[1]?.code, causeCode(calls[1] as StatsError)]).toEqual(['STATSKIT_ERR_SEND', 'ECONNREFUSED']);
+    expect([calls[1]?.code, causeCode(calls[1] as StatsError)]).toEqual([
+      'STATSKIT_ERR_SEND',
+      'ECONNREFUSED',
+    ]);
     // every reported error is either passed on or counted in `suppressed`
     const total = stats.telemetry().errors;
     expect(calls.reduce((n, e) => n + 1 + (e.suppressed ?? 0), 0)).toBe(total);
