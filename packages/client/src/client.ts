@@ -27,7 +27,7 @@ import {
 } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
 import { isWritableStream } from './transports/writable.js';
-import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
+import type { MetricOptions, TagFormat, Tags, Telemetry, TimeOptions } from './types.js';
 
 /** Options of `child()`. */
 export interface ChildOptions {
@@ -107,6 +107,27 @@ function checkRate(rate: unknown, what: string): number {
   return rate;
 }
 
+/**
+ * The tags of an options object, resolved once. Any problem is an InvalidOptionError, even a value whose
+ * toString throws (that error is the `cause`).
+ */
+function optionTags(
+  tags: Tags | undefined,
+  format: TagFormat,
+  what: string,
+  base?: ResolvedTags,
+): ResolvedTags {
+  const errors: unknown[] = [];
+  let resolved: ResolvedTags;
+  try {
+    resolved = resolveTags(tags, format, (e) => errors.push(e), base);
+  } catch (err) {
+    throw new InvalidOptionError(`statskit: ${what}: reading them threw (see cause)`, { cause: err });
+  }
+  if (errors.length > 0) throw new InvalidOptionError(`statskit: ${what}: ${String(errors[0])}`);
+  return resolved;
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (
     v !== null &&
@@ -159,9 +180,7 @@ export class StatsClient {
       const table = TABLES[resolved.tagFormat].name;
       this.#prefix = joinPrefix('', resolved.prefix, table);
       this.#suffix = joinSuffix('', resolved.suffix, table);
-      const tagErrors: unknown[] = [];
-      this.#tags = resolveTags(resolved.tags, resolved.tagFormat, (e) => tagErrors.push(e));
-      if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: tags: ${String(tagErrors[0])}`);
+      this.#tags = optionTags(resolved.tags, resolved.tagFormat, 'tags');
       this.#rate = resolved.sampleRate;
       this.#core = new Core(resolved);
       this.#core.reportSoon(unknownOptionsError(options));
@@ -381,9 +400,7 @@ export class StatsClient {
         `statskit: child suffix must be a string, got ${describeValue(options.suffix)}`,
       );
     }
-    const tagErrors: unknown[] = [];
-    const tags = resolveTags(options.tags, format, (e) => tagErrors.push(e), this.#tags);
-    if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: child tags: ${String(tagErrors[0])}`);
+    const tags = optionTags(options.tags, format, 'child tags', this.#tags);
     const child = new StatsClient({
       [kCore]: core,
       prefix: joinPrefix(this.#prefix, options.prefix ?? '', table),

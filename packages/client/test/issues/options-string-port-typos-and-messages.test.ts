@@ -116,6 +116,15 @@ describe('values whose toString throws still give InvalidOptionError', () => {
     }
   });
 
+  test('tags (of the client and of a child) with such a value: InvalidOptionError', () => {
+    for (const tags of [{ k: hostile }, [hostile]]) {
+      const err = thrownBy(() => new StatsClient({ transport: noop, tags: tags as never }));
+      expect(err, JSON.stringify(tags)).toBeInstanceOf(InvalidOptionError);
+      const childErr = thrownBy(() => createTestClient().child({ tags: tags as never }));
+      expect(childErr, JSON.stringify(tags)).toBeInstanceOf(InvalidOptionError);
+    }
+  });
+
   test('a getter that throws while the options are read: InvalidOptionError with the cause', () => {
     const boom = new Error('getter ran');
     const options = Object.defineProperty({}, 'port', {
