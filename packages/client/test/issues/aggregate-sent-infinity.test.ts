@@ -121,6 +121,19 @@ describe('aggregate: an overflowing aggregate is reported and never sent', () =>
     await stats.close();
   });
 
+  test('client telemetry sends the drop as statskit.client.lines_dropped with reason:overflow', async () => {
+    await using rx = await udpReceiver();
+    const { stats } = client(rx, { aggregate: true, telemetryInterval: 60_000 });
+    stats.incr('c', BIG);
+    stats.incr('c', BIG);
+    await stats.flush(); // the overflow happens here
+    await stats.close(); // a last telemetry report
+    await rx.waitFor(() => rx.lines.some((l) => l.startsWith('statskit.client.lines_dropped')));
+    expect(rx.lines.filter((l) => l.startsWith('statskit.client.lines_dropped'))).toEqual([
+      'statskit.client.lines_dropped:1|c|#transport:udp,reason:overflow',
+    ]);
+  });
+
   test('sets of huge numbers are members like any other: sent, no error', async () => {
     await using rx = await udpReceiver();
     const { stats, errors } = client(rx, { aggregate: true });
