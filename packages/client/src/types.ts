@@ -55,7 +55,7 @@ export interface Telemetry {
     /** Aggregated lines not sent because the aggregate overflowed to ±Infinity (`STATSKIT_ERR_OVERFLOW`). */
     overflow: number;
   };
-  /** Errors reported to onError. */
+  /** Errors reported to onError (every one, also those `onErrorInterval` held back from it). */
   errors: number;
   /** Bytes currently waiting in the transport (e.g. while the socket connects). */
   queueBytes: number;
