@@ -43,6 +43,18 @@ export interface ResolvedAggregateOptions {
 /** Writes one formatted line (or several joined lines that must share a packet). */
 type Write = (line: string, bytes: number, lines: number, name: string) => void;
 
+/**
+ * Told about an aggregate that is not finite (a sum of finite values can overflow to ±Infinity): it is
+ * not sent. `name` is the metric's key, `message` says which value overflowed.
+ */
+type Overflow = (name: string, message: string) => void;
+
+/** A summary statistic rounded to the µs; values too large to have a fraction are left as they are. */
+function round3(v: number): number {
+  // v * 1000 itself overflows to Infinity above ~1.8e305: round only where a fraction can exist
+  return v > -1e15 && v < 1e15 ? Math.round(v * 1000) / 1000 : v;
+}
+
 const KIND_COUNTER = 0;
 const KIND_GAUGE = 1;
 const KIND_SET = 2;
@@ -100,6 +112,7 @@ export class Aggregator {
   readonly #write: Write;
   readonly #tagsInName: boolean;
   readonly #random: () => number;
+  readonly #overflow: Overflow;
   /** Entries by resolved key object (identity), then by kind + tag string. */
   readonly #entries = new Map<AggregateKey, Map<string, Entry>>();
   readonly #percentileNames: readonly string[];
@@ -110,11 +123,18 @@ export class Aggregator {
     this.flush();
   };
 
-  constructor(opts: ResolvedAggregateOptions, write: Write, tagsInName: boolean, random: () => number) {
+  constructor(
+    opts: ResolvedAggregateOptions,
+    write: Write,
+    tagsInName: boolean,
+    random: () => number,
+    overflow: Overflow,
+  ) {
     this.#opts = opts;
     this.#write = write;
     this.#tagsInName = tagsInName;
     this.#random = random;
+    this.#overflow = overflow;
     this.#percentileNames = opts.percentiles.map(percentileName);
   }
 
@@ -231,14 +251,34 @@ export class Aggregator {
     const { key, bytes } = e.key;
     switch (e.kind) {
       case KIND_COUNTER:
-        this.#line(key, bytes, e, `${e.value}`, '|c');
+        // x - x is 0 only for a finite x
+        if (e.value - e.value !== 0) {
+          this.#overflow(
+            key,
+            `statskit: aggregated counter ${key} overflowed (the interval's sum is ${e.value}); not sent`,
+          );
+        } else this.#line(key, bytes, e, `${e.value}`, '|c');
         return;
       case KIND_GAUGE: {
         if (!e.absolute) {
-          if (e.delta !== 0) this.#line(key, bytes, e, e.delta > 0 ? `+${e.delta}` : `${e.delta}`, '|g');
+          if (e.delta - e.delta !== 0) {
+            this.#overflow(
+              key,
+              `statskit: aggregated gauge ${key} overflowed (the interval's deltas sum to ${e.delta}); not sent`,
+            );
+          } else if (e.delta !== 0) {
+            this.#line(key, bytes, e, e.delta > 0 ? `+${e.delta}` : `${e.delta}`, '|g');
+          }
           return;
         }
         const v = e.value + e.delta;
+        if (v - v !== 0) {
+          this.#overflow(
+            key,
+            `statskit: aggregated gauge ${key} overflowed (${e.value} plus the deltas after it is ${v}); not sent`,
+          );
+          return;
+        }
         if (v < 0) {
           // statsd reads a leading '-' as a delta: reset to 0 first, in the same packet.
           const zero = this.#tagsInName ? `${key}${e.tags}:0|g` : `${key}:0|g${e.tags}`;
@@ -260,18 +300,18 @@ export class Aggregator {
     const { key, bytes } = e.key;
     const samples = (e.samples ?? []).sort((a, b) => a - b);
     const stat = (suffix: string, value: number, type: string): void => {
-      this.#line(
-        `${key}.${suffix}`,
-        bytes + 1 + suffix.length,
-        e,
-        `${Math.round(value * 1000) / 1000}`,
-        type,
-      );
+      this.#line(`${key}.${suffix}`, bytes + 1 + suffix.length, e, `${round3(value)}`, type);
     };
     stat('count', e.count, '|c');
     stat('min', e.min, '|g');
     stat('max', e.max, '|g');
-    stat('mean', e.sum / e.count, '|g');
+    // each sample is finite, their sum need not be
+    if (e.sum - e.sum !== 0) {
+      this.#overflow(
+        `${key}.mean`,
+        `statskit: aggregated ${key}.mean overflowed (the sum of ${e.count} samples is ${e.sum}); not sent`,
+      );
+    } else stat('mean', e.sum / e.count, '|g');
     const n = samples.length;
     for (let i = 0; i < this.#opts.percentiles.length; i++) {
       const p = this.#opts.percentiles[i] as number;

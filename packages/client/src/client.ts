@@ -1,6 +1,12 @@
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
-import { type ClientOptions, resolveOptions } from './options.js';
+import {
+  type ClientOptions,
+  describeValue,
+  resolveOptions,
+  unknownChildOptionsError,
+  unknownOptionsError,
+} from './options.js';
 import {
   type CheckOptions,
   type CheckStatus,
@@ -21,7 +27,7 @@ import {
 } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
 import { isWritableStream } from './transports/writable.js';
-import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
+import type { MetricOptions, TagFormat, Tags, Telemetry, TimeOptions } from './types.js';
 
 /** Options of `child()`. */
 export interface ChildOptions {
@@ -96,9 +102,30 @@ function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
 
 function checkRate(rate: unknown, what: string): number {
   if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-    throw new InvalidOptionError(`statskit: ${what} must be in (0, 1], got ${String(rate)}`);
+    throw new InvalidOptionError(`statskit: ${what} must be a number in (0, 1], got ${describeValue(rate)}`);
   }
   return rate;
+}
+
+/**
+ * The tags of an options object, resolved once. Any problem is an InvalidOptionError, even a value whose
+ * toString throws (that error is the `cause`).
+ */
+function optionTags(
+  tags: Tags | undefined,
+  format: TagFormat,
+  what: string,
+  base?: ResolvedTags,
+): ResolvedTags {
+  const errors: unknown[] = [];
+  let resolved: ResolvedTags;
+  try {
+    resolved = resolveTags(tags, format, (e) => errors.push(e), base);
+  } catch (err) {
+    throw new InvalidOptionError(`statskit: ${what}: reading them threw (see cause)`, { cause: err });
+  }
+  if (errors.length > 0) throw new InvalidOptionError(`statskit: ${what}: ${String(errors[0])}`);
+  return resolved;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -153,11 +180,10 @@ export class StatsClient {
       const table = TABLES[resolved.tagFormat].name;
       this.#prefix = joinPrefix('', resolved.prefix, table);
       this.#suffix = joinSuffix('', resolved.suffix, table);
-      const tagErrors: unknown[] = [];
-      this.#tags = resolveTags(resolved.tags, resolved.tagFormat, (e) => tagErrors.push(e));
-      if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: tags: ${String(tagErrors[0])}`);
+      this.#tags = optionTags(resolved.tags, resolved.tagFormat, 'tags');
       this.#rate = resolved.sampleRate;
       this.#core = new Core(resolved);
+      this.#core.reportSoon(unknownOptionsError(options));
     }
     this.#rateStr = rateSuffix(this.#rate);
     const format = this.#core.options.tagFormat;
@@ -365,15 +391,17 @@ export class StatsClient {
     const format = core.options.tagFormat;
     const table = TABLES[format].name;
     if (options.prefix !== undefined && typeof options.prefix !== 'string') {
-      throw new InvalidOptionError('statskit: child prefix must be a string');
+      throw new InvalidOptionError(
+        `statskit: child prefix must be a string, got ${describeValue(options.prefix)}`,
+      );
     }
     if (options.suffix !== undefined && typeof options.suffix !== 'string') {
-      throw new InvalidOptionError('statskit: child suffix must be a string');
+      throw new InvalidOptionError(
+        `statskit: child suffix must be a string, got ${describeValue(options.suffix)}`,
+      );
     }
-    const tagErrors: unknown[] = [];
-    const tags = resolveTags(options.tags, format, (e) => tagErrors.push(e), this.#tags);
-    if (tagErrors.length > 0) throw new InvalidOptionError(`statskit: child tags: ${String(tagErrors[0])}`);
-    return new StatsClient({
+    const tags = optionTags(options.tags, format, 'child tags', this.#tags);
+    const child = new StatsClient({
       [kCore]: core,
       prefix: joinPrefix(this.#prefix, options.prefix ?? '', table),
       suffix: joinSuffix(this.#suffix, options.suffix ?? '', table),
@@ -381,6 +409,8 @@ export class StatsClient {
       sampleRate:
         options.sampleRate === undefined ? this.#rate : checkRate(options.sampleRate, 'child sampleRate'),
     } satisfies ChildInit as unknown as ClientOptions);
+    core.reportSoon(unknownChildOptionsError(options));
+    return child;
   }
 
   /**
@@ -403,15 +433,19 @@ export class StatsClient {
     return this.#core.addFlushHook(fn);
   }
 
-  /** Send everything buffered; resolves when the socket has taken it. */
+  /**
+   * Send everything buffered; resolves when the socket has taken it. After close() it does nothing and
+   * resolves once close() has finished.
+   */
   flush(): Promise<void> {
     return this.#core.flush();
   }
 
   /**
-   * Flush, then release the socket and timers. Nothing buffered is lost. Later metric calls and a
-   * second close() are dropped with a `STATSKIT_ERR_CLOSED` error to onError. Closes the children too
-   * (they share the socket).
+   * Flush, then release the socket and timers. Nothing buffered is lost. Later metric calls are dropped
+   * with a `STATSKIT_ERR_CLOSED` error to onError. A second close() (and flush() after close) is a no-op
+   * that reports nothing and returns the first close()'s promise: it resolves when that close has
+   * finished. Closes the children too (they share the socket).
    */
   close(): Promise<void> {
     return this.#core.close();

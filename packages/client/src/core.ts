@@ -1,5 +1,6 @@
 import { Aggregator } from './aggregator.js';
 import { Batcher } from './batcher.js';
+import { ErrorCoalescer } from './error-coalescer.js';
 import {
   ClientClosedError,
   callbackError,
@@ -60,6 +61,8 @@ export class Core {
   closed = false;
   readonly #userOnError: (err: StatsError) => void;
   readonly #fallback = warningReporter();
+  /** The `onErrorInterval` limiter in front of a user's onError, if asked for. */
+  readonly #coalescer: ErrorCoalescer | undefined;
   #closing: Promise<void> | undefined;
   #reporter: TelemetryReporter | undefined;
   readonly #flushHooks = new Set<() => void>();
@@ -67,6 +70,11 @@ export class Core {
   /** Bound once: handed to the transport and to tag resolution. */
   readonly report = (err: StatsError): void => {
     this.telemetry.errors++;
+    if (this.#coalescer === undefined) this.#deliver(err);
+    else this.#coalescer.report(err);
+  };
+
+  readonly #deliver = (err: StatsError): void => {
     try {
       this.#userOnError(err);
     } catch (thrown) {
@@ -78,6 +86,10 @@ export class Core {
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.#userOnError = options.onError ?? this.#fallback;
+    this.#coalescer =
+      options.onError !== undefined && options.onErrorInterval > 0
+        ? new ErrorCoalescer(options.onErrorInterval, this.#deliver)
+        : undefined;
     this.random = options.random;
     this.maxBytes = options.maxPacketSize;
     this.transport = createTransport(options, { onError: this.report, telemetry: this.telemetry });
@@ -96,6 +108,7 @@ export class Core {
             (l, b, n, name) => this.write(l, b, n, name),
             tagsInName,
             this.random,
+            (name, message) => this.#dropOverflow(name, message),
           );
     if (this.aggregator !== undefined) this.#hold();
   }
@@ -159,6 +172,14 @@ export class Core {
     return true;
   }
 
+  /**
+   * Report `err` (a construction warning, such as an unknown option) once the constructor has returned,
+   * so an onError that uses the new client finds it assigned. Nothing when `err` is undefined.
+   */
+  reportSoon(err: StatsError | undefined): void {
+    if (err !== undefined) queueMicrotask(() => this.report(err));
+  }
+
   /** Send `statskit.client.*` every `telemetryInterval` ms through `sink`, until close(). */
   startTelemetry(sink: TelemetrySink): void {
     this.#reporter ??= new TelemetryReporter(sink, this.telemetry, this.options.telemetryInterval);
@@ -170,26 +191,36 @@ export class Core {
     this.report(new ClientClosedError(`metric ${String(name)}`));
   }
 
+  /** An aggregate that overflowed to ±Infinity: one line not sent, counted and reported. */
+  #dropOverflow(name: string, message: string): void {
+    this.telemetry.droppedBy.overflow++;
+    this.telemetry.linesDropped++;
+    this.report(new InvalidMetricError(ErrorCodes.OVERFLOW, message, name));
+  }
+
   dropInvalid(err: InvalidMetricError): void {
     this.telemetry.droppedBy.invalid++;
     this.telemetry.linesDropped++;
     this.report(err);
   }
 
+  /**
+   * Everything buffered onto the transport. After close() a no-op: it resolves when close() has finished
+   * (close() flushed everything there was).
+   */
   async flush(): Promise<void> {
-    if (this.closed) {
-      this.report(new ClientClosedError('flush()'));
-      return;
-    }
+    if (this.#closing !== undefined) return this.#closing;
     this.flushBuffers();
     await this.#guard(() => this.transport.flush(), 'transport.flush()');
   }
 
+  /**
+   * Flush, then release the transport and timers. Idempotent: a later call (Fastify's onClose and the
+   * app's own shutdown handler, a child and its parent) returns the first call's promise, so it resolves
+   * only when that close has finished, and reports nothing.
+   */
   close(): Promise<void> {
-    if (this.#closing !== undefined) {
-      this.report(new ClientClosedError('close()'));
-      return this.#closing;
-    }
+    if (this.#closing !== undefined) return this.#closing;
     this.#reporter?.stop(); // a last emission, before the batcher's final flush
     this.#runFlushHooks(); // while metric calls are still accepted
     this.closed = true;
@@ -221,6 +252,7 @@ export class Core {
         ),
       );
     }
+    this.#coalescer?.flush(); // what onError has not heard about yet, before close() resolves
   }
 
   async #guard(fn: () => Promise<void>, where: string): Promise<void> {

@@ -36,6 +36,16 @@ export const ErrorCodes = {
   CLOSE_TIMEOUT: 'STATSKIT_ERR_CLOSE_TIMEOUT',
   /** A user callback (custom transport, onError itself) threw; statskit caught it. */
   CALLBACK: 'STATSKIT_ERR_CALLBACK',
+  /**
+   * An options object (of `new StatsClient()` or `child()`) has a key that is not an option, such as the
+   * typo `prefx`: it is ignored. Reported once per construction, naming the closest valid key.
+   */
+  UNKNOWN_OPTION: 'STATSKIT_ERR_UNKNOWN_OPTION',
+  /**
+   * An in-process aggregate (`aggregate` option: a counter's sum, a gauge plus its deltas, a timer
+   * summary's mean) overflowed to ±Infinity although every value was finite. That line is not sent.
+   */
+  OVERFLOW: 'STATSKIT_ERR_OVERFLOW',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -48,6 +58,11 @@ export class StatsError extends Error {
   readonly code: ErrorCode;
   /** Set by `Symbol.for`, so errors are recognised across duplicate copies of the package. */
   readonly [kStatsError] = true;
+  /**
+   * Only with the `onErrorInterval` option: how many errors of this code onError did not receive since
+   * the previous one it did (0 for the first of a burst). Undefined otherwise.
+   */
+  declare readonly suppressed?: number;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -65,12 +80,15 @@ export class StatsError extends Error {
 /** A constructor option is invalid. Thrown by `new StatsClient()` and `child()`. */
 export class InvalidOptionError extends StatsError {
   override name = 'InvalidOptionError';
-  constructor(message: string) {
-    super(ErrorCodes.INVALID_OPTION, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.INVALID_OPTION, message, options);
   }
 }
 
-/** A metric call had a bad name, value, rate or tag; the metric (or tag) was dropped. */
+/**
+ * A metric call had a bad name, value, rate or tag, or an aggregate of good values overflowed; the metric
+ * (or tag) was dropped.
+ */
 export class InvalidMetricError extends StatsError {
   override name = 'InvalidMetricError';
   /** The metric name as the caller passed it (may be a non-string). */
@@ -81,7 +99,8 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.INVALID_VALUE
       | typeof ErrorCodes.INVALID_RATE
       | typeof ErrorCodes.INVALID_TAG
-      | typeof ErrorCodes.LINE_TOO_LARGE,
+      | typeof ErrorCodes.LINE_TOO_LARGE
+      | typeof ErrorCodes.OVERFLOW,
     message: string,
     metric: unknown,
   ) {

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { AggregateOptions, ResolvedAggregateOptions } from './aggregator.js';
-import { InvalidOptionError, type StatsError } from './errors.js';
+import type { ChildOptions } from './client.js';
+import { ErrorCodes, InvalidOptionError, StatsError } from './errors.js';
 import type { StreamFraming } from './transports/stream.js';
 import { isWritableStream } from './transports/writable.js';
 import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
@@ -14,8 +15,11 @@ export interface ClientOptions {
    * then `127.0.0.1`. A name is resolved once and cached (`dnsTtl`).
    */
   readonly host?: string | undefined;
-  /** statsd port. Default `STATSD_PORT`, then a `udp://` `DD_DOGSTATSD_URL`'s port, then `DD_DOGSTATSD_PORT`, then 8125. */
-  readonly port?: number | undefined;
+  /**
+   * statsd port, 1–65535: a number, or a string of digits such as `process.env.MY_STATSD_PORT`. Default
+   * `STATSD_PORT`, then a `udp://` `DD_DOGSTATSD_URL`'s port, then `DD_DOGSTATSD_PORT`, then 8125.
+   */
+  readonly port?: number | string | undefined;
   /** Address family for host names: 4, 6 or 0 (whatever the resolver returns first). Default 0. */
   readonly family?: 0 | 4 | 6 | undefined;
   /**
@@ -50,6 +54,14 @@ export interface ClientOptions {
   readonly flushInterval?: number | undefined;
   /** Where runtime problems go. Default: a rate-limited `process.emitWarning`. */
   readonly onError?: ((err: StatsError) => void) | undefined;
+  /**
+   * Rate-limit your `onError`: at most one error per code every N ms. The first of a code is passed at
+   * once; later ones within the interval are held back, and when it ends the latest is passed with
+   * `err.suppressed` = how many others were held back (close() passes what is still held). Every error
+   * is still counted in `telemetry().errors`. 0 (default): every error is passed. The default handler
+   * (no `onError`) always limits itself to one warning per code every 10 s.
+   */
+  readonly onErrorInterval?: number | undefined;
   /** Random source in [0, 1) for sampling; inject one in tests. Default `Math.random`. */
   readonly random?: (() => number) | undefined;
   /**
@@ -98,6 +110,8 @@ export interface ResolvedOptions {
   readonly batching: boolean;
   readonly flushInterval: number;
   readonly onError: ((err: StatsError) => void) | undefined;
+  /** ms; 0: every error reaches onError. */
+  readonly onErrorInterval: number;
   readonly random: () => number;
   readonly transport: Transport | TransportFactory | Writable | undefined;
   readonly maxQueueBytes: number;
@@ -106,6 +120,125 @@ export interface ResolvedOptions {
   readonly aggregate: ResolvedAggregateOptions | undefined;
   /** ms between telemetry emissions; 0: off. */
   readonly telemetryInterval: number;
+}
+
+/**
+ * Every key of {@link ClientOptions} (a `Record` over its keys, so adding an option without listing it
+ * here does not compile); anything else is reported as unknown.
+ */
+const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
+  host: true,
+  port: true,
+  family: true,
+  protocol: true,
+  path: true,
+  udsFraming: true,
+  prefix: true,
+  suffix: true,
+  tags: true,
+  tagFormat: true,
+  sampleRate: true,
+  maxPacketSize: true,
+  batching: true,
+  flushInterval: true,
+  onError: true,
+  onErrorInterval: true,
+  random: true,
+  transport: true,
+  maxQueueBytes: true,
+  dnsTtl: true,
+  closeTimeout: true,
+  aggregate: true,
+  telemetryInterval: true,
+  env: true,
+} satisfies Record<keyof ClientOptions, true>);
+
+/** Every key of `child()`'s options. */
+const CHILD_OPTION_KEYS: readonly string[] = Object.keys({
+  prefix: true,
+  suffix: true,
+  tags: true,
+  sampleRate: true,
+} satisfies Record<keyof ChildOptions, true>);
+
+/**
+ * Edit distance (optimal string alignment: insert, delete, substitute, swap two neighbours), case
+ * ignored. Options are short; this runs once per unknown key at construction.
+ */
+function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d: number[][] = [];
+  for (let i = 0; i <= x.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= y.length; j++) row.push(i === 0 ? j : 0);
+    d.push(row);
+  }
+  for (let i = 1; i <= x.length; i++) {
+    const row = d[i] as number[];
+    const prev = d[i - 1] as number[];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let v = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+        v = Math.min(v, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+      row[j] = v;
+    }
+  }
+  return (d[x.length] as number[])[y.length] as number;
+}
+
+/** The valid key nearest to `key`, if one is near enough to be what was meant. */
+function closestKey(key: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.ceil(key.length / 3)) + 1;
+  for (const candidate of valid) {
+    const distance = editDistance(key, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Unknown keys shown in one message at most; the rest are counted. */
+const SHOWN_KEYS = 5;
+
+function unknownKeys(options: object, valid: readonly string[], what: string): StatsError | undefined {
+  let keys: string[];
+  try {
+    keys = Object.keys(options);
+  } catch {
+    return undefined; // a Proxy whose ownKeys trap throws: its values were read without trouble
+  }
+  const unknown = keys.filter((k) => !valid.includes(k));
+  if (unknown.length === 0) return undefined;
+  const shown = unknown.slice(0, SHOWN_KEYS).map((k) => {
+    const near = closestKey(k, valid);
+    return `${describeValue(k)} (${near === undefined ? 'no option has a similar name' : `did you mean "${near}"?`})`;
+  });
+  if (unknown.length > SHOWN_KEYS) shown.push(`and ${unknown.length - SHOWN_KEYS} more`);
+  return new StatsError(
+    ErrorCodes.UNKNOWN_OPTION,
+    `statskit: unknown ${what}${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}; ignored`,
+  );
+}
+
+/**
+ * The warning for keys of `new StatsClient()` options that are not options (a typo such as `prefx`):
+ * one `STATSKIT_ERR_UNKNOWN_OPTION` error naming each and the closest valid key, or undefined.
+ */
+export function unknownOptionsError(options: ClientOptions | undefined): StatsError | undefined {
+  return typeof options === 'object' && options !== null
+    ? unknownKeys(options, CLIENT_OPTION_KEYS, 'option')
+    : undefined;
+}
+
+/** The same for `child()` options. */
+export function unknownChildOptionsError(options: object): StatsError | undefined {
+  return unknownKeys(options, CHILD_OPTION_KEYS, 'child option');
 }
 
 const PROTOCOLS: readonly Protocol[] = ['udp', 'tcp', 'uds'];
@@ -118,16 +251,61 @@ function fail(message: string): never {
   throw new InvalidOptionError(`statskit: ${message}`);
 }
 
+/** Longest string value quoted whole in a message; longer ones are cut. */
+const SHOWN_CHARS = 40;
+
+/**
+ * A value as an option message shows it, without running any of the caller's code (no `String(x)` on an
+ * object, whose `toString` may throw): strings quoted (`"8125x"`, so `'8125'` and `8125` differ),
+ * numbers, booleans, null and undefined as written, anything else by its kind.
+ */
+export function describeValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v.length > SHOWN_CHARS ? `${v.slice(0, SHOWN_CHARS)}…` : v);
+    case 'number':
+      return Object.is(v, -0) ? '-0' : `${v}`;
+    case 'bigint':
+      return `${v}n`;
+    case 'boolean':
+    case 'undefined':
+      return `${v}`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      if (v === null) return 'null';
+      try {
+        return Array.isArray(v) ? 'an array' : 'an object';
+      } catch {
+        return 'an object'; // a revoked Proxy
+      }
+  }
+}
+
 function optString(name: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') fail(`${name} must be a string, got ${typeof v}`);
+  if (typeof v !== 'string') fail(`${name} must be a string, got ${describeValue(v)}`);
   return v;
 }
 
 function optNumber(name: string, v: unknown, min: number, max: number, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    fail(`${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${String(v)}`);
+    fail(
+      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describeValue(v)}`,
+    );
+  }
+  return v;
+}
+
+/** A sample rate: a number in (0, 1]. */
+function optRate(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !(v > 0 && v <= 1)) {
+    const why = v === 0 ? ' (0 would send nothing)' : '';
+    fail(`${name} must be a number in (0, 1]${why}, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -146,10 +324,20 @@ function envPort(env: Env, key = 'STATSD_PORT'): number | undefined {
   return parsePort(raw, key);
 }
 
-function parsePort(raw: string, what: string): number {
-  const port = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(port) || port < 1 || port > 65_535)
-    fail(`${what} must be a port number, got "${raw}"`);
+/** Only ASCII digits: no sign, space, exponent, hex or fraction ('8125abc', ' ', '1e3', '0x1F' are refused). */
+const DIGITS = /^[0-9]{1,5}$/;
+
+/**
+ * A port, 1–65535, from a number or a string of digits (an environment variable's value). Anything
+ * else throws, showing the value as given.
+ */
+function parsePort(raw: unknown, what: string): number {
+  const port = typeof raw === 'number' ? raw : typeof raw === 'string' && DIGITS.test(raw) ? Number(raw) : -1;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    fail(
+      `${what} must be a port number in [1, 65535] (a number or a string of digits), got ${describeValue(raw)}`,
+    );
+  }
   return port;
 }
 
@@ -219,8 +407,20 @@ function resolveAggregate(v: boolean | AggregateOptions | undefined): ResolvedAg
   });
 }
 
-/** Validate options once, apply env and defaults, and freeze. Throws InvalidOptionError. */
+/**
+ * Validate options once, apply env and defaults, and freeze. Throws InvalidOptionError, also when reading
+ * the options runs code that throws (a getter, a Proxy): that error is the `cause`.
+ */
 export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
+  try {
+    return resolve(options);
+  } catch (err) {
+    if (StatsError.is(err)) throw err;
+    throw new InvalidOptionError('statskit: reading the options threw (see cause)', { cause: err });
+  }
+}
+
+function resolve(options: ClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const env = options.env ?? process.env;
   const transport = options.transport;
@@ -248,18 +448,18 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
   }
   protocol ??= 'udp';
   if (!PROTOCOLS.includes(protocol))
-    fail(`protocol must be one of ${PROTOCOLS.join(', ')}, got ${String(protocol)}`);
+    fail(`protocol must be one of ${PROTOCOLS.join(', ')}, got ${describeValue(protocol)}`);
   if (protocol === 'uds' && path === undefined && transport === undefined) {
     path = dd()?.path;
     ddFraming = path !== undefined;
   }
   const udsFraming = options.udsFraming ?? (ddFraming ? 'length-prefix' : 'newline');
   if (!FRAMINGS.includes(udsFraming)) {
-    fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${String(udsFraming)}`);
+    fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${describeValue(udsFraming)}`);
   }
   const tagFormat = options.tagFormat ?? 'datadog';
   if (!TAG_FORMATS.includes(tagFormat)) {
-    fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${String(tagFormat)}`);
+    fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describeValue(tagFormat)}`);
   }
   const useDd = protocol !== 'uds' && transport === undefined;
   const host =
@@ -281,8 +481,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     fail('transport must be an object with send(), a factory function, or a Writable stream');
   }
   const maxPacketLimit = protocol === 'udp' && transport === undefined ? MAX_UDP_PAYLOAD : 1 << 20;
-  const sampleRate = optNumber('sampleRate', options.sampleRate, 0, 1, false) ?? 1;
-  if (sampleRate === 0) fail('sampleRate must be in (0, 1]; 0 would send nothing');
+  const sampleRate = optRate('sampleRate', options.sampleRate) ?? 1;
   const tags = options.tags;
   if (tags !== undefined && (typeof tags !== 'object' || tags === null)) {
     fail('tags must be an object or an array of strings');
@@ -294,7 +493,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
   return Object.freeze({
     host,
     port:
-      optNumber('port', options.port, 1, 65_535, true) ??
+      (options.port === undefined ? undefined : parsePort(options.port, 'port')) ??
       envPort(env) ??
       (useDd ? (dd()?.port ?? envPort(env, 'DD_DOGSTATSD_PORT')) : undefined) ??
       8125,
@@ -313,6 +512,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     batching,
     flushInterval: optNumber('flushInterval', options.flushInterval, 1, 2_147_483_647, false) ?? 100,
     onError: optFunction<(err: StatsError) => void>('onError', options.onError),
+    onErrorInterval: optNumber('onErrorInterval', options.onErrorInterval, 0, 2_147_483_647, false) ?? 0,
     random: optFunction<() => number>('random', options.random) ?? Math.random,
     transport,
     maxQueueBytes:

@@ -30,6 +30,7 @@ const REASONS: readonly (readonly [Reason, { readonly tags: { readonly reason: s
   ['queueFull', { tags: { reason: 'queue_full' } }],
   ['sendError', { tags: { reason: 'send_error' } }],
   ['dns', { tags: { reason: 'dns' } }],
+  ['overflow', { tags: { reason: 'overflow' } }],
 ];
 
 /**

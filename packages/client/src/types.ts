@@ -52,8 +52,10 @@ export interface Telemetry {
     queueFull: number;
     sendError: number;
     dns: number;
+    /** Aggregated lines not sent because the aggregate overflowed to ±Infinity (`STATSKIT_ERR_OVERFLOW`). */
+    overflow: number;
   };
-  /** Errors reported to onError. */
+  /** Errors reported to onError (every one, also those `onErrorInterval` held back from it). */
   errors: number;
   /** Bytes currently waiting in the transport (e.g. while the socket connects). */
   queueBytes: number;
@@ -109,7 +111,7 @@ export function createTelemetry(): Telemetry {
     packetsDropped: 0,
     linesDropped: 0,
     bytesDropped: 0,
-    droppedBy: { invalid: 0, tooLarge: 0, closed: 0, queueFull: 0, sendError: 0, dns: 0 },
+    droppedBy: { invalid: 0, tooLarge: 0, closed: 0, queueFull: 0, sendError: 0, dns: 0, overflow: 0 },
     errors: 0,
     queueBytes: 0,
   };

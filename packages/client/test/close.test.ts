@@ -1,5 +1,8 @@
-/** close() loses nothing that was sent before it, and everything after it is dropped and reported. */
-import { StatsClient } from '@statskit/client';
+/**
+ * close() loses nothing that was sent before it; metric calls after it are dropped and reported; a second
+ * close() and flush() after close are no-ops that resolve when the first close has finished.
+ */
+import { StatsClient, type StatsError } from '@statskit/client';
 import { createTestClient } from '@statskit/client/testing';
 import { describe, expect, test, vi } from 'vitest';
 import { udpClient } from './helpers/client.js';
@@ -88,30 +91,76 @@ describe('after close()', () => {
     expect(rx.lines).toEqual(['before:1|c']);
   });
 
-  test('a second close() reports STATSKIT_ERR_CLOSED and resolves', async () => {
+  test('a second close() reports nothing and resolves', async () => {
     await using rx = await udpReceiver();
     const c = udpClient(rx);
     await c.stats.close();
     await expect(c.stats.close()).resolves.toBeUndefined();
-    expect(c.codes()).toEqual(['STATSKIT_ERR_CLOSED']);
+    expect(c.errors).toEqual([]);
+    expect(c.stats.telemetry().errors).toBe(0);
   });
 
-  test('two concurrent close() calls both resolve, after the data is out', async () => {
+  test('two concurrent close() calls both resolve, after the data is out, and report nothing', async () => {
     await using rx = await udpReceiver();
     const c = udpClient(rx);
     c.stats.incr('a');
     const [first, second] = [c.stats.close(), c.stats.close()];
     await Promise.all([first, second]);
-    expect(c.codes()).toEqual(['STATSKIT_ERR_CLOSED']);
+    expect(c.errors).toEqual([]);
     await rx.waitFor(() => rx.lines.length >= 1);
     expect(rx.lines).toEqual(['a:1|c']);
   });
 
-  test('flush() after close() reports and resolves', async () => {
+  test('a second close() (and flush() during close) resolves only when the first close has finished', async () => {
+    let finishClose = (): void => {};
+    const errors: StatsError[] = [];
+    const stats = new StatsClient({
+      transport: {
+        send() {},
+        flush: async () => {},
+        close: () => new Promise<void>((resolve) => (finishClose = resolve)),
+      },
+      onError: (e) => errors.push(e),
+    });
+    const order: string[] = [];
+    const first = stats.close().then(() => order.push('first'));
+    const second = stats.close().then(() => order.push('second'));
+    const flushed = stats.flush().then(() => order.push('flush'));
+    const child = stats
+      .child({ prefix: 'kid' })
+      .close()
+      .then(() => order.push('child'));
+    await sleep(20);
+    expect(order).toEqual([]); // the transport has not closed yet: nobody may resolve
+    finishClose();
+    await Promise.all([first, second, flushed, child]);
+    expect(order.sort()).toEqual(['child', 'first', 'flush', 'second']);
+    expect(errors).toEqual([]);
+  });
+
+  test('flush() after close() is a no-op that resolves and reports nothing', async () => {
     const stats = createTestClient();
+    stats.incr('before');
     await stats.close();
     await expect(stats.flush()).resolves.toBeUndefined();
-    expect(stats.errors.map((e) => e.code)).toEqual(['STATSKIT_ERR_CLOSED']);
+    await expect(stats.flush()).resolves.toBeUndefined();
+    expect(stats.errors).toEqual([]);
+    expect(stats.lines).toEqual(['before:1|c']);
+  });
+
+  test('close() from Fastify-style onClose and from the app both resolve with the default onError: no warning', async () => {
+    const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      const stats = new StatsClient({
+        transport: { send() {}, flush: async () => {}, close: async () => {} },
+      });
+      await Promise.all([stats.close(), stats.close()]);
+      await stats.close();
+      await stats.flush();
+      expect(emitWarning).not.toHaveBeenCalled();
+    } finally {
+      emitWarning.mockRestore();
+    }
   });
 
   test('the default onError warns (process.emitWarning) instead of throwing', async () => {

@@ -32,8 +32,14 @@ describe('StatsClient', () => {
     expectTypeOf<ClientOptions['onError']>().toEqualTypeOf<((err: StatsError) => void) | undefined>();
     // @ts-expect-error: not a tag format
     new StatsClient({ tagFormat: 'influx' });
-    // @ts-expect-error: the port is a number
-    new StatsClient({ port: '8125' });
+    // a port is a number or a string of digits (an env var's value)
+    expectTypeOf<ClientOptions['port']>().toEqualTypeOf<number | string | undefined>();
+    new StatsClient({ port: '8125', onErrorInterval: 10_000 });
+    // @ts-expect-error: the port is a number or a string
+    new StatsClient({ port: true });
+    expectTypeOf<StatsError['suppressed']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf(ErrorCodes.OVERFLOW).toEqualTypeOf<'STATSKIT_ERR_OVERFLOW'>();
+    expectTypeOf(ErrorCodes.UNKNOWN_OPTION).toEqualTypeOf<'STATSKIT_ERR_UNKNOWN_OPTION'>();
   });
 
   test('metric methods return void and take (name, value, opts)', () => {
