@@ -450,9 +450,7 @@ export abstract class StreamTransport implements PacketTransport {
     if (link.reportedError) return;
     link.reportedError = true;
     const counted =
-      lost > 0
-        ? `; the ${lost} lines written on it are counted as dropped (it may not have read them)`
-        : '';
+      lost > 0 ? `; the ${lost} lines written on it are counted as dropped (it may not have read them)` : '';
     const what = this.#reconnect
       ? `${this.label} was closed by the other end ${up} ms after connecting`
       : `${this.label} was closed`;

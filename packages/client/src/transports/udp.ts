@@ -2,13 +2,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import { ErrorCodes, TransportError } from '../errors.js';
-import {
-  countDrop,
-  countSent,
-  type PacketTransport,
-  type TransportContext,
-  uncountSent,
-} from '../types.js';
+import { countDrop, countSent, type PacketTransport, type TransportContext, uncountSent } from '../types.js';
 import { IdleWaiters, PendingQueue } from './pending.js';
 
 export interface UdpTransportOptions {
