@@ -304,7 +304,6 @@ export abstract class StreamTransport implements PacketTransport {
     link.connectedAt = Date.now();
     // A user's Writable is not a connection to a server that might hang up: what it took, it has.
     link.confirmed = !this.#reconnect;
-    this.#queue.connecting = false;
     this.#state = 'ready';
     this.#attempt = 0;
     this.#failures = 0;
@@ -338,6 +337,8 @@ export abstract class StreamTransport implements PacketTransport {
       const sizes = q.shift() as { bytes: number; lines: number };
       this.#write(link, packet, sizes.bytes, sizes.lines);
     }
+    // What queued while connecting may exceed maxQueueBytes: the larger limit holds until it has drained.
+    if (q.size === 0) q.connecting = false;
     this.#settle();
   }
 

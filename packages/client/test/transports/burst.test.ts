@@ -27,10 +27,10 @@ function lineCounter(rx: UdpReceiver): () => number {
   };
 }
 
-function expectNothingDropped(stats: StatsClient): void {
+function expectNothingDropped(stats: StatsClient, n = N): void {
   const t = stats.telemetry();
   expect(t.droppedBy).toEqual({ invalid: 0, tooLarge: 0, closed: 0, queueFull: 0, sendError: 0, dns: 0 });
-  expect(t).toMatchObject({ metrics: N, linesSent: N, linesDropped: 0, queueBytes: 0 });
+  expect(t).toMatchObject({ metrics: n, linesSent: n, linesDropped: 0, queueBytes: 0 });
 }
 
 describe('a burst before the first connect completes, then close()', () => {
@@ -63,6 +63,24 @@ describe('a burst before the first connect completes, then close()', () => {
     expect(srv.lines.length).toBe(N);
     expect(srv.lines[0]).toBe('burst.0:1|c');
     expect(srv.lines.at(-1)).toBe(`burst.${N - 1}:1|c`);
+    expect(errors).toEqual([]);
+  });
+
+  test('tcp: what queued while connecting may exceed maxQueueBytes until it has drained; more sent meanwhile is kept', async () => {
+    await using srv = await streamServer({ paused: true }); // the kernel buffers fill, then the queue
+    const maxQueueBytes = 256 * 1024;
+    const first = 4 * N; // ~6.8 MB: more than loopback's kernel buffers take, under 32 × 256 KiB
+    const total = first + 1000;
+    const { stats, errors } = client({ protocol: 'tcp', host: '127.0.0.1', port: srv.port, maxQueueBytes });
+    for (let i = 0; i < first; i++) stats.incr(`burst.${i}`);
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve)); // connected
+    expect(stats.telemetry().queueBytes).toBeGreaterThan(maxQueueBytes); // still waiting to be written
+    for (let i = first; i < total; i++) stats.incr(`burst.${i}`);
+    srv.resume();
+    await stats.close();
+    expectNothingDropped(stats, total);
+    await srv.waitFor(() => srv.lines.length >= total, 10_000, 'both bursts');
+    expect(srv.lines.length).toBe(total);
     expect(errors).toEqual([]);
   });
 
