@@ -2,9 +2,9 @@ import { ErrorCodes, TransportError } from '../errors.js';
 import { countDrop, type Telemetry, type TransportContext } from '../types.js';
 
 /**
- * While a connection is being made, the queue may hold this many times `maxQueueBytes` (32 MiB by
- * default): a burst sent before the first connect completes (a batch job that sends, then closes) is
- * kept instead of dropped. Node's connect is asynchronous even for an IP address, so a synchronous
+ * While a connection is being made (and until what queued meanwhile has drained), the queue may hold
+ * this many times `maxQueueBytes` (32 MiB by default): a burst sent before the first connect completes
+ * (a batch job that sends, then closes) is kept instead of dropped. Node's connect is asynchronous even for an IP address, so a synchronous
  * burst can only wait in memory. If the attempt fails, the queue is cut back to `maxQueueBytes`.
  */
 export const CONNECTING_QUEUE_FACTOR = 32;
