@@ -29,7 +29,12 @@ export interface TimeOptions extends MetricOptions {
   readonly errorTags?: Tags | undefined;
 }
 
-/** Counters of what the client did, from `stats.telemetry()`. All monotonic except `queueBytes`. */
+/**
+ * Counters of what the client did, from `stats.telemetry()`. All monotonic except `queueBytes` and the
+ * `*Sent` counters: a packet counted as sent when the kernel took it moves to `droppedBy.sendError` when
+ * it turns out lost (a UDP packet refused by ICMP port-unreachable; packets written on a TCP/unix
+ * connection the server closed before it was confirmed). See docs/transports.md, "What telemetry sees".
+ */
 export interface Telemetry {
   /** Lines accepted (formatted and handed to the batcher/aggregator). */
   metrics: number;
@@ -37,7 +42,7 @@ export interface Telemetry {
   sampledOut: number;
   /** Calls folded into an in-process aggregate (`aggregate` option); their lines count in `metrics`. */
   aggregated: number;
-  /** Packets, lines and bytes the socket reported as written. */
+  /** Packets, lines and bytes the kernel accepted (the socket's write/send callback succeeded). */
   packetsSent: number;
   linesSent: number;
   bytesSent: number;
@@ -135,4 +140,18 @@ export function countSent(t: Telemetry, bytes: number, lines: number): void {
   t.packetsSent++;
   t.linesSent += lines;
   t.bytesSent += bytes;
+}
+
+/**
+ * Move packets already counted as sent to dropped (`sendError`): the kernel took them, but they were
+ * refused (UDP ECONNREFUSED) or the connection died before it was confirmed.
+ */
+export function uncountSent(t: Telemetry, packets: number, bytes: number, lines: number): void {
+  t.packetsSent -= packets;
+  t.linesSent -= lines;
+  t.bytesSent -= bytes;
+  t.packetsDropped += packets;
+  t.linesDropped += lines;
+  t.bytesDropped += bytes;
+  t.droppedBy.sendError += lines;
 }

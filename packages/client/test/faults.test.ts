@@ -90,6 +90,46 @@ describe('nothing listening on the port', () => {
     expect(t.packetsSent + t.packetsDropped).toBe(5);
     await stats.close();
   });
+
+  test('telemetry agrees with the errors: refused packets are dropped (sendError), not sent', async () => {
+    const port = await closedPort();
+    const { errors, onError } = collect();
+    const stats = new StatsClient({ host: '127.0.0.1', port, batching: false, onError });
+    for (let i = 0; i < 5; i++) {
+      stats.incr('refused');
+      await sleep(10); // room for each ICMP port-unreachable to come back before the next packet
+    }
+    await stats.flush();
+    await stats.close();
+    expect(errors.map((e) => e.code)).toEqual(Array(5).fill('STATSKIT_ERR_SEND'));
+    const t = stats.telemetry();
+    expect(t).toMatchObject({
+      packetsSent: 0,
+      linesSent: 0,
+      bytesSent: 0,
+      packetsDropped: 5,
+      linesDropped: 5,
+    });
+    expect(t.droppedBy.sendError).toBe(5);
+    expect(t.bytesDropped).toBe(5 * 'refused:1|c'.length);
+  });
+
+  test('a refused packet among delivered ones: only it moves from sent to dropped', async () => {
+    const port = await closedPort();
+    const { errors, onError } = collect();
+    const stats = new StatsClient({ host: '127.0.0.1', port, batching: false, onError });
+    stats.incr('lost');
+    await sleep(20);
+    expect(errors.map((e) => e.code)).toEqual(['STATSKIT_ERR_SEND']);
+    await using rx = await udpReceiver('udp4', port); // statsd comes up
+    for (let i = 0; i < 3; i++) stats.incr('kept');
+    await rx.waitFor(() => rx.packets.length === 3);
+    await stats.close();
+    expect(errors).toHaveLength(1);
+    const t = stats.telemetry();
+    expect(t).toMatchObject({ packetsSent: 3, linesSent: 3, packetsDropped: 1, linesDropped: 1 });
+    expect(t.droppedBy.sendError).toBe(1);
+  });
 });
 
 describe('the app misbehaves', () => {

@@ -2,8 +2,17 @@ import { ErrorCodes, TransportError } from '../errors.js';
 import { countDrop, type Telemetry, type TransportContext } from '../types.js';
 
 /**
+ * While a connection is being made (and until what queued meanwhile has drained), the queue may hold
+ * this many times `maxQueueBytes` (32 MiB by default): a burst sent before the first connect completes
+ * (a batch job that sends, then closes) is kept instead of dropped. Node's connect is asynchronous even for an IP address, so a synchronous
+ * burst can only wait in memory. If the attempt fails, the queue is cut back to `maxQueueBytes`.
+ */
+export const CONNECTING_QUEUE_FACTOR = 32;
+
+/**
  * Packets waiting for a socket (connecting, resolving, reconnecting), bounded in bytes. Beyond the
  * limit the newest packet is dropped and counted: memory stays bounded however long the server is away.
+ * The limit is `maxQueueBytes`, or {@link CONNECTING_QUEUE_FACTOR} times it while `connecting` is set.
  * Shared by the socket transports.
  */
 export class PendingQueue {
@@ -14,10 +23,14 @@ export class PendingQueue {
   #total = 0;
   #reportedFull = false;
   readonly #limit: number;
+  readonly #connectLimit: number;
   readonly #ctx: TransportContext;
+  /** A connection attempt is in progress: the larger limit applies. */
+  connecting = false;
 
   constructor(limit: number, ctx: TransportContext) {
     this.#limit = limit;
+    this.#connectLimit = Math.min(Number.MAX_SAFE_INTEGER, limit * CONNECTING_QUEUE_FACTOR);
     this.#ctx = ctx;
   }
 
@@ -32,17 +45,9 @@ export class PendingQueue {
   /** Queue a packet, or drop it (counted, reported once per overflow episode) when the queue is full. */
   push(packet: Buffer, bytes: number, lines: number): void {
     const t: Telemetry = this.#ctx.telemetry;
-    if (this.#total + bytes > this.#limit) {
+    if (this.#total + bytes > (this.connecting ? this.#connectLimit : this.#limit)) {
       countDrop(t, 'queueFull', bytes, lines);
-      if (!this.#reportedFull) {
-        this.#reportedFull = true;
-        this.#ctx.onError(
-          new TransportError(
-            ErrorCodes.QUEUE_FULL,
-            `statskit: ${this.#total} bytes are waiting for the socket (maxQueueBytes ${this.#limit}); dropping packets until it drains`,
-          ),
-        );
-      }
+      this.#reportFull();
       return;
     }
     this.#packets.push(packet);
@@ -50,6 +55,39 @@ export class PendingQueue {
     this.#lines.push(lines);
     this.#total += bytes;
     t.queueBytes += bytes;
+  }
+
+  /**
+   * Cut the queue back to `maxQueueBytes` after a failed connect, dropping the newest packets beyond
+   * it (counted as `queueFull`, reported once per episode).
+   */
+  trim(): void {
+    this.connecting = false;
+    if (this.#total <= this.#limit) return;
+    const t = this.#ctx.telemetry;
+    const total = this.#total;
+    while (this.#total > this.#limit && this.#packets.length > this.#head) {
+      this.#packets.pop();
+      const bytes = this.#bytes.pop() as number;
+      const lines = this.#lines.pop() as number;
+      this.#total -= bytes;
+      t.queueBytes -= bytes;
+      countDrop(t, 'queueFull', bytes, lines);
+    }
+    this.#reportFull(total);
+  }
+
+  #reportFull(total = this.#total): void {
+    if (this.#reportedFull) return;
+    this.#reportedFull = true;
+    this.#ctx.onError(
+      new TransportError(
+        ErrorCodes.QUEUE_FULL,
+        `statskit: ${total} bytes are waiting for the socket (maxQueueBytes ${this.#limit}${
+          this.connecting ? `, ${this.#connectLimit} while connecting` : ''
+        }); dropping packets until it drains`,
+      ),
+    );
   }
 
   /** Take every queued packet, oldest first, handing each to `fn`. */

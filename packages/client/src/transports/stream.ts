@@ -7,6 +7,7 @@ import {
   type PacketTransport,
   type Telemetry,
   type TransportContext,
+  uncountSent,
 } from '../types.js';
 import { IdleWaiters, PendingQueue } from './pending.js';
 
@@ -36,6 +37,12 @@ const MIN_DELAY_MS = 100;
 const MAX_DELAY_MS = 10_000;
 /** How long a connect attempt may take before it is abandoned. */
 const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * A connection is confirmed once it has stayed up this long. The kernel accepting a write says nothing
+ * about the server reading it: what was written on a connection the server closes sooner (a server, or a
+ * load balancer with no healthy backend, that accepts and hangs up at once) is counted as dropped.
+ */
+const CONFIRM_MS = 1000;
 
 /** Frame one packet for a newline-delimited stream: the packet, then `\n`. */
 function newlineFramed(packet: Buffer): Buffer {
@@ -68,6 +75,14 @@ interface Link {
   connected: boolean;
   dead: boolean;
   reportedError: boolean;
+  /** When the connection was made (ms since the epoch). */
+  connectedAt: number;
+  /** Up for {@link CONFIRM_MS}: writes on it are sent for good. */
+  confirmed: boolean;
+  /** Counted as sent on this connection before it was confirmed. */
+  unconfirmedPackets: number;
+  unconfirmedBytes: number;
+  unconfirmedLines: number;
   /** Bound once per connection and passed to every write: no closure per packet. */
   readonly onWrite: (err?: Error | null) => void;
   readonly onError: (err: Error) => void;
@@ -220,6 +235,11 @@ export abstract class StreamTransport implements PacketTransport {
       connected: false,
       dead: false,
       reportedError: false,
+      connectedAt: 0,
+      confirmed: false,
+      unconfirmedPackets: 0,
+      unconfirmedBytes: 0,
+      unconfirmedLines: 0,
       onWrite: (err) => this.#onWritten(link, err),
       onError: (err: Error) => this.#onError(link, err),
       onClose: () => this.#down(link),
@@ -266,6 +286,7 @@ export abstract class StreamTransport implements PacketTransport {
   #open(): void {
     this.#state = 'connecting';
     this.#congested = false;
+    this.#queue.connecting = true;
     try {
       this.open();
     } catch (err) {
@@ -280,6 +301,9 @@ export abstract class StreamTransport implements PacketTransport {
   #connected(link: Link): void {
     if (this.#link !== link || link.dead) return;
     link.connected = true;
+    link.connectedAt = Date.now();
+    // A user's Writable is not a connection to a server that might hang up: what it took, it has.
+    link.confirmed = !this.#reconnect;
     this.#state = 'ready';
     this.#attempt = 0;
     this.#failures = 0;
@@ -313,6 +337,8 @@ export abstract class StreamTransport implements PacketTransport {
       const sizes = q.shift() as { bytes: number; lines: number };
       this.#write(link, packet, sizes.bytes, sizes.lines);
     }
+    // What queued while connecting may exceed maxQueueBytes: the larger limit holds until it has drained.
+    if (q.size === 0) q.connecting = false;
     this.#settle();
   }
 
@@ -327,7 +353,10 @@ export abstract class StreamTransport implements PacketTransport {
       link.head = 0;
     }
     if (err) countDrop(this.ctx.telemetry, 'sendError', bytes, lines);
-    else countSent(this.ctx.telemetry, bytes, lines);
+    else {
+      countSent(this.ctx.telemetry, bytes, lines);
+      if (!link.confirmed) this.#provisional(link, bytes, lines);
+    }
     if (link.head === 0 && this.#idle.waiting) this.#settle();
   }
 
@@ -359,10 +388,28 @@ export abstract class StreamTransport implements PacketTransport {
     if (!this.#reconnect) this.#down(link);
   }
 
-  /** The stream is gone: count what it had not written, then reconnect later (or give up). */
+  /** A write on a connection not yet confirmed: remember it, in case the server hangs up soon. */
+  #provisional(link: Link, bytes: number, lines: number): void {
+    if (Date.now() - link.connectedAt >= CONFIRM_MS) {
+      link.confirmed = true;
+      link.unconfirmedPackets = 0;
+      link.unconfirmedBytes = 0;
+      link.unconfirmedLines = 0;
+      return;
+    }
+    link.unconfirmedPackets++;
+    link.unconfirmedBytes += bytes;
+    link.unconfirmedLines += lines;
+  }
+
+  /**
+   * The stream is gone (not by our close): count what it had not written, and what it wrote before it
+   * was confirmed, as dropped; report the break once; then reconnect later (or give up).
+   */
   #down(link: Link): void {
     if (link.dead) return;
     this.#retire(link, 'sendError');
+    if (link.connected && this.#state !== 'closed') this.#broke(link);
     if (this.#link !== link) return;
     this.#link = undefined;
     this.#congested = false;
@@ -391,9 +438,30 @@ export abstract class StreamTransport implements PacketTransport {
     link.head = 0;
   }
 
+  /** Report a connection that broke, unless its error was reported; un-count its unconfirmed writes. */
+  #broke(link: Link): void {
+    const up = Date.now() - link.connectedAt;
+    const lost = !link.confirmed && up < CONFIRM_MS ? link.unconfirmedLines : 0;
+    if (lost > 0) {
+      uncountSent(this.ctx.telemetry, link.unconfirmedPackets, link.unconfirmedBytes, lost);
+      link.unconfirmedPackets = 0;
+      link.unconfirmedBytes = 0;
+      link.unconfirmedLines = 0;
+    }
+    if (link.reportedError) return;
+    link.reportedError = true;
+    const counted =
+      lost > 0 ? `; the ${lost} lines written on it are counted as dropped (it may not have read them)` : '';
+    const what = this.#reconnect
+      ? `${this.label} was closed by the other end ${up} ms after connecting`
+      : `${this.label} was closed`;
+    this.ctx.onError(new TransportError(ErrorCodes.SOCKET, `statskit: ${what}${counted}`));
+  }
+
   /** Wait before the next attempt: 100 ms doubling to 10 s, each delay jittered to 50–100 %. */
   #afterFailure(): void {
     this.#state = 'backoff';
+    this.#queue.trim();
     const base = Math.min(this.#maxDelay, this.#minDelay * 2 ** Math.min(this.#attempt, 30));
     this.#attempt++;
     const delay = base / 2 + (Math.random() * base) / 2;

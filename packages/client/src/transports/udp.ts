@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 import { ErrorCodes, TransportError } from '../errors.js';
-import { countDrop, countSent, type PacketTransport, type TransportContext } from '../types.js';
+import { countDrop, countSent, type PacketTransport, type TransportContext, uncountSent } from '../types.js';
 import { IdleWaiters, PendingQueue } from './pending.js';
 
 export interface UdpTransportOptions {
@@ -25,6 +25,12 @@ const DNS_RETRY_MS = 1000;
  * a later send, which we pass to onError (an unconnected socket loses it silently). The host is resolved
  * once, cached for `dnsTtl`, refreshed in the background with one lookup in flight; IP literals skip DNS.
  * The socket is unref'd: it never holds the process open.
+ *
+ * Packets only wait while the socket resolves and connects; that queue may grow to
+ * `CONNECTING_QUEUE_FACTOR` × `maxQueueBytes`, so a start-up burst is kept. (Sending unconnected
+ * until the connect completes would not help: Node binds and connects asynchronously even for an IP
+ * address, so a synchronous burst waits in memory either way, and a send addressed to a peer that is
+ * queued behind the connect throws ERR_SOCKET_DGRAM_IS_CONNECTED when Node replays it.)
  */
 export class UdpTransport implements PacketTransport {
   readonly #opts: UdpTransportOptions;
@@ -40,11 +46,19 @@ export class UdpTransport implements PacketTransport {
   #refreshing = false;
   #dnsFailedAt = Number.NEGATIVE_INFINITY;
   #inflight = 0;
+  /**
+   * The last packet counted as sent and not yet known refused (0 lines: none): an ICMP
+   * port-unreachable reported later moves it to dropped.
+   */
+  #lastBytes = 0;
+  #lastLines = 0;
 
   constructor(opts: UdpTransportOptions, ctx: TransportContext) {
     this.#opts = opts;
     this.#ctx = ctx;
     this.#queue = new PendingQueue(opts.maxQueueBytes, ctx);
+    // Packets only ever wait for a lookup or a connect.
+    this.#queue.connecting = true;
     this.#literal = net.isIP(opts.host) as 0 | 4 | 6;
   }
 
@@ -114,6 +128,8 @@ export class UdpTransport implements PacketTransport {
     socket.send(packet, (err) => {
       this.#inflight--;
       if (err) {
+        // A pending refusal fails the next send without sending it: both packets are lost.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.#refused();
         countDrop(this.#ctx.telemetry, 'sendError', bytes, lines);
         this.#ctx.onError(
           new TransportError(
@@ -122,7 +138,11 @@ export class UdpTransport implements PacketTransport {
             { cause: err },
           ),
         );
-      } else countSent(this.#ctx.telemetry, bytes, lines);
+      } else {
+        countSent(this.#ctx.telemetry, bytes, lines);
+        this.#lastBytes = bytes;
+        this.#lastLines = lines;
+      }
       if (this.#inflight === 0) this.#settle();
     });
   }
@@ -208,10 +228,23 @@ export class UdpTransport implements PacketTransport {
     });
   }
 
+  /**
+   * An ICMP port-unreachable came back for a packet already counted as sent: count the most recent one
+   * as dropped instead. Refusals the kernel merges into one report (several packets refused between two
+   * reads) leave the others counted as sent; telemetry cannot see them.
+   */
+  #refused(): void {
+    if (this.#lastLines === 0) return;
+    uncountSent(this.#ctx.telemetry, 1, this.#lastBytes, this.#lastLines);
+    this.#lastBytes = 0;
+    this.#lastLines = 0;
+  }
+
   #onSocketError(socket: dgram.Socket, err: Error): void {
     if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
       // ICMP port-unreachable for an earlier packet, usually picked up by the socket's next read (an
       // 'error' event) rather than by a send: nothing listens there (yet). The socket itself is fine.
+      this.#refused();
       this.#ctx.onError(
         new TransportError(
           ErrorCodes.SEND,

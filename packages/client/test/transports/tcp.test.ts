@@ -75,6 +75,8 @@ describe('tcp transport', () => {
     let seq = 0;
     const timer = setInterval(() => stats.incr('seq', 1, { tags: { n: seq++ } }), 2);
     await srv.waitFor(() => srv.lines.length > 20);
+    // Past the 1 s a connection needs to be confirmed: its writes stay counted as sent when it breaks.
+    await sleep(1100);
     await srv.stop();
     const seqAtStop = seq;
     await sleep(400);
