@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from 'ioredis';
 import type { AnyFunction, RedisCommandLike, RedisLike } from './internal-types.js';
 import { OpStats, resolveDbOptions } from './op-stats.js';
 import type { DbStatsOptions } from './types.js';
@@ -35,8 +34,14 @@ interface State {
 type Marked = RedisLike & { [kState]?: State };
 type Seen = RedisCommandLike & { [kSeen]?: true };
 
-/** `ioredis` `Redis` or `Cluster`. */
-export type RedisTarget = Redis | Cluster;
+/**
+ * What {@link instrumentRedis} needs of an ioredis `Redis` or `Cluster`. Typed structurally, so this
+ * package's types never need `ioredis` installed; a real `Redis` or `Cluster` fits, and
+ * `instrumentRedis` returns it with its own type.
+ */
+export interface RedisTarget {
+  sendCommand(...args: never[]): unknown;
+}
 
 function countReply(stats: OpStats, name: string, reply: unknown): void {
   if (Array.isArray(reply)) {

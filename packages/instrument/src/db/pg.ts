@@ -1,5 +1,4 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { Client, Pool } from 'pg';
 import type { AnyFunction, PgPoolLike, PgQueryable, PgSubmittableLike } from './internal-types.js';
 import { isThenable } from './internal-types.js';
 import { OpStats, resolveDbOptions } from './op-stats.js';
@@ -23,8 +22,14 @@ interface State {
 
 type Marked = { [kState]?: State };
 
-/** `pg.Pool` or `pg.Client` (a pooled client is a `Client` too). */
-export type PgTarget = Pool | Client;
+/**
+ * What {@link instrumentPg} needs of a node-postgres `pg.Pool` or `pg.Client` (a pooled client is a
+ * `Client` too). Typed structurally, so this package's types never need `pg` installed; a real `Pool`
+ * or `Client` fits, and `instrumentPg` returns it with its own type.
+ */
+export interface PgTarget {
+  query(...args: never[]): unknown;
+}
 
 function wrapCallback(cb: AnyFunction, finish: (err: unknown) => void): AnyFunction {
   return function statskitPgCallback(this: unknown, ...args: unknown[]): unknown {
