@@ -57,6 +57,7 @@ export {
 } from './route-key.js';
 export type {
   ContextKind,
+  CountMetricType,
   FinishedRequest,
   KindTotals,
   MetricGroup,
