@@ -84,7 +84,8 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
     fail(`\`counterInterval\` must be a number of ms >= 0, got ${String(counterInterval)}`);
   }
   const countType = options.countType ?? 'ms';
-  if (!COUNT_TYPES.includes(countType)) fail(`\`countType\` must be 'ms', 'h' or 'd', got ${String(countType)}`);
+  if (!COUNT_TYPES.includes(countType))
+    fail(`\`countType\` must be 'ms', 'h' or 'd', got ${String(countType)}`);
   return Object.freeze({
     counterInterval,
     countType,
