@@ -32,6 +32,7 @@ export type {
   DbStatsOptions,
   Mysql2ConnectionInfo,
   Mysql2StatsOptions,
+  RedisStatsOptions,
   Uninstrument,
 } from './db/types.js';
 export { StatsHttpAgent, StatsHttpsAgent } from './http/agent.js';

@@ -36,6 +36,17 @@ export interface Mysql2StatsOptions extends Omit<DbStatsOptions, 'name'> {
   readonly name?: string | ((connection: Mysql2ConnectionInfo) => string) | undefined;
 }
 
+/** Options of the ioredis instrumentation. */
+export interface RedisStatsOptions extends DbStatsOptions {
+  /**
+   * Also time the commands ioredis sends itself while a connection is set up (`AUTH`, `HELLO`,
+   * `SELECT`, `CLIENT SETNAME`/`SETINFO`, `READONLY`, the `INFO` ready check), on every connect and
+   * reconnect. Default `false`: they are not the app's commands (and `CLIENT SETINFO` fails on Redis
+   * before 7.2, which would count an error per connect).
+   */
+  readonly connectionCommands?: boolean | undefined;
+}
+
 /** What mysql2 tells about the connection a query runs on. */
 export interface Mysql2ConnectionInfo {
   readonly database: string;
