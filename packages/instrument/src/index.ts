@@ -32,6 +32,7 @@ export type {
   DbStatsOptions,
   Mysql2ConnectionInfo,
   Mysql2StatsOptions,
+  PgStatsOptions,
   RedisStatsOptions,
   Uninstrument,
 } from './db/types.js';

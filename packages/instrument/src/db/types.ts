@@ -34,6 +34,25 @@ export interface Mysql2StatsOptions extends Omit<DbStatsOptions, 'name'> {
    * it cheap and its results few). Default: the connection's database, or `'default'`.
    */
   readonly name?: string | ((connection: Mysql2ConnectionInfo) => string) | undefined;
+  /**
+   * mysql2 pools (`mysql.createPool()`, or its `.promise()`) to sample as `pool.total`, `pool.idle` and
+   * `pool.waiting` gauges, under the alias `name` gives their connection config. mysql2 has no public
+   * counters: these are the lengths of its `_allConnections`, `_freeConnections` and
+   * `_connectionQueue` lists (mysql2 3.x). Default none.
+   */
+  readonly pools?: readonly object[] | undefined;
+  /** ms between samples of the pool gauges (also sampled at every flush of `stats`). Default 10 000. */
+  readonly poolInterval?: number | undefined;
+}
+
+/** Options of the node-postgres instrumentation. */
+export interface PgStatsOptions extends DbStatsOptions {
+  /**
+   * For a pool: ms between samples of the `pool.total`, `pool.idle` and `pool.waiting` gauges (also
+   * sampled at every flush of `stats`). Default 10 000 (statsd's default flush interval: gauges keep the
+   * last value, so sampling more often adds nothing); `0` for no pool gauges. The timer is `unref`'d.
+   */
+  readonly poolInterval?: number | undefined;
 }
 
 /** Options of the ioredis instrumentation. */
