@@ -183,3 +183,21 @@ describe('published types need none of the optional peers', () => {
     60_000,
   );
 });
+
+describe('per-integration subpaths', () => {
+  it('@statskit/instrument/<integration> exports the same functions as the root', async () => {
+    const root = await import('@statskit/instrument');
+    const pairs: [unknown, unknown][] = [
+      [(await import('@statskit/instrument/pg')).instrumentPg, root.instrumentPg],
+      [(await import('@statskit/instrument/pg')).uninstrumentPg, root.uninstrumentPg],
+      [(await import('@statskit/instrument/mysql2')).instrumentMysql2, root.instrumentMysql2],
+      [(await import('@statskit/instrument/knex')).instrumentKnex, root.instrumentKnex],
+      [(await import('@statskit/instrument/ioredis')).instrumentRedis, root.instrumentRedis],
+      [(await import('@statskit/instrument/prisma')).prismaStats, root.prismaStats],
+    ];
+    for (const [sub, main] of pairs) {
+      expect(typeof sub).toBe('function');
+      expect(sub).toBe(main);
+    }
+  });
+});
