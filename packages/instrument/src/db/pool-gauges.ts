@@ -3,7 +3,7 @@ import type { OpStats } from './op-stats.js';
 
 /**
  * Internal: connection-pool gauges (total / idle / waiting), sampled on an unref'd timer and at every
- * flush of the client (so `stats.flush()` and `stats.close()` send a fresh reading). Sampling stops
+ * flush of the client when the reading changed (so `stats.flush()` and `stats.close()` send a fresh one). Sampling stops
  * when the instrumentation is undone, when the client closes (its last flush sends the final reading),
  * or when the pool has ended. Gauges are last-value-wins on every statsd server, so sampling more often
  * than the server flushes adds nothing: the default interval is statsd's default flush interval.
@@ -55,6 +55,7 @@ export class PoolGauges {
   #timer: ReturnType<typeof setInterval> | undefined;
   #offFlush: (() => void) | undefined;
   #stopped = false;
+  #last: PoolReading | undefined;
 
   constructor(stats: OpStats, read: () => PoolReading | undefined, interval: number) {
     this.#stats = stats;
@@ -66,7 +67,9 @@ export class PoolGauges {
     }
     const client = stats.client;
     this.#offFlush = client.onFlush(() => {
-      this.sample();
+      // Only a changed reading: the client also flushes at `beforeExit`, and a hook that always wrote
+      // would give the loop new work and another `beforeExit`, again and again.
+      this.sample(true);
       // close() runs the flush hooks, then marks the client closed: stop right after this last reading.
       queueMicrotask(() => {
         if (client.closed) this.stop();
@@ -74,8 +77,11 @@ export class PoolGauges {
     });
   }
 
-  /** Send the pool's gauges now (nothing once stopped, the client closed or the pool ended). */
-  sample(): void {
+  /**
+   * Send the pool's gauges now (nothing once stopped, the client closed or the pool ended; with
+   * `ifChanged`, nothing when the reading is the one sent last).
+   */
+  sample(ifChanged = false): void {
     if (this.#stopped) return;
     if (this.#stats.client.closed || !this.#stats.enabled) {
       this.stop();
@@ -91,6 +97,17 @@ export class PoolGauges {
       this.stop();
       return;
     }
+    const last = this.#last;
+    if (
+      ifChanged &&
+      last !== undefined &&
+      last.total === r.total &&
+      last.idle === r.idle &&
+      last.waiting === r.waiting
+    ) {
+      return;
+    }
+    this.#last = r;
     this.#stats.pool(r.total, r.idle, r.waiting);
   }
 

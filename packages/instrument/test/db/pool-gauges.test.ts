@@ -2,6 +2,9 @@
  * Connection-pool gauges (total / idle / waiting) for pg and mysql2 pools, against the real PostgreSQL
  * and MariaDB, with callers queued for a connection (waiting > 0).
  */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidOptionError } from '@statskit/client';
 import { createTestClient, findMetrics, type TestStatsClient } from '@statskit/client/testing';
 import mysql from 'mysql2';
@@ -12,6 +15,7 @@ import { instrumentMysql2 } from '../../src/db/mysql2.js';
 import { instrumentPg, uninstrumentPg } from '../../src/db/pg.js';
 import { MARIADB, mysqlConfig, POSTGRES, pgConfig, serverUp } from '../helpers/servers.js';
 
+const require = createRequire(import.meta.url);
 const [pgUp, myUp] = await Promise.all([serverUp(POSTGRES), serverUp(MARIADB)]);
 
 interface Reading {
@@ -67,7 +71,7 @@ describe.skipIf(!pgUp)('pg pool gauges (real PostgreSQL)', () => {
     }
   });
 
-  it('stats.flush() sends a reading; stats.close() sends the last one and stops the timer', async () => {
+  it('stats.flush() sends a changed reading; stats.close() sends the last one and stops the timer', async () => {
     const stats = createTestClient();
     const pool = instrumentPg(new pg.Pool({ ...pgConfig, max: 3 }), {
       stats,
@@ -78,6 +82,10 @@ describe.skipIf(!pgUp)('pg pool gauges (real PostgreSQL)', () => {
       await pool.query('SELECT 1');
       await stats.flush();
       expect(last(stats, 'db.postgresql.main.pool')).toEqual({ total: 1, idle: 1, waiting: 0 });
+      // an unchanged reading is not sent again by a flush (the client also flushes at beforeExit: a hook
+      // that always wrote would keep the process busy)
+      await stats.flush();
+      expect(gaugeCount(stats)).toBe(3);
       instrumentPg(pool, { stats, name: 'main', poolInterval: 10 }); // replaces the options (and the timer)
       const held = await pool.connect();
       await stats.close();
@@ -128,6 +136,42 @@ describe.skipIf(!pgUp)('pg pool gauges (real PostgreSQL)', () => {
       uninstrumentPg(tpool);
     }
   });
+
+  it('never holds the process open: a script with an instrumented pool exits on its own (built package)', async () => {
+    const dist = (pkg: string): string =>
+      pathToFileURL(fileURLToPath(new URL(`../../../${pkg}/dist/index.js`, import.meta.url))).href;
+    const script = `
+      import pg from ${JSON.stringify(pathToFileURL(require.resolve('pg')).href)};
+      import { StatsClient } from ${JSON.stringify(dist('client'))};
+      import { instrumentPg } from ${JSON.stringify(dist('instrument'))};
+      const stats = new StatsClient({ port: 9 , onError() {} });
+      const pool = instrumentPg(new pg.Pool({ ...${JSON.stringify(pgConfig)}, allowExitOnIdle: true }), { stats, poolInterval: 5 });
+      await pool.query('SELECT 1');
+      process.on('exit', () => console.log('exit'));
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      out += d;
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 10_000);
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(out).toContain('exit');
+    expect(code).toBe(0);
+  }, 15_000);
 
   it('rejects a bad poolInterval', () => {
     const stats = createTestClient();
