@@ -48,7 +48,7 @@ interface Handlers {
  *   includes its prepare), `...<operation>.errors` (counter);
  * - `db.mysql.<name>.pool.acquire` (timer: `pool.getConnection()`, explicit or inside `pool.query()`);
  * - for the pools given as `pools`, the gauges `db.mysql.<name>.pool.total`, `...pool.idle`,
- *   `...pool.waiting` every `poolInterval` ms (default 10 000) and at each flush of `stats`, until
+ *   `...pool.waiting` every `poolInterval` ms (default 10 000) and at each flush of `stats` that finds a changed reading, until
  *   `uninstrument()`, `stats.close()` or `pool.end()`;
  * - each query adds to the current request's `db` totals.
  *

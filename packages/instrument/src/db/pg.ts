@@ -172,7 +172,7 @@ function makeConnect(state: State, original: AnyFunction): AnyFunction {
  *   `select`, `insert`, `begin`, ... or `other`), `...<operation>.errors` (counter);
  * - for a pool, `db.postgresql.<name>.pool.acquire` (timer: waiting for a client), and the gauges
  *   `...pool.total`, `...pool.idle`, `...pool.waiting` (pg-pool's `totalCount`, `idleCount`,
- *   `waitingCount`) every `poolInterval` ms (default 10 000, `0` for none) and at each flush of `stats`,
+ *   `waitingCount`) every `poolInterval` ms (default 10 000, `0` for none) and at each flush of `stats` that finds a changed reading,
  *   until {@link uninstrumentPg}, `stats.close()` or `pool.end()`;
  * - each query adds to the current request's `db` totals.
  *

@@ -41,7 +41,10 @@ export interface Mysql2StatsOptions extends Omit<DbStatsOptions, 'name'> {
    * `_connectionQueue` lists (mysql2 3.x). Default none.
    */
   readonly pools?: readonly object[] | undefined;
-  /** ms between samples of the pool gauges (also sampled at every flush of `stats`). Default 10 000. */
+  /**
+   * ms between samples of the pool gauges (also at a flush of `stats` when the reading changed).
+   * Default 10 000; `0` for none.
+   */
   readonly poolInterval?: number | undefined;
 }
 
@@ -49,8 +52,9 @@ export interface Mysql2StatsOptions extends Omit<DbStatsOptions, 'name'> {
 export interface PgStatsOptions extends DbStatsOptions {
   /**
    * For a pool: ms between samples of the `pool.total`, `pool.idle` and `pool.waiting` gauges (also
-   * sampled at every flush of `stats`). Default 10 000 (statsd's default flush interval: gauges keep the
-   * last value, so sampling more often adds nothing); `0` for no pool gauges. The timer is `unref`'d.
+   * at a flush of `stats` when the reading changed). Default 10 000 (statsd's default flush interval:
+   * gauges keep the last value, so sampling more often adds nothing); `0` for no pool gauges. The timer
+   * is `unref`'d.
    */
   readonly poolInterval?: number | undefined;
 }
