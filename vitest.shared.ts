@@ -7,6 +7,10 @@ const src = (pkg: string, file = 'index.ts') =>
 export const alias = [
   { find: /^@statskit\/client\/testing$/, replacement: src('client', 'testing/index.ts') },
   { find: /^@statskit\/client$/, replacement: src('client') },
+  {
+    find: /^@statskit\/instrument\/(pg|mysql2|knex|ioredis|prisma)$/,
+    replacement: fileURLToPath(new URL('./packages/instrument/src/entries/$1.ts', import.meta.url)),
+  },
   { find: /^@statskit\/instrument$/, replacement: src('instrument') },
   { find: /^@statskit\/express$/, replacement: src('express') },
   { find: /^@statskit\/fastify$/, replacement: src('fastify') },

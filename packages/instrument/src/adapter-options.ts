@@ -166,6 +166,7 @@ export function createAdapterRecorder(
       routeTags,
       maxRoutes: options.maxRoutes,
       counterInterval: options.counterInterval,
+      countType: options.countType,
     });
   } catch (err) {
     if (resolved.ownsClient) void resolved.client.close();

@@ -18,7 +18,7 @@ export const metricNames = {
   routeStatus: (key: string, status: string): string => `view.${key}.response.${status}`,
   /** names mode: errors per route. */
   routeErrors: (key: string): string => `view.${key}.errors`,
-  /** names mode: operations of a kind per request, per route (histogram). */
+  /** names mode: operations of a kind per request, per route (a timer by default: `countType`). */
   routeKindCount: (key: string, kind: string): string => `view.${key}.${kind}.count`,
   /** names mode: time in a kind per request, per route (timer). */
   routeKindTime: (key: string, kind: string): string => `view.${key}.${kind}.time`,
@@ -30,7 +30,7 @@ export const metricNames = {
   request: 'request',
   /** Both modes: requests that failed (an error was handled, or the status is 5xx). */
   errors: 'errors',
-  /** Both modes: operations of a kind per request (histogram); tagged by route and method in tags mode. */
+  /** Both modes: operations of a kind per request (a timer by default: `countType`); tagged by route and method in tags mode. */
   kindCount: (kind: string): string => `${kind}.count`,
   /** Both modes: time in a kind per request (timer); tagged by route and method in tags mode. */
   kindTime: (kind: string): string => `${kind}.time`,

@@ -90,6 +90,10 @@ export class RequestContext {
 interface Shared {
   readonly storage: AsyncLocalStorage<RequestContext>;
   enabled: boolean;
+  /** An adapter asked {@link requestContextEnabled} while contexts were off: a request ran without one. */
+  missed?: boolean;
+  /** The late-switch warning was emitted (once per process). */
+  warned?: boolean;
 }
 const kShared = Symbol.for('statskit.instrument.requestContext');
 type WithShared = typeof globalThis & { [kShared]?: Shared };
@@ -116,9 +120,29 @@ export function enableRequestContext(): void {
   shared.enabled = true;
 }
 
-/** Whether adapters run requests in a context (see {@link enableRequestContext}). */
+/**
+ * Whether adapters run requests in a context (see {@link enableRequestContext}). Adapters ask it once
+ * per request; a `false` answer is remembered, so a later {@link currentRequest} call that switches
+ * contexts on can warn that requests were already handled without one.
+ */
 export function requestContextEnabled(): boolean {
-  return shared.enabled;
+  if (shared.enabled) return true;
+  shared.missed = true;
+  return false;
+}
+
+const LATE_WARNING =
+  'statskit: request contexts were switched on by the first currentRequest() call, after requests had ' +
+  'already started without one: those requests (most likely this one too) report no db/cache/http ' +
+  'counts. Call enableRequestContext() at startup, or pass `context: true` to the framework adapter, so ' +
+  'every request is attributed. (Installing an instrumentation such as instrumentPg() does it too.)';
+
+/** The first currentRequest() switches contexts on: warn once if requests already ran without one. */
+function switchOnLate(): void {
+  shared.enabled = true;
+  if (shared.missed !== true || shared.warned === true) return;
+  shared.warned = true;
+  process.emitWarning(LATE_WARNING, { type: 'StatsKitWarning', code: 'STATSKIT_LATE_CONTEXT' });
 }
 
 /**
@@ -144,8 +168,13 @@ export function runWithRequest<A extends unknown[], R>(
 
 /**
  * The request being handled, or `undefined` outside one (startup code, timers not started by a
- * request). The first call switches request contexts on ({@link enableRequestContext}); a request that
- * was already running when that happened has no context.
+ * request).
+ *
+ * **Call {@link enableRequestContext} at startup when you use this yourself** (instrumentations such as
+ * `instrumentPg()` do it when installed). Otherwise the first `currentRequest()` call is what switches
+ * contexts on, and the requests already running then — typically the very one that made the call —
+ * have no context; a one-time `StatsKitWarning` (`STATSKIT_LATE_CONTEXT`) says so when an adapter had
+ * already handled requests without one.
  *
  * @example
  * ```ts
@@ -154,6 +183,6 @@ export function runWithRequest<A extends unknown[], R>(
  */
 export function currentRequest(): RequestContext | undefined {
   const ctx = storage.getStore();
-  if (ctx === undefined && !shared.enabled) shared.enabled = true;
+  if (ctx === undefined && !shared.enabled) switchOnLate();
   return ctx;
 }

@@ -17,7 +17,7 @@ export {
   runWithRequest,
 } from './context.js';
 export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from './db/ioredis.js';
-export { instrumentKnex } from './db/knex.js';
+export { instrumentKnex, type KnexTarget } from './db/knex.js';
 export { instrumentMysql2 } from './db/mysql2.js';
 export { instrumentPg, type PgTarget, uninstrumentPg } from './db/pg.js';
 export {
@@ -32,6 +32,8 @@ export type {
   DbStatsOptions,
   Mysql2ConnectionInfo,
   Mysql2StatsOptions,
+  PgStatsOptions,
+  RedisStatsOptions,
   Uninstrument,
 } from './db/types.js';
 export { StatsHttpAgent, StatsHttpsAgent } from './http/agent.js';
@@ -57,6 +59,7 @@ export {
 } from './route-key.js';
 export type {
   ContextKind,
+  CountMetricType,
   FinishedRequest,
   KindTotals,
   MetricGroup,

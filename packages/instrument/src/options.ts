@@ -1,5 +1,6 @@
 import { InvalidOptionError, type StatsClient, type Tags } from '@statskit/client';
 import type {
+  CountMetricType,
   MetricGroup,
   RecorderMode,
   RequestRecorderOptions,
@@ -19,11 +20,13 @@ export interface ResolvedRecorderOptions {
   readonly routeTags: ((route: RouteInfo) => Tags | undefined) | undefined;
   readonly maxRoutes: number;
   readonly counterInterval: number;
+  readonly countType: CountMetricType;
 }
 
 export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'errors', 'context'];
 const MODES: readonly RecorderMode[] = ['names', 'tags'];
 const GROUPINGS: readonly StatusGrouping[] = ['code', 'class', 'both'];
+const COUNT_TYPES: readonly CountMetricType[] = ['ms', 'h', 'd'];
 
 function fail(message: string): never {
   throw new InvalidOptionError(`statskit: ${message}`);
@@ -80,8 +83,12 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   ) {
     fail(`\`counterInterval\` must be a number of ms >= 0, got ${String(counterInterval)}`);
   }
+  const countType = options.countType ?? 'ms';
+  if (!COUNT_TYPES.includes(countType))
+    fail(`\`countType\` must be 'ms', 'h' or 'd', got ${String(countType)}`);
   return Object.freeze({
     counterInterval,
+    countType,
     client: options.client,
     prefix,
     mode,

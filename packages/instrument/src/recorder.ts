@@ -307,26 +307,34 @@ class Recorder implements RequestRecorder {
         if (opts.mode === 'tags') {
           const names = this.#kind(t.kind);
           if (names === undefined) continue;
-          m.client.histogram(names.count, t.count);
+          this.#sendCount(m.client, names.count, t.count);
           m.client.timing(names.time, time);
           continue;
         }
         if (groups.route) {
           const names = route.kind(t.kind);
           if (names !== undefined) {
-            m.client.histogram(names.count, t.count);
+            this.#sendCount(m.client, names.count, t.count);
             m.client.timing(names.time, time);
           }
         }
         if (groups.aggregate) {
           const names = this.#kind(t.kind);
           if (names !== undefined) {
-            this.client.histogram(names.count, t.count);
+            this.#sendCount(this.client, names.count, t.count);
             this.client.timing(names.time, time);
           }
         }
       }
     }
+  }
+
+  /** One per-request count, as the `countType` option says (`ms` by default: see CountMetricType). */
+  #sendCount(client: StatsClient, name: string, n: number): void {
+    const type = this.options.countType;
+    if (type === 'ms') client.timing(name, n);
+    else if (type === 'h') client.histogram(name, n);
+    else client.distribution(name, n);
   }
 
   /** Code and class strings of a status, cached. */

@@ -55,6 +55,14 @@ export interface RouteInfo {
   readonly method: string;
 }
 
+/**
+ * The statsd type the per-request counts (`view.<route>.db.count`, `db.count`, ...) are sent as. `ms`
+ * (a timer) is the one type every statsd server aggregates as a distribution (count, mean, upper,
+ * percentiles), etsy statsd included, which counts `h` as a plain counter. `h` (DogStatsD, Telegraf) or
+ * `d` (DogStatsD distributions) for servers that aggregate those.
+ */
+export type CountMetricType = 'ms' | 'h' | 'd';
+
 /** Options of {@link createRequestRecorder}. */
 export interface RequestRecorderOptions {
   /** Where metrics go. The recorder sends through a child of it (prefix + tags). */
@@ -85,6 +93,11 @@ export interface RequestRecorderOptions {
    * every count at once. Call `flush()` before closing the client so the last interval is not lost.
    */
   readonly counterInterval?: number | undefined;
+  /**
+   * The statsd type of the per-request counts (`<kind>.count`): `'ms'` (default; aggregated as a
+   * distribution by every statsd server, etsy statsd included), `'h'` or `'d'`. See {@link CountMetricType}.
+   */
+  readonly countType?: CountMetricType | undefined;
 }
 
 /** Turns finished requests into metrics. One per app; cheap to call once per request. */

@@ -9,6 +9,7 @@ import {
   UNMATCHED_ROUTE_KEY,
 } from '@statskit/instrument';
 import { describe, expect, it, vi } from 'vitest';
+import { startStatsd } from '../../client/test/helpers/statsd-daemon.js';
 
 function setup(options: Omit<RequestRecorderOptions, 'client'> = {}, clientOptions = {}) {
   const stats = createTestClient(clientOptions);
@@ -70,11 +71,24 @@ describe('createRequestRecorder: names mode', () => {
     recorder.record(ok('/r', { context }));
     recorder.record(ok('/r', { context: new RequestContext() }));
     expect(stats.lines.filter((l) => l.includes('db.'))).toEqual([
-      'http.view.r.db.count:2|h',
+      'http.view.r.db.count:2|ms',
       'http.view.r.db.time:5.5|ms',
-      'http.db.count:2|h',
+      'http.db.count:2|ms',
       'http.db.time:5.5|ms',
     ]);
+  });
+
+  it("per-request counts are timers by default ('ms'); countType 'h' or 'd' picks another type", () => {
+    const sent = (countType?: 'ms' | 'h' | 'd'): string[] => {
+      const { stats, recorder } = setup(countType === undefined ? {} : { countType });
+      const context = new RequestContext();
+      context.add('cache', 1);
+      recorder.record(ok('/r', { context }));
+      return stats.lines.filter((l) => l.includes('cache.count'));
+    };
+    expect(sent()).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
+    expect(sent('h')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent('d')).toEqual(['http.view.r.cache.count:1|d', 'http.cache.count:1|d']);
   });
 
   it('statusGrouping picks code, class or both', () => {
@@ -197,7 +211,7 @@ describe('createRequestRecorder: tags mode', () => {
     recorder.record(ok('/boom', { status: 500, error: new Error('x') }));
     expect(stats.lines).toEqual([
       'http.request:12.346|ms|#svc:api,method:GET,route:users._id,status:200,status_class:2xx',
-      'http.db.count:1|h|#svc:api,method:GET,route:users._id',
+      'http.db.count:1|ms|#svc:api,method:GET,route:users._id',
       'http.db.time:4|ms|#svc:api,method:GET,route:users._id',
       'http.request:12.346|ms|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
       'http.errors:1|c|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
@@ -286,6 +300,7 @@ describe('createRequestRecorder: options', () => {
     [{ counterInterval: -1 }],
     [{ routeTags: 'x' }],
     [{ tags: 'env:prod' }],
+    [{ countType: 'c' }],
   ])('rejects %j', (bad) => {
     const client = new StatsClient({
       transport: { send() {}, flush: async () => {}, close: async () => {} },
@@ -294,4 +309,32 @@ describe('createRequestRecorder: options', () => {
       InvalidOptionError,
     );
   });
+});
+
+describe('per-request counts on the real etsy statsd daemon', () => {
+  it('requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3', async () => {
+    await using daemon = await startStatsd({ flushInterval: 200 });
+    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy' });
+    try {
+      const recorder = createRequestRecorder({ client, counterInterval: 0, metrics: { aggregate: false } });
+      // all three in one daemon flush interval
+      await daemon.nextFlush();
+      for (const queries of [1, 2, 3]) {
+        const context = new RequestContext();
+        for (let i = 0; i < queries; i++) context.add('db', 1);
+        recorder.record(ok('/users/:id', { context }));
+      }
+      await client.flush();
+      const path = 'stats.timers.etsy.http.view.users._id.db.count';
+      expect(await daemon.waitForValue(`${path}.count`)).toBe(3);
+      const flush = daemon.flushes.find((f) => f.get(`${path}.count`) === 3);
+      expect(flush?.get(`${path}.mean`)).toBe(2);
+      expect(flush?.get(`${path}.upper`)).toBe(3);
+      expect(flush?.get(`${path}.lower`)).toBe(1);
+      // and not a counter summing them to 6
+      expect(daemon.sum('stats.counters.etsy.http.view.users._id.db.count.count')).toBe(0);
+    } finally {
+      await client.close();
+    }
+  }, 20_000);
 });

@@ -1,13 +1,19 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestClient, findMetrics, type TestStatsClient } from '@statskit/client/testing';
+import { statsdMiddleware } from '@statskit/express';
 import {
   currentRequest,
   enableRequestContext,
+  instrumentPg,
   MAX_KINDS_PER_REQUEST,
   RequestContext,
   requestContextEnabled,
   runWithRequest,
 } from '@statskit/instrument';
-import { describe, expect, it } from 'vitest';
+import express, { type Express } from 'express';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 describe('RequestContext', () => {
   it('counts and times per kind', () => {
@@ -94,5 +100,104 @@ describe('runWithRequest / currentRequest', () => {
   it('shares one storage per process (ESM and CJS builds)', () => {
     const key = Symbol.for('statskit.instrument.requestContext');
     expect((globalThis as Record<symbol, unknown>)[key]).toBeDefined();
+  });
+});
+
+describe("context: 'auto' and the first request (real Express)", () => {
+  const key = Symbol.for('statskit.instrument.requestContext');
+  const shared = (
+    globalThis as unknown as Record<symbol, { enabled: boolean; missed?: boolean; warned?: boolean }>
+  )[key] as { enabled: boolean; missed?: boolean; warned?: boolean };
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => {
+    if ((w as { code?: string }).code === 'STATSKIT_LATE_CONTEXT') warnings.push(w);
+  };
+  let stats: TestStatsClient;
+  let server: Server | undefined;
+
+  beforeEach(() => {
+    // a fresh process as far as request contexts go: nothing has used them yet
+    shared.enabled = false;
+    shared.missed = false;
+    shared.warned = false;
+    warnings.length = 0;
+    process.on('warning', onWarning);
+    stats = createTestClient();
+  });
+
+  afterEach(async () => {
+    process.off('warning', onWarning);
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+    enableRequestContext();
+  });
+
+  /** An Express app whose `/work` route does one stand-in DB call through the public API. */
+  async function start(setup?: (app: Express) => void): Promise<(path?: string) => Promise<void>> {
+    const app = express();
+    app.use(statsdMiddleware({ client: stats, counterInterval: 0 }));
+    setup?.(app);
+    app.get('/work', async (_req, res) => {
+      const t0 = performance.now();
+      await sleep(1); // the stand-in query
+      currentRequest()?.add('db', performance.now() - t0);
+      res.send('ok');
+    });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return async (path = '/work') => {
+      await (await fetch(`${base}${path}`)).text();
+      await vi.waitFor(() => expect(findMetrics(stats, `http.view.${path.slice(1)}.GET`)).not.toEqual([]));
+    };
+  }
+
+  const dbCounts = (): number[] =>
+    findMetrics(stats, 'http.view.work.db.count').map((m) => m.value as number);
+
+  it('with enableRequestContext() at startup (the one-line opt-in) the first request is attributed', async () => {
+    enableRequestContext();
+    const get = await start();
+    await get();
+    expect(dbCounts()).toEqual([1]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('with an instrumentation installed before the first request, the first request is attributed', async () => {
+    const get = await start();
+    // installing any instrumentation switches contexts on (here: a stand-in pg pool)
+    const pool = instrumentPg(
+      {
+        query: async () => ({ rows: [] }),
+        connect: async () => ({ query: async () => ({ rows: [] }) }),
+        totalCount: 0,
+      },
+      { stats, poolInterval: 0 },
+    );
+    expect(pool).toBeDefined();
+    await get();
+    expect(dbCounts()).toEqual([1]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('without either, the first currentRequest() warns once (STATSKIT_LATE_CONTEXT) and later requests are attributed', async () => {
+    const get = await start();
+    await get('/work');
+    await get('/work');
+    await get('/work');
+    expect(dbCounts()).toEqual([1, 1]); // the first request had no context
+    await vi.waitFor(() => expect(warnings).toHaveLength(1));
+    expect(warnings[0]?.name).toBe('StatsKitWarning');
+    expect(warnings[0]?.message).toContain('enableRequestContext()');
+  });
+
+  it('no warning when currentRequest() is first called before any request ran without a context', async () => {
+    expect(currentRequest()).toBeUndefined(); // e.g. at startup: switches contexts on
+    const get = await start();
+    await get();
+    expect(dbCounts()).toEqual([1]);
+    await sleep(10);
+    expect(warnings).toEqual([]);
   });
 });

@@ -12,6 +12,9 @@ export interface PgQueryable {
 export interface PgPoolLike extends PgQueryable {
   connect: AnyFunction;
   readonly totalCount: number;
+  readonly idleCount?: unknown;
+  readonly waitingCount?: unknown;
+  readonly ended?: unknown;
 }
 
 /** The Submittable methods node-postgres calls when a query finishes. */

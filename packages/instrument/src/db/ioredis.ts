@@ -1,7 +1,7 @@
-import type { Cluster, Redis } from 'ioredis';
+import { InvalidOptionError } from '@statskit/client';
 import type { AnyFunction, RedisCommandLike, RedisLike } from './internal-types.js';
 import { OpStats, resolveDbOptions } from './op-stats.js';
-import type { DbStatsOptions } from './types.js';
+import type { RedisStatsOptions } from './types.js';
 
 /**
  * ioredis: every command goes through the instance's `sendCommand(command)` (pipelines and
@@ -27,16 +27,44 @@ export const REDIS_READ_COMMANDS: ReadonlySet<string> = new Set([
   'json.get',
 ]);
 
+/**
+ * The commands ioredis sends itself while setting up a connection (its `HANDSHAKE_COMMANDS`, plus the
+ * `INFO` ready check), recognised by name *and* the instance's `connect` status: the app's own
+ * commands wait in the offline queue until `ready`, and an app's `INFO` after that is timed.
+ */
+const CONNECTION_COMMANDS: ReadonlySet<string> = new Set([
+  'auth',
+  'hello',
+  'select',
+  'client',
+  'readonly',
+  'info',
+]);
+
 interface State {
   stats: OpStats;
   original: AnyFunction | undefined;
+  connectionCommands: boolean;
+}
+
+/** Is `command` part of the connection set-up of `instance` (see CONNECTION_COMMANDS)? */
+function isConnectionCommand(instance: unknown, command: Seen): boolean {
+  if ((instance as { status?: unknown } | null)?.status !== 'connect') return false;
+  const name = command.name;
+  return typeof name === 'string' && CONNECTION_COMMANDS.has(name.toLowerCase());
 }
 
 type Marked = RedisLike & { [kState]?: State };
 type Seen = RedisCommandLike & { [kSeen]?: true };
 
-/** `ioredis` `Redis` or `Cluster`. */
-export type RedisTarget = Redis | Cluster;
+/**
+ * What {@link instrumentRedis} needs of an ioredis `Redis` or `Cluster`. Typed structurally, so this
+ * package's types never need `ioredis` installed; a real `Redis` or `Cluster` fits, and
+ * `instrumentRedis` returns it with its own type.
+ */
+export interface RedisTarget {
+  sendCommand(...args: never[]): unknown;
+}
 
 function countReply(stats: OpStats, name: string, reply: unknown): void {
   if (Array.isArray(reply)) {
@@ -81,6 +109,9 @@ function watch(state: State, command: Seen): void {
  *   `...<command>.miss` (counters; `mget` counts each key);
  * - each command adds to the current request's `cache` totals.
  *
+ * The commands ioredis sends itself while connecting (`AUTH`, `HELLO`, `SELECT`, `CLIENT SETNAME` /
+ * `SETINFO`, `READONLY`, the `INFO` ready check) are left out unless `connectionCommands: true`.
+ *
  * Instruments the instance in place (not its `duplicate()`s) and returns it; calling it again replaces
  * the options.
  *
@@ -93,8 +124,12 @@ function watch(state: State, command: Seen): void {
  * await redis.get('k'); // cache.redis.sessions.get:0.2|ms, cache.redis.sessions.get.miss:1|c
  * ```
  */
-export function instrumentRedis<T extends RedisTarget>(target: T, options: DbStatsOptions): T {
+export function instrumentRedis<T extends RedisTarget>(target: T, options: RedisStatsOptions): T {
   const opts = resolveDbOptions(options, 'cache', 'instrumentRedis');
+  const connectionCommands = options.connectionCommands ?? false;
+  if (typeof connectionCommands !== 'boolean') {
+    throw new InvalidOptionError('statskit: instrumentRedis: `connectionCommands` must be a boolean');
+  }
   const t = target as unknown as Marked;
   if (typeof t !== 'object' || t === null || typeof t.sendCommand !== 'function') {
     throw new TypeError('statskit: instrumentRedis expects an ioredis Redis or Cluster');
@@ -104,16 +139,18 @@ export function instrumentRedis<T extends RedisTarget>(target: T, options: DbSta
   if (existing !== undefined) {
     existing.stats.enabled = false;
     existing.stats = stats;
+    existing.connectionCommands = connectionCommands;
     if (existing.original !== undefined) return target;
   }
-  const state: State = existing ?? { stats, original: undefined };
+  const state: State = existing ?? { stats, original: undefined, connectionCommands };
   t[kState] = state;
   const original = t.sendCommand;
   state.original = original;
   t.sendCommand = function sendCommand(this: unknown, ...args: unknown[]): unknown {
     const command = args[0] as Seen | undefined;
     if (state.stats.enabled && typeof command === 'object' && command !== null && command[kSeen] !== true) {
-      watch(state, command);
+      if (state.connectionCommands || !isConnectionCommand(this, command)) watch(state, command);
+      else command[kSeen] = true;
     }
     return original.apply(this, args);
   };

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { RequestContext } from '../context.js';
 import { OpStats, resolveDbOptions } from './op-stats.js';
 import { sqlOperation } from './sql-operation.js';
@@ -52,7 +51,16 @@ function keyOf(obj: QueryEvent | undefined): string | undefined {
   return `${String(obj.__knexUid)}\u0000${String(obj.sql)}`;
 }
 
-function systemOf(knex: Knex): string {
+/**
+ * What {@link instrumentKnex} needs of a knex instance (its events). Typed structurally, so this
+ * package's types never need `knex` installed; a real `Knex` instance fits.
+ */
+export interface KnexTarget {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+function systemOf(knex: KnexTarget): string {
   const client = (knex as { client?: { dialect?: unknown; config?: { client?: unknown } } }).client;
   const configured = client?.config?.client;
   const name =
@@ -80,15 +88,16 @@ function systemOf(knex: Knex): string {
  * handle.uninstrument();
  * ```
  */
-export function instrumentKnex(knex: Knex, options: DbStatsOptions): Uninstrument {
+export function instrumentKnex(knex: KnexTarget, options: DbStatsOptions): Uninstrument {
   const opts = resolveDbOptions(options, 'db', 'instrumentKnex');
-  if (typeof knex !== 'function' || typeof (knex as { on?: unknown }).on !== 'function') {
+  if (typeof (knex as unknown) !== 'function' || typeof (knex as { on?: unknown }).on !== 'function') {
     throw new TypeError('statskit: instrumentKnex expects a knex instance');
   }
   const stats = new OpStats(opts, 'db', systemOf(knex));
   const pending = new Map<string, Pending>();
 
-  const onQuery = (obj: QueryEvent): void => {
+  const onQuery = (raw: unknown): void => {
+    const obj = raw as QueryEvent;
     const key = keyOf(obj);
     if (key === undefined || !stats.enabled) return;
     if (pending.size >= MAX_PENDING) {
@@ -105,8 +114,8 @@ export function instrumentKnex(knex: Knex, options: DbStatsOptions): Uninstrumen
     pending.delete(key);
     stats.record(p.op, performance.now() - p.t0, failed, p.ctx);
   };
-  const onResponse = (_response: unknown, obj: QueryEvent): void => finish(obj, false);
-  const onError = (_error: unknown, obj: QueryEvent): void => finish(obj, true);
+  const onResponse = (_response: unknown, obj: unknown): void => finish(obj as QueryEvent, false);
+  const onError = (_error: unknown, obj: unknown): void => finish(obj as QueryEvent, true);
 
   knex.on('query', onQuery);
   knex.on('query-response', onResponse);

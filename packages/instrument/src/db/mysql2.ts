@@ -1,6 +1,8 @@
 import dc from 'node:diagnostics_channel';
+import { InvalidOptionError } from '@statskit/client';
 import type { RequestContext } from '../context.js';
 import { OpStats, type ResolvedDbOptions, resolveDbOptions, segment } from './op-stats.js';
+import { PoolGauges, type PoolReading, reading, resolvePoolInterval } from './pool-gauges.js';
 import { sqlOperation } from './sql-operation.js';
 import type { Mysql2ConnectionInfo, Mysql2StatsOptions, Uninstrument } from './types.js';
 
@@ -45,6 +47,9 @@ interface Handlers {
  * - `db.mysql.<name>.query.<operation>` (timer; `operation` the SQL's first keyword; `execute()`
  *   includes its prepare), `...<operation>.errors` (counter);
  * - `db.mysql.<name>.pool.acquire` (timer: `pool.getConnection()`, explicit or inside `pool.query()`);
+ * - for the pools given as `pools`, the gauges `db.mysql.<name>.pool.total`, `...pool.idle`,
+ *   `...pool.waiting` every `poolInterval` ms (default 10 000) and at each flush of `stats` that finds a changed reading, until
+ *   `uninstrument()`, `stats.close()` or `pool.end()`;
  * - each query adds to the current request's `db` totals.
  *
  * Returns a handle whose `uninstrument()` unsubscribes.
@@ -61,6 +66,14 @@ export function instrumentMysql2(options: Mysql2StatsOptions): Uninstrument {
   const opts = resolveDbOptions(options, 'db', 'instrumentMysql2');
   if (typeof dc.tracingChannel !== 'function') {
     throw new TypeError('statskit: instrumentMysql2 needs diagnostics_channel.tracingChannel (Node 20+)');
+  }
+  const poolInterval = resolvePoolInterval(options.poolInterval, 'instrumentMysql2');
+  const pools = options.pools;
+  if (
+    pools !== undefined &&
+    (!Array.isArray(pools) || pools.some((p) => typeof p !== 'object' || p === null))
+  ) {
+    throw new InvalidOptionError('statskit: instrumentMysql2: `pools` must be an array of mysql2 pools');
   }
   const nameOption = options.name;
   const byName = new Map<string, OpStats>();
@@ -119,6 +132,8 @@ export function instrumentMysql2(options: Mysql2StatsOptions): Uninstrument {
     error() {},
   };
 
+  const gauges = poolGauges(options.pools, poolInterval, (m) => statsFor(m));
+
   const channels = [
     [dc.tracingChannel('mysql2:query'), query],
     [dc.tracingChannel('mysql2:execute'), query],
@@ -131,9 +146,53 @@ export function instrumentMysql2(options: Mysql2StatsOptions): Uninstrument {
       if (!installed) return;
       installed = false;
       for (const [channel, handlers] of channels) channel.unsubscribe(handlers);
+      for (const g of gauges) g.stop();
       for (const s of byName.values()) s.enabled = false;
     },
   };
+}
+
+/** The parts of a mysql2 pool the gauges read (mysql2 3.x internals: see `Mysql2StatsOptions.pools`). */
+interface Mysql2PoolInternals {
+  readonly _allConnections?: { readonly length?: unknown };
+  readonly _freeConnections?: { readonly length?: unknown };
+  readonly _connectionQueue?: { readonly length?: unknown };
+  readonly _closed?: unknown;
+  readonly config?: {
+    readonly connectionConfig?: {
+      readonly database?: unknown;
+      readonly host?: unknown;
+      readonly port?: unknown;
+    };
+  };
+}
+
+/** The core pool of a mysql2 `Pool` or `PromisePool` (which keeps it as `.pool`). */
+function corePool(p: object): Mysql2PoolInternals {
+  const inner = (p as { pool?: unknown }).pool;
+  return '_allConnections' in p || typeof inner !== 'object' || inner === null
+    ? (p as Mysql2PoolInternals)
+    : (inner as Mysql2PoolInternals);
+}
+
+function readMysql2Pool(pool: Mysql2PoolInternals): PoolReading | undefined {
+  if (pool._closed === true) return undefined;
+  return reading(pool._allConnections?.length, pool._freeConnections?.length, pool._connectionQueue?.length);
+}
+
+/** One sampler per pool, named like the pool's queries (its connection config through `name`). */
+function poolGauges(
+  pools: readonly object[] | undefined,
+  interval: number,
+  statsFor: (m: Mysql2TraceContext) => OpStats,
+): PoolGauges[] {
+  if (pools === undefined || interval === 0) return [];
+  return pools.map((p) => {
+    const pool = corePool(p);
+    const c = pool.config?.connectionConfig;
+    const stats = statsFor({ database: c?.database, serverAddress: c?.host, serverPort: c?.port });
+    return new PoolGauges(stats, () => readMysql2Pool(pool), interval);
+  });
 }
 
 function connectionInfo(m: Mysql2TraceContext): Mysql2ConnectionInfo {

@@ -77,6 +77,14 @@ function encodePrefix(prefix: string): string {
   return out;
 }
 
+/** The pool gauge names of one (system, name). */
+interface PoolNames {
+  readonly client: StatsClient;
+  readonly total: string;
+  readonly idle: string;
+  readonly waiting: string;
+}
+
 /** The metrics of one (system, name): `record()` is the hot path. */
 export class OpStats {
   readonly kind: OpKind;
@@ -85,6 +93,7 @@ export class OpStats {
   readonly #name: string;
   readonly #ops = new Map<string, OpNames>();
   #acquire: { readonly client: StatsClient; readonly name: string } | undefined;
+  #pool: PoolNames | undefined;
   /** Set by `uninstrument()`: wrappers keep calling through, nothing is recorded. */
   enabled = true;
 
@@ -93,6 +102,32 @@ export class OpStats {
     this.#opts = opts;
     this.#system = segment(system, 'other');
     this.#name = segment(name, 'default');
+  }
+
+  /** The client metrics go to. */
+  get client(): StatsClient {
+    return this.#opts.stats;
+  }
+
+  /** A pool's connections: `pool.total`, `pool.idle`, `pool.waiting` gauges. */
+  pool(total: number, idle: number, waiting: number): void {
+    if (!this.enabled) return;
+    try {
+      let p = this.#pool;
+      if (p === undefined) {
+        const o = this.#opts;
+        const base =
+          o.mode === 'tags' ? `${o.prefix}pool.` : `${o.prefix}${this.#system}.${this.#name}.pool.`;
+        const client = o.mode === 'tags' ? o.stats.child({ tags: this.#tags() }) : o.stats;
+        p = { client, total: `${base}total`, idle: `${base}idle`, waiting: `${base}waiting` };
+        this.#pool = p;
+      }
+      p.client.gauge(p.total, total);
+      p.client.gauge(p.idle, idle);
+      p.client.gauge(p.waiting, waiting);
+    } catch {
+      // see record()
+    }
   }
 
   /** The request to attribute an operation starting now to (captured at call time). */

@@ -1,10 +1,10 @@
 import { AsyncResource } from 'node:async_hooks';
-import type { Client, Pool } from 'pg';
 import type { AnyFunction, PgPoolLike, PgQueryable, PgSubmittableLike } from './internal-types.js';
 import { isThenable } from './internal-types.js';
 import { OpStats, resolveDbOptions } from './op-stats.js';
+import { PoolGauges, type PoolReading, reading, resolvePoolInterval } from './pool-gauges.js';
 import { sqlOperation } from './sql-operation.js';
-import type { DbStatsOptions } from './types.js';
+import type { PgStatsOptions } from './types.js';
 
 /**
  * node-postgres: `client.query()` is wrapped on the instance (an own property over the prototype's), and
@@ -19,12 +19,20 @@ const kState = Symbol.for('statskit.instrument.pg');
 interface State {
   stats: OpStats;
   readonly originals: Map<'query' | 'connect', AnyFunction>;
+  /** A pool's gauges while they are sampled. */
+  gauges: PoolGauges | undefined;
 }
 
 type Marked = { [kState]?: State };
 
-/** `pg.Pool` or `pg.Client` (a pooled client is a `Client` too). */
-export type PgTarget = Pool | Client;
+/**
+ * What {@link instrumentPg} needs of a node-postgres `pg.Pool` or `pg.Client` (a pooled client is a
+ * `Client` too). Typed structurally, so this package's types never need `pg` installed; a real `Pool`
+ * or `Client` fits, and `instrumentPg` returns it with its own type.
+ */
+export interface PgTarget {
+  query(...args: never[]): unknown;
+}
 
 function wrapCallback(cb: AnyFunction, finish: (err: unknown) => void): AnyFunction {
   return function statskitPgCallback(this: unknown, ...args: unknown[]): unknown {
@@ -162,7 +170,10 @@ function makeConnect(state: State, original: AnyFunction): AnyFunction {
  * Time every query of a node-postgres `Pool` or `Client`:
  * - `db.postgresql.<name>.query.<operation>` (timer; `operation` is the statement's first keyword:
  *   `select`, `insert`, `begin`, ... or `other`), `...<operation>.errors` (counter);
- * - for a pool, `db.postgresql.<name>.pool.acquire` (timer: waiting for a client);
+ * - for a pool, `db.postgresql.<name>.pool.acquire` (timer: waiting for a client), and the gauges
+ *   `...pool.total`, `...pool.idle`, `...pool.waiting` (pg-pool's `totalCount`, `idleCount`,
+ *   `waitingCount`) every `poolInterval` ms (default 10 000, `0` for none) and at each flush of `stats` that finds a changed reading,
+ *   until {@link uninstrumentPg}, `stats.close()` or `pool.end()`;
  * - each query adds to the current request's `db` totals.
  *
  * Callbacks, promises and Submittables (`pg.Query`, cursors: timed until they end) all work; results
@@ -178,20 +189,25 @@ function makeConnect(state: State, original: AnyFunction): AnyFunction {
  * await pool.query('SELECT 1'); // db.postgresql.main.query.select:0.4|ms
  * ```
  */
-export function instrumentPg<T extends PgTarget>(target: T, options: DbStatsOptions): T {
+export function instrumentPg<T extends PgTarget>(target: T, options: PgStatsOptions): T {
   const opts = resolveDbOptions(options, 'db', 'instrumentPg');
   const t = target as unknown as PgQueryable & Marked;
   if (typeof t !== 'object' || t === null || typeof t.query !== 'function') {
     throw new TypeError('statskit: instrumentPg expects a pg.Pool or pg.Client');
   }
+  const poolInterval = resolvePoolInterval(options.poolInterval, 'instrumentPg');
   const stats = new OpStats(opts, 'db', 'postgresql');
+  const gauges =
+    isPool(t) && poolInterval > 0 ? new PoolGauges(stats, () => readPool(t), poolInterval) : undefined;
   const existing = t[kState];
   if (existing !== undefined) {
     existing.stats.enabled = false;
     existing.stats = stats;
+    existing.gauges?.stop();
+    existing.gauges = gauges;
     if (existing.originals.size > 0) return target;
   }
-  const state: State = existing ?? { stats, originals: new Map() };
+  const state: State = existing ?? { stats, originals: new Map(), gauges };
   t[kState] = state;
   if (isPool(t)) {
     // pool.query() checks a client out with this.connect(): its queries are timed on the client.
@@ -213,8 +229,16 @@ export function uninstrumentPg(target: PgTarget): void {
   const state = t?.[kState];
   if (state === undefined) return;
   state.stats.enabled = false;
+  state.gauges?.stop();
+  state.gauges = undefined;
   for (const [key, original] of state.originals) (t as unknown as Record<string, unknown>)[key] = original;
   state.originals.clear();
+}
+
+/** pg-pool's public counters; undefined once the pool has ended (sampling stops). */
+function readPool(pool: PgPoolLike): PoolReading | undefined {
+  if (pool.ended === true) return undefined;
+  return reading(pool.totalCount, pool.idleCount, pool.waitingCount);
 }
 
 function isPool(t: PgQueryable): t is PgPoolLike {

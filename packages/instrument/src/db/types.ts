@@ -34,6 +34,40 @@ export interface Mysql2StatsOptions extends Omit<DbStatsOptions, 'name'> {
    * it cheap and its results few). Default: the connection's database, or `'default'`.
    */
   readonly name?: string | ((connection: Mysql2ConnectionInfo) => string) | undefined;
+  /**
+   * mysql2 pools (`mysql.createPool()`, or its `.promise()`) to sample as `pool.total`, `pool.idle` and
+   * `pool.waiting` gauges, under the alias `name` gives their connection config. mysql2 has no public
+   * counters: these are the lengths of its `_allConnections`, `_freeConnections` and
+   * `_connectionQueue` lists (mysql2 3.x). Default none.
+   */
+  readonly pools?: readonly object[] | undefined;
+  /**
+   * ms between samples of the pool gauges (also at a flush of `stats` when the reading changed).
+   * Default 10 000; `0` for none.
+   */
+  readonly poolInterval?: number | undefined;
+}
+
+/** Options of the node-postgres instrumentation. */
+export interface PgStatsOptions extends DbStatsOptions {
+  /**
+   * For a pool: ms between samples of the `pool.total`, `pool.idle` and `pool.waiting` gauges (also
+   * at a flush of `stats` when the reading changed). Default 10 000 (statsd's default flush interval:
+   * gauges keep the last value, so sampling more often adds nothing); `0` for no pool gauges. The timer
+   * is `unref`'d.
+   */
+  readonly poolInterval?: number | undefined;
+}
+
+/** Options of the ioredis instrumentation. */
+export interface RedisStatsOptions extends DbStatsOptions {
+  /**
+   * Also time the commands ioredis sends itself while a connection is set up (`AUTH`, `HELLO`,
+   * `SELECT`, `CLIENT SETNAME`/`SETINFO`, `READONLY`, the `INFO` ready check), on every connect and
+   * reconnect. Default `false`: they are not the app's commands (and `CLIENT SETINFO` fails on Redis
+   * before 7.2, which would count an error per connect).
+   */
+  readonly connectionCommands?: boolean | undefined;
 }
 
 /** What mysql2 tells about the connection a query runs on. */

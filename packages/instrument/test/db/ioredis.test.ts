@@ -1,3 +1,4 @@
+import { InvalidOptionError } from '@statskit/client';
 import { createTestClient, findMetrics, type TestStatsClient } from '@statskit/client/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -163,5 +164,76 @@ describe.skipIf(!up)('ioredis (real server)', () => {
       await r.quit();
     }
     expect(stats.metrics).toEqual([]);
+  });
+
+  describe('connection set-up commands', () => {
+    const names = (t: TestStatsClient): string[] => [...new Set(t.metrics.map((m) => m.name))].sort();
+
+    it('are left out by default, on connect and reconnect; the app’s own INFO and early commands count', async () => {
+      const own = createTestClient();
+      const ctx = new RequestContext();
+      // connects at once (no lazyConnect) and inside a request: the handshake must not count there either
+      const r = runWithRequest(ctx, () =>
+        instrumentRedis(
+          new Redis({ host: REDIS.host, port: REDIS.port, connectionName: 'statskit-test', db: 1 }),
+          {
+            stats: own,
+            name: 'conn',
+          },
+        ),
+      );
+      try {
+        // sent before the connection is ready: waits in the offline queue, then is timed as usual
+        expect(await r.get(key('early'))).toBeNull();
+        await new Promise<void>((resolve) =>
+          r.status === 'ready' ? resolve() : r.once('ready', () => resolve()),
+        );
+        expect(names(own)).toEqual(['cache.redis.conn.get', 'cache.redis.conn.get.miss']);
+        expect(ctx.count('cache')).toBe(0); // the get ran outside the request
+        // a reconnect runs the handshake again
+        const ready = new Promise<void>((resolve) => r.once('ready', () => resolve()));
+        r.disconnect(true);
+        await ready;
+        expect(names(own)).toEqual(['cache.redis.conn.get', 'cache.redis.conn.get.miss']);
+        // the app's own INFO and CLIENT are its commands
+        await r.info('server');
+        await r.client('GETNAME');
+        expect(findMetrics(own, 'cache.redis.conn.info', { type: 'ms' })).toHaveLength(1);
+        expect(findMetrics(own, 'cache.redis.conn.client', { type: 'ms' })).toHaveLength(1);
+        expect(own.metrics.filter((m) => m.name.endsWith('.errors'))).toEqual([]);
+      } finally {
+        await r.quit();
+      }
+    });
+
+    it('connectionCommands: true times them', async () => {
+      const own = createTestClient();
+      const r = instrumentRedis(new Redis({ host: REDIS.host, port: REDIS.port, lazyConnect: true, db: 1 }), {
+        stats: own,
+        name: 'conn',
+        connectionCommands: true,
+      });
+      try {
+        await r.connect();
+      } finally {
+        await r.quit();
+      }
+      expect(names(own)).toEqual(
+        expect.arrayContaining([
+          'cache.redis.conn.client',
+          'cache.redis.conn.info',
+          'cache.redis.conn.select',
+        ]),
+      );
+    });
+
+    it('rejects a non-boolean connectionCommands', () => {
+      expect(() =>
+        instrumentRedis(new Redis({ lazyConnect: true }), {
+          stats,
+          connectionCommands: 'yes' as unknown as boolean,
+        }),
+      ).toThrow(InvalidOptionError);
+    });
   });
 });

@@ -1,0 +1,3 @@
+/** `@statskit/instrument/ioredis`: the ioredis instrumentation alone (the root entry has it too). */
+export { instrumentRedis, REDIS_READ_COMMANDS, type RedisTarget, uninstrumentRedis } from '../db/ioredis.js';
+export type { DbStatsMode, DbStatsOptions, RedisStatsOptions } from '../db/types.js';

@@ -1,0 +1,3 @@
+/** `@statskit/instrument/knex`: the knex instrumentation alone (the root entry has it too). */
+export { instrumentKnex, type KnexTarget } from '../db/knex.js';
+export type { DbStatsMode, DbStatsOptions, Uninstrument } from '../db/types.js';

@@ -1,0 +1,3 @@
+/** `@statskit/instrument/pg`: the node-postgres instrumentation alone (the root entry has it too). */
+export { instrumentPg, type PgTarget, uninstrumentPg } from '../db/pg.js';
+export type { DbStatsMode, DbStatsOptions, PgStatsOptions } from '../db/types.js';

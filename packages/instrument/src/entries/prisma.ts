@@ -1,0 +1,8 @@
+/** `@statskit/instrument/prisma`: the Prisma client extension alone (the root entry has it too). */
+export {
+  PRISMA_OPERATIONS,
+  type PrismaOperationParams,
+  type PrismaStatsExtension,
+  prismaStats,
+} from '../db/prisma.js';
+export type { DbStatsMode, DbStatsOptions } from '../db/types.js';
