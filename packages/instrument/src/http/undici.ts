@@ -1,4 +1,5 @@
 import { type HttpCall, HttpClientStats, resolveHttpClientOptions } from './call-stats.js';
+import { hostOfOrigin } from './host-key.js';
 import type { Controller, LegacyHandler, ModernHandler } from './internal-types.js';
 import type { HttpClientStatsOptions } from './types.js';
 
@@ -15,16 +16,6 @@ export interface DispatchOptionsLike {
 export type StatsInterceptor = <O extends DispatchOptionsLike, H extends object>(
   dispatch: (options: O, handler: H) => boolean,
 ) => (options: O, handler: H) => boolean;
-
-/** `http://host:port` → `host:port`. */
-function hostOfOrigin(origin: string | URL | undefined): string {
-  if (origin === undefined) return '';
-  if (typeof origin !== 'string') return typeof origin.host === 'string' ? origin.host : '';
-  const scheme = origin.indexOf('://');
-  const from = scheme < 0 ? 0 : scheme + 3;
-  const slash = origin.indexOf('/', from);
-  return slash < 0 ? origin.slice(from) : origin.slice(from, slash);
-}
 
 /**
  * Wraps a handler of undici 7's API: the call ends at `onResponseEnd` (the body was read to its end) or
