@@ -63,6 +63,8 @@ class FetchCall {
 /** Active subscribers; replaced (copy on write) when one is added or removed. */
 let subscribers: readonly Subscriber[] = [];
 const inFlight = new WeakMap<object, FetchCall>();
+let lastOrigin: unknown;
+let lastHost = '';
 
 function onCreate(message: unknown): void {
   try {
@@ -71,7 +73,13 @@ function onCreate(message: unknown): void {
     if (request.upgrade !== null && request.upgrade !== undefined) return;
     const subs = subscribers;
     if (subs.length === 0) return;
-    const host = hostOfOrigin(request.origin);
+    // most calls go to the origin of the call before: skip parsing it (undici builds a new string each time)
+    const origin = request.origin;
+    if (origin !== lastOrigin || typeof origin !== 'string') {
+      lastHost = hostOfOrigin(origin);
+      lastOrigin = origin;
+    }
+    const host = lastHost;
     const method = typeof request.method === 'string' ? request.method : '';
     const calls: HttpCall[] = [];
     for (let i = 0; i < subs.length; i++) calls.push((subs[i] as Subscriber).stats.begin(host, method));
