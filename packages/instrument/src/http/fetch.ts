@@ -69,8 +69,9 @@ let lastHost = '';
 function onCreate(message: unknown): void {
   try {
     const request = (message as RequestMessage).request;
-    // A WebSocket handshake or CONNECT tunnel: undici 6 publishes no end for it.
-    if (request.upgrade !== null && request.upgrade !== undefined) return;
+    // A WebSocket handshake or a CONNECT tunnel (a proxy's): not a call, and undici 6 publishes no end
+    // for upgrades.
+    if ((request.upgrade !== null && request.upgrade !== undefined) || request.method === 'CONNECT') return;
     const subs = subscribers;
     if (subs.length === 0) return;
     // most calls go to the origin of the call before: skip parsing it (undici builds a new string each time)
@@ -80,9 +81,11 @@ function onCreate(message: unknown): void {
       lastOrigin = origin;
     }
     const host = lastHost;
-    const method = typeof request.method === 'string' ? request.method : '';
+    const method = request.method;
     const calls: HttpCall[] = [];
-    for (let i = 0; i < subs.length; i++) calls.push((subs[i] as Subscriber).stats.begin(host, method));
+    for (let i = 0; i < subs.length; i++) {
+      calls.push((subs[i] as Subscriber).stats.begin(host, typeof method === 'string' ? method : ''));
+    }
     inFlight.set(request, new FetchCall(subs, calls));
   } catch {
     // never throw into undici

@@ -4,7 +4,11 @@
  * with and without the instrumentation — repeated headers, Set-Cookie, trailers, streamed bodies,
  * redirects, aborts and errors. Then: the metrics.
  */
+import { createHash } from 'node:crypto';
 import dc from 'node:diagnostics_channel';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createTestClient, findMetrics } from '@statskit/client/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RequestContext, runWithRequest } from '../../src/context.js';
@@ -357,6 +361,44 @@ describe('instrumentFetch: metrics', () => {
         'out.http.__other__.response.2xx',
       ].sort(),
     );
+  });
+
+  it('a CONNECT tunnel (what a proxy agent opens) and a WebSocket handshake are not counted', async () => {
+    const proxy = http.createServer();
+    const sockets = new Set<Duplex>();
+    proxy.on('connection', (socket: Duplex) => sockets.add(socket));
+    proxy.on('connect', (_req, socket: Duplex) => {
+      socket.end('HTTP/1.1 200 Connection Established\r\n\r\n');
+    });
+    proxy.on('upgrade', (req, socket: Duplex) => {
+      const accept = createHash('sha1')
+        .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { port } = proxy.address() as AddressInfo;
+    try {
+      const { statusCode, socket } = await npm.connect(`http://127.0.0.1:${port}`, {
+        dispatcher: npmAgent,
+        path: 'example.com:443',
+      } as never);
+      expect(statusCode).toBe(200);
+      socket.destroy();
+      const ws = new npm.WebSocket(`ws://127.0.0.1:${port}/`);
+      await new Promise((resolve, reject) => {
+        ws.onopen = resolve;
+        ws.onerror = reject;
+      });
+      ws.close();
+    } finally {
+      // upgraded sockets are no longer the server's: closeAllConnections() would not end them
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+    expect(stats.metrics).toEqual([]);
   });
 
   it('rejects invalid options', () => {
