@@ -1,7 +1,9 @@
 // Overhead of @statskit/instrument's outbound-HTTP instrumentation: N sequential requests to a local
 // HTTP server (a child process, keep-alive) with
-//   fetch      Node's built-in fetch through a plain undici Agent vs the same Agent composed with
-//              statsInterceptor()
+//   fetch      Node's built-in fetch (its own bundled undici, global dispatcher) without vs with
+//              instrumentFetch() installed (the undici:request:* diagnostics channels)
+//   interceptor npm undici 7's fetch through a plain Agent vs the same Agent composed with the
+//              deprecated statsInterceptor()
 //   node:http  http.request on a keep-alive Agent, without vs with instrumentHttpClient() installed
 // metrics going to a real StatsClient over loopback UDP to a discarding receiver (another child). Rounds
 // run in rotating order; the median (and minimum) µs per request of each variant is reported.
@@ -11,12 +13,17 @@
 // Needs a build of @statskit/instrument (npx turbo run build --filter=@statskit/instrument...) and
 // undici 7 (a devDependency of @statskit/instrument, hoisted).
 import { spawn } from 'node:child_process';
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { StatsClient } from '@statskit/client';
-import { instrumentHttpClient, statsInterceptor } from '@statskit/instrument';
-import { Agent } from 'undici';
+import { instrumentFetch, instrumentHttpClient, statsInterceptor } from '@statskit/instrument';
+
+// Load Node's bundled undici before npm undici: whichever loads first fills the one global-dispatcher
+// slot, and built-in fetch must run on its own Agent here.
+await fetch('http://127.0.0.1:1/').catch(() => undefined);
+const { Agent, fetch: undiciFetch } = await import('undici');
 
 const { values } = parseArgs({
   options: { n: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '5' } },
@@ -62,9 +69,16 @@ const plainDispatcher = new Agent({ connections: 1 });
 const statsDispatcher = new Agent({ connections: 1 }).compose(statsInterceptor({ stats }));
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-async function fetchLoop(dispatcher, n) {
+async function fetchLoop(n) {
   for (let i = 0; i < n; i++) {
-    const res = await fetch(url, { dispatcher });
+    const res = await fetch(url);
+    await res.arrayBuffer();
+  }
+}
+
+async function undiciLoop(dispatcher, n) {
+  for (let i = 0; i < n; i++) {
+    const res = await undiciFetch(url, { dispatcher });
     await res.arrayBuffer();
   }
 }
@@ -85,8 +99,17 @@ async function httpLoop(n) {
 }
 
 const variants = {
-  'fetch, plain Agent': () => fetchLoop(plainDispatcher, N),
-  'fetch, statsInterceptor': () => fetchLoop(statsDispatcher, N),
+  'fetch, plain': () => fetchLoop(N),
+  'fetch, instrumentFetch': async () => {
+    const inst = instrumentFetch({ stats });
+    try {
+      await fetchLoop(N);
+    } finally {
+      inst.uninstall();
+    }
+  },
+  'npm undici fetch, plain Agent': () => undiciLoop(plainDispatcher, N),
+  'npm undici fetch, statsInterceptor': () => undiciLoop(statsDispatcher, N),
   'node:http, plain': () => httpLoop(N),
   'node:http, instrumentHttpClient': async () => {
     const inst = instrumentHttpClient({ stats });
@@ -124,7 +147,8 @@ console.log(
 );
 console.log(`${'variant'.padEnd(34)} ${'median'.padStart(7)} ${'min'.padStart(7)}   overhead (median)`);
 for (const [plainName, instName] of [
-  ['fetch, plain Agent', 'fetch, statsInterceptor'],
+  ['fetch, plain', 'fetch, instrumentFetch'],
+  ['npm undici fetch, plain Agent', 'npm undici fetch, statsInterceptor'],
   ['node:http, plain', 'node:http, instrumentHttpClient'],
 ]) {
   const base = median(results[plainName]);
@@ -174,6 +198,38 @@ for (let r = 0; r < ROUNDS + 1; r++) {
 console.log(
   `no I/O, ${M} dispatches per round: direct ${median(micro.direct).toFixed(0)} ns, ` +
     `through statsInterceptor ${median(micro.statsInterceptor).toFixed(0)} ns per call (medians)`,
+);
+
+// instrumentFetch's own cost without I/O: the messages one undici request publishes (create, headers,
+// trailers — built as undici builds them, only when a channel has subscribers), without and with
+// instrumentFetch installed (3 metrics per call to the same StatsClient).
+const channels = ['create', 'headers', 'trailers'].map((c) => dc.channel(`undici:request:${c}`));
+const [createCh, headersCh, trailersCh] = channels;
+const origin = `http://127.0.0.1:${serverPort}`;
+const rawHeaders = [Buffer.from('content-type'), Buffer.from('application/json')];
+const publishOne = () => {
+  const request = { origin, method: 'GET', path: '/items', upgrade: null };
+  if (createCh.hasSubscribers) createCh.publish({ request });
+  if (headersCh.hasSubscribers) {
+    headersCh.publish({ request, response: { statusCode: 200, headers: rawHeaders, statusText: 'OK' } });
+  }
+  if (trailersCh.hasSubscribers) trailersCh.publish({ request, trailers: [] });
+};
+const channelMicro = { off: [], instrumentFetch: [] };
+for (let r = 0; r < ROUNDS + 1; r++) {
+  for (const name of ['off', 'instrumentFetch']) {
+    const inst = name === 'off' ? undefined : instrumentFetch({ stats });
+    const t0 = performance.now();
+    for (let i = 0; i < M; i++) publishOne();
+    if (r > 0) channelMicro[name].push(((performance.now() - t0) * 1e6) / M);
+    inst?.uninstall();
+    await stats.flush();
+  }
+}
+console.log(
+  `no I/O, ${M} undici requests' channel messages per round: not installed ` +
+    `${median(channelMicro.off).toFixed(0)} ns, with instrumentFetch ` +
+    `${median(channelMicro.instrumentFetch).toFixed(0)} ns per call (medians)`,
 );
 
 await stats.close();

@@ -38,6 +38,7 @@ export type {
 } from './db/types.js';
 export { StatsHttpAgent, StatsHttpsAgent } from './http/agent.js';
 export { httpClientMetricNames, httpClientTagNames } from './http/call-stats.js';
+export { instrumentFetch } from './http/fetch.js';
 export { OTHER_HOST_KEY } from './http/host-key.js';
 export { instrumentHttpClient } from './http/node-http.js';
 export type {

@@ -39,6 +39,24 @@ export function hostSegment(host: string): string {
   return out;
 }
 
+/**
+ * undici's origin (`http://host:port`, a string or a URL) → `host[:port]`, as the host table takes it.
+ * Anything else → `''` (reported as `__other__`).
+ */
+export function hostOfOrigin(origin: unknown): string {
+  if (typeof origin === 'string') {
+    const scheme = origin.indexOf('://');
+    const from = scheme < 0 ? 0 : scheme + 3;
+    const slash = origin.indexOf('/', from);
+    return slash < 0 ? origin.slice(from) : origin.slice(from, slash);
+  }
+  if (typeof origin === 'object' && origin !== null) {
+    const host = (origin as { host?: unknown }).host;
+    if (typeof host === 'string') return host;
+  }
+  return '';
+}
+
 /** A host as the table knows it. */
 export interface HostEntry {
   /** The name segment (`api_example_com`, `__other__`). */

@@ -26,7 +26,7 @@ interface ResponseMessage {
  * Measure every outbound call made with node:http / node:https — and so axios, got, and SDKs built on
  * them — through `diagnostics_channel`, without patching anything. Each call is timed to the end of its
  * response body; statuses and errors are counted per host (docs/metrics.md, "Outbound HTTP"). Responses
- * and errors reach the app unchanged. `fetch` is not node:http: use {@link statsInterceptor} for it.
+ * and errors reach the app unchanged. `fetch` is not node:http: use `instrumentFetch` for it.
  *
  * A call whose response body the app never reads ends when its socket closes.
  *

@@ -1,4 +1,5 @@
 import { type HttpCall, HttpClientStats, resolveHttpClientOptions } from './call-stats.js';
+import { hostOfOrigin } from './host-key.js';
 import type { Controller, LegacyHandler, ModernHandler } from './internal-types.js';
 import type { HttpClientStatsOptions } from './types.js';
 
@@ -15,16 +16,6 @@ export interface DispatchOptionsLike {
 export type StatsInterceptor = <O extends DispatchOptionsLike, H extends object>(
   dispatch: (options: O, handler: H) => boolean,
 ) => (options: O, handler: H) => boolean;
-
-/** `http://host:port` → `host:port`. */
-function hostOfOrigin(origin: string | URL | undefined): string {
-  if (origin === undefined) return '';
-  if (typeof origin !== 'string') return typeof origin.host === 'string' ? origin.host : '';
-  const scheme = origin.indexOf('://');
-  const from = scheme < 0 ? 0 : scheme + 3;
-  const slash = origin.indexOf('/', from);
-  return slash < 0 ? origin.slice(from) : origin.slice(from, slash);
-}
 
 /**
  * Wraps a handler of undici 7's API: the call ends at `onResponseEnd` (the body was read to its end) or
@@ -130,20 +121,24 @@ class LegacyStatsHandler implements LegacyHandler {
 
 /**
  * An undici interceptor that times every request to the end of its response body and counts statuses
- * and errors per host (docs/metrics.md, "Outbound HTTP"). Compose it onto any undici 7 dispatcher and
- * pass that as `dispatcher` or install it with `setGlobalDispatcher` — Node's built-in `fetch` (undici 6
- * inside Node 20) uses it too. Responses and errors reach the app unchanged.
+ * and errors per host (docs/metrics.md, "Outbound HTTP").
  *
- * Where it sits matters: composed last (outermost), it sees one call per `fetch` even across the retries
- * and redirects of interceptors composed before it; composed first, it sees every attempt.
+ * @deprecated Use `instrumentFetch`: it measures Node's built-in `fetch` and npm undici from
+ * undici's diagnostics channels, with nothing between the app and its response. An interceptor needs
+ * `Dispatcher#compose()`, and undici 7's compose converts the response headers on the way: Node 20/22's
+ * built-in `fetch` (undici 6 inside) then gets repeated headers merged (two `Set-Cookie` → one
+ * corrupted `a=1,b=2`), and so does npm undici's `request(..., { responseHeaders: 'raw' })`, even with
+ * a do-nothing interceptor. It stays for code on npm undici 7's own `fetch`/`request` (parsed headers),
+ * where responses are unchanged; never install it with `setGlobalDispatcher` (built-in `fetch` shares
+ * the global dispatcher). Do not combine it with `instrumentFetch` (calls would be counted twice).
  *
  * @throws {InvalidOptionError} when an option is invalid.
  * @example
  * ```ts
- * import { Agent, setGlobalDispatcher } from 'undici';
+ * import { Agent, fetch } from 'undici';
  * import { statsInterceptor } from '@statskit/instrument';
- * setGlobalDispatcher(new Agent().compose(statsInterceptor({ stats })));
- * await fetch('https://api.example.com/users'); // http_client.api_example_com.GET:42.1|ms, ...
+ * const dispatcher = new Agent().compose(statsInterceptor({ stats }));
+ * await fetch('https://api.example.com/users', { dispatcher }); // npm undici's fetch only
  * ```
  */
 export function statsInterceptor(options: HttpClientStatsOptions): StatsInterceptor {

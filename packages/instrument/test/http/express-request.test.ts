@@ -1,6 +1,7 @@
 /**
- * End to end: an Express route behind statsdMiddleware makes 2 outbound calls (one with fetch through
- * statsInterceptor, one with axios through the diagnostics channel). The request metrics of that route
+ * End to end: an Express route behind statsdMiddleware makes 2 outbound calls (one with Node's built-in
+ * fetch, measured by instrumentFetch, one with axios, measured by instrumentHttpClient — both from
+ * diagnostics channels). The request metrics of that route
  * must say 2 http calls, with their time.
  */
 import type { AddressInfo } from 'node:net';
@@ -8,29 +9,28 @@ import { createTestClient, findMetrics } from '@statskit/client/testing';
 import { statsdMiddleware } from '@statskit/express';
 import axios from 'axios';
 import express from 'express';
-import { Agent, type Dispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { instrumentFetch } from '../../src/http/fetch.js';
 import { instrumentHttpClient } from '../../src/http/node-http.js';
 import type { HttpClientInstrumentation } from '../../src/http/types.js';
-import { statsInterceptor } from '../../src/http/undici.js';
 import { hostKey, startServer, type TestServer } from './servers.js';
 
 describe('Express request metrics carry the outbound HTTP calls of the request', () => {
   const stats = createTestClient({ prefix: 'app' });
   let upstream: TestServer;
-  let dispatcher: Dispatcher;
+  let fetches: HttpClientInstrumentation;
   let inst: HttpClientInstrumentation;
   let server: ReturnType<ReturnType<typeof express>['listen']>;
   let base: string;
 
   beforeAll(async () => {
     upstream = await startServer();
-    dispatcher = new Agent().compose(statsInterceptor({ stats }));
+    fetches = instrumentFetch({ stats });
     inst = instrumentHttpClient({ stats });
     const app = express();
     app.use(statsdMiddleware({ client: stats }));
     app.get('/proxy/:id', async (_req, res) => {
-      const a = await fetch(`${upstream.origin}/ok`, { dispatcher } as unknown as RequestInit);
+      const a = await fetch(`${upstream.origin}/ok`);
       const first = (await a.json()) as { ok: boolean };
       const b = await axios.get(`${upstream.origin}/status/201`, { adapter: 'http' });
       res.json({ first: first.ok, second: b.status });
@@ -46,14 +46,14 @@ describe('Express request metrics carry the outbound HTTP calls of the request',
 
   afterAll(async () => {
     inst?.uninstall();
+    fetches?.uninstall();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await dispatcher?.close();
     await upstream?.close();
   });
 
   it('a route making 2 outbound calls reports http.count 2 and their time for that request', async () => {
     stats.clear();
-    // the test's own fetch is Node's global fetch (not instrumented here): only the route's calls count
+    // the test's own fetch is measured too, but outside any request: only the route's calls count
     const res = await fetch(`${base}/proxy/7`);
     expect(await res.json()).toEqual({ first: true, second: 201 });
     await vi.waitFor(() => expect(findMetrics(stats, 'app.http.view.proxy._id.http.count')).toHaveLength(1));

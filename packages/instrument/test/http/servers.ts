@@ -6,12 +6,49 @@
  *   /reset        the socket is destroyed before any response
  *   /midreset     headers and a chunk, then the socket is destroyed mid-body
  *   /hang         never answers (for aborts and timeouts)
+ *   /headers      repeated and interleaved headers (two Set-Cookie with Expires, x-multi twice), mixed
+ *                 case, a latin-1 value; written raw, in this order
+ *   /trailers     a chunked body followed by trailers (one of them repeated)
+ *   /stream       STREAM_BYTES of deterministic bytes in uneven chunks, one per event-loop turn
+ *   /redirect/:n  302 (with a Set-Cookie) to /redirect/n-1, …, /redirect/0 → /headers
  * plus a port that refuses connections.
  */
 import http from 'node:http';
 import net from 'node:net';
 
 export const SLOW_BODY_MS = 250;
+
+/** Size of the /stream body. */
+export const STREAM_BYTES = 1_000_003;
+
+/** Deterministic bytes (a linear congruential generator), the same in every process. */
+export function streamBody(): Buffer {
+  const out = Buffer.allocUnsafe(STREAM_BYTES);
+  let x = 12345;
+  for (let i = 0; i < STREAM_BYTES; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** /headers, in wire order (node:http keeps a flat array as given). */
+export const RAW_HEADERS: readonly string[] = [
+  'Content-Type',
+  'text/plain; charset=utf-8',
+  'Set-Cookie',
+  'a=1; Path=/',
+  'X-Multi',
+  'm1',
+  'x-other',
+  'o',
+  'x-multi',
+  'm2',
+  'Set-Cookie',
+  'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT; HttpOnly',
+  'X-Latin1',
+  'caf\u00e9',
+];
 
 export interface TestServer {
   readonly port: number;
@@ -56,6 +93,42 @@ export async function startServer(): Promise<TestServer> {
       later(20, () => req.socket.destroy());
     } else if (url === '/hang') {
       // never answers
+    } else if (url === '/headers') {
+      res.writeHead(200, RAW_HEADERS as string[]);
+      res.end('headers');
+    } else if (url === '/trailers') {
+      res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum, x-repeat' });
+      res.write('chunk 1;');
+      res.write('chunk 2;');
+      res.addTrailers([
+        ['x-checksum', 'abc123'],
+        ['x-repeat', 'r1'],
+        ['x-repeat', 'r2'],
+      ]);
+      res.end();
+    } else if (url === '/stream') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const body = streamBody();
+      let at = 0;
+      let size = 1;
+      const next = () => {
+        if (at >= body.length) {
+          res.end();
+          return;
+        }
+        size = (size * 7 + 13) % 65_521;
+        res.write(body.subarray(at, at + size + 1));
+        at += size + 1;
+        setImmediate(next);
+      };
+      next();
+    } else if (url.startsWith('/redirect/')) {
+      const n = Number(url.slice('/redirect/'.length)) || 0;
+      res.writeHead(302, {
+        location: n > 0 ? `/redirect/${n - 1}` : '/headers',
+        'set-cookie': [`hop${n}=1`, 'same=x'],
+      });
+      res.end(`hop ${n}`);
     } else {
       res.writeHead(404);
       res.end('not found');

@@ -1,23 +1,18 @@
 /**
- * fetch / undici through `statsInterceptor`: Node 20's built-in fetch (undici 6 inside) with an npm
- * undici 7 Agent as `dispatcher` and as the global dispatcher, and npm undici's own fetch/request.
+ * The deprecated `statsInterceptor`, for npm undici 7's own fetch and request (a composed Agent as
+ * `dispatcher`). Through Node 20's built-in fetch (undici 6 inside Node) it alters responses — see the
+ * last block — which is why `instrumentFetch` replaced it.
  */
 import { createTestClient, findMetrics } from '@statskit/client/testing';
-import {
-  Agent,
-  type Dispatcher,
-  getGlobalDispatcher,
-  setGlobalDispatcher,
-  fetch as undiciFetch,
-  request as undiciRequest,
-} from 'undici';
+import { Agent, type Dispatcher, interceptors, fetch as undiciFetch, request as undiciRequest } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { statsInterceptor } from '../../src/http/undici.js';
+import { rawStrings, seenResponse as seenAll, seenError as seenFailure } from './seen.js';
 import { closedPort, hostKey, SLOW_BODY_MS, startServer, type TestServer } from './servers.js';
 
-/** Built-in fetch with an undici 7 dispatcher (the types of Node's bundled undici differ in details). */
-function builtinFetch(url: string, dispatcher: Dispatcher, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { ...init, dispatcher } as unknown as RequestInit);
+/** npm undici's fetch through `dispatcher`. */
+function npmFetch(url: string, dispatcher: Dispatcher, init: RequestInit = {}): Promise<Response> {
+  return undiciFetch(url, { ...init, dispatcher } as never) as unknown as Promise<Response>;
 }
 
 /** What the app sees of a response (the `date` header differs between two calls). */
@@ -69,7 +64,7 @@ describe('statsInterceptor (fetch / undici)', () => {
   afterEach(() => stats.clear());
 
   it('times a call, counts its status code and class under the host and method', async () => {
-    const res = await builtinFetch(`${server.origin}/ok`, instrumented);
+    const res = await npmFetch(`${server.origin}/ok`, instrumented);
     expect(await res.json()).toEqual({ ok: true, method: 'GET' });
     const h = hostKey(server.port);
     const [timer] = findMetrics(stats, `http_client.${h}.GET`, { type: 'ms' });
@@ -80,7 +75,7 @@ describe('statsInterceptor (fetch / undici)', () => {
   });
 
   it('methods and error statuses: POST 503 is timed and counted as 503 / 5xx, not as an error', async () => {
-    const res = await builtinFetch(`${server.origin}/status/503`, instrumented, {
+    const res = await npmFetch(`${server.origin}/status/503`, instrumented, {
       method: 'POST',
       body: 'x',
     });
@@ -94,7 +89,7 @@ describe('statsInterceptor (fetch / undici)', () => {
   });
 
   it('times to the end of the body: nothing is recorded at headers; the timer is ≥ the streaming time', async () => {
-    const res = await builtinFetch(`${slow.origin}/slow`, instrumented);
+    const res = await npmFetch(`${slow.origin}/slow`, instrumented);
     expect(res.status).toBe(200);
     // headers are here, the body is not: the call has not ended yet
     expect(stats.metrics).toEqual([]);
@@ -108,8 +103,8 @@ describe('statsInterceptor (fetch / undici)', () => {
   it('responses reach the app unchanged (status, headers, body)', async () => {
     for (const path of ['/ok', '/status/404', '/status/500', '/slow']) {
       const origin = path === '/slow' ? slow.origin : server.origin;
-      const a = await seenResponse(await builtinFetch(origin + path, plain));
-      const b = await seenResponse(await builtinFetch(origin + path, instrumented));
+      const a = await seenResponse(await npmFetch(origin + path, plain));
+      const b = await seenResponse(await npmFetch(origin + path, instrumented));
       expect(b).toEqual(a);
     }
   });
@@ -119,17 +114,17 @@ describe('statsInterceptor (fetch / undici)', () => {
     const cases: [string, () => Promise<unknown>, string][] = [
       [
         'refused',
-        async () => (await builtinFetch(`http://127.0.0.1:${refused}/ok`, instrumented)).text(),
+        async () => (await npmFetch(`http://127.0.0.1:${refused}/ok`, instrumented)).text(),
         `http_client.${hostKey(refused)}.errors.ECONNREFUSED`,
       ],
       [
         'reset',
-        async () => (await builtinFetch(`${server.origin}/reset`, instrumented)).text(),
+        async () => (await npmFetch(`${server.origin}/reset`, instrumented)).text(),
         `http_client.${h}.errors.ECONNRESET`,
       ],
       [
         'midreset',
-        async () => (await builtinFetch(`${server.origin}/midreset`, instrumented)).text(),
+        async () => (await npmFetch(`${server.origin}/midreset`, instrumented)).text(),
         `http_client.${h}.errors.ECONNRESET`,
       ],
       [
@@ -137,16 +132,14 @@ describe('statsInterceptor (fetch / undici)', () => {
         async () => {
           const ac = new AbortController();
           setTimeout(() => ac.abort(), 30);
-          return (await builtinFetch(`${server.origin}/hang`, instrumented, { signal: ac.signal })).text();
+          return (await npmFetch(`${server.origin}/hang`, instrumented, { signal: ac.signal })).text();
         },
         `http_client.${h}.errors.ABORTED`,
       ],
       [
         'timeout',
         async () =>
-          (
-            await builtinFetch(`${server.origin}/hang`, instrumented, { signal: AbortSignal.timeout(30) })
-          ).text(),
+          (await npmFetch(`${server.origin}/hang`, instrumented, { signal: AbortSignal.timeout(30) })).text(),
         `http_client.${h}.errors.ETIMEDOUT`,
       ],
     ];
@@ -166,27 +159,12 @@ describe('statsInterceptor (fetch / undici)', () => {
       [`${server.origin}/hang`, { signal: AbortSignal.timeout(20) }],
     ];
     for (const [url, init] of pairs) {
-      const a = await seenError(builtinFetch(url, plain, init ? { signal: AbortSignal.timeout(20) } : {}));
-      const b = await seenError(
-        builtinFetch(url, instrumented, init ? { signal: AbortSignal.timeout(20) } : {}),
-      );
+      const a = await seenError(npmFetch(url, plain, init ? { signal: AbortSignal.timeout(20) } : {}));
+      const b = await seenError(npmFetch(url, instrumented, init ? { signal: AbortSignal.timeout(20) } : {}));
       expect(b, url).toEqual(a);
     }
-    const mid = async (d: Dispatcher) => (await builtinFetch(`${server.origin}/midreset`, d)).text();
+    const mid = async (d: Dispatcher) => (await npmFetch(`${server.origin}/midreset`, d)).text();
     expect(await seenError(mid(instrumented))).toEqual(await seenError(mid(plain)));
-  });
-
-  it('as the global dispatcher: Node 20 built-in fetch() without a dispatcher option is measured', async () => {
-    const previous = getGlobalDispatcher();
-    setGlobalDispatcher(instrumented);
-    try {
-      const res = await fetch(`${server.origin}/ok?global=1`);
-      expect(res.status).toBe(200);
-      await res.text();
-    } finally {
-      setGlobalDispatcher(previous);
-    }
-    expect(findMetrics(stats, `http_client.${hostKey(server.port)}.GET`, { type: 'ms' })).toHaveLength(1);
   });
 
   it("npm undici's own fetch() and request() are measured (request body read with .text())", async () => {
@@ -208,8 +186,8 @@ describe('statsInterceptor (fetch / undici)', () => {
     const tagged = createTestClient();
     const d = new Agent().compose(statsInterceptor({ stats: tagged, mode: 'tags' }));
     try {
-      await (await builtinFetch(`${server.origin}/ok`, d)).text();
-      await expect(builtinFetch(`http://127.0.0.1:${refused}/`, d)).rejects.toThrow();
+      await (await npmFetch(`${server.origin}/ok`, d)).text();
+      await expect(npmFetch(`http://127.0.0.1:${refused}/`, d)).rejects.toThrow();
     } finally {
       await d.close();
     }
@@ -232,9 +210,9 @@ describe('statsInterceptor (fetch / undici)', () => {
     const capped = createTestClient();
     const d = new Agent().compose(statsInterceptor({ stats: capped, maxHosts: 1 }));
     try {
-      await (await builtinFetch(`${server.origin}/ok`, d)).text();
-      await (await builtinFetch(`${slow.origin}/ok`, d)).text();
-      await (await builtinFetch(`http://localhost:${server.port}/ok`, d)).text();
+      await (await npmFetch(`${server.origin}/ok`, d)).text();
+      await (await npmFetch(`${slow.origin}/ok`, d)).text();
+      await (await npmFetch(`http://localhost:${server.port}/ok`, d)).text();
     } finally {
       await d.close();
     }
@@ -248,8 +226,8 @@ describe('statsInterceptor (fetch / undici)', () => {
       statsInterceptor({ stats: c, hosts: ['localhost'], prefix: 'out.http', statusGrouping: 'class' }),
     );
     try {
-      await (await builtinFetch(`http://localhost:${server.port}/ok`, d)).text();
-      await (await builtinFetch(`${server.origin}/ok`, d)).text();
+      await (await npmFetch(`http://localhost:${server.port}/ok`, d)).text();
+      await (await npmFetch(`${server.origin}/ok`, d)).text();
     } finally {
       await d.close();
     }
@@ -268,5 +246,154 @@ describe('statsInterceptor (fetch / undici)', () => {
     expect(() => statsInterceptor({ stats, maxHosts: -1 })).toThrow(/maxHosts/);
     expect(() => statsInterceptor({ stats, mode: 'x' as never })).toThrow(/mode/);
     expect(() => statsInterceptor({ stats, hosts: [1 as never] })).toThrow(/hosts/);
+  });
+});
+
+describe('statsInterceptor on npm undici 7: what the app gets is the same as through a plain Agent', () => {
+  const stats = createTestClient();
+  let server: TestServer;
+  let refused: number;
+  let plain: Agent;
+  let instrumented: Dispatcher;
+  let plainRedirect: Dispatcher;
+  let instrumentedRedirect: Dispatcher;
+
+  beforeAll(async () => {
+    server = await startServer();
+    refused = await closedPort();
+    plain = new Agent();
+    instrumented = new Agent().compose(statsInterceptor({ stats }));
+    plainRedirect = new Agent().compose(interceptors.redirect({ maxRedirections: 3 }));
+    instrumentedRedirect = new Agent().compose(
+      interceptors.redirect({ maxRedirections: 3 }),
+      statsInterceptor({ stats }),
+    );
+  });
+  afterAll(async () => {
+    for (const d of [plain, instrumented, plainRedirect, instrumentedRedirect]) await d.close();
+    await server.close();
+  });
+
+  async function same<T>(what: string, call: (d: Dispatcher, redirect: Dispatcher) => Promise<T>) {
+    stats.clear();
+    const a = await call(plain, plainRedirect);
+    const b = await call(instrumented, instrumentedRedirect);
+    expect(b, what).toEqual(a);
+    expect(stats.metrics.length, `${what}: measured`).toBeGreaterThan(0);
+  }
+
+  it('fetch: repeated headers, Set-Cookie, trailers, streamed body, redirects, aborts, errors', async () => {
+    for (const path of ['/headers', '/trailers', '/stream', '/redirect/2']) {
+      await same(path, async (d) => seenAll(await npmFetch(server.origin + path, d)));
+    }
+    await same('manual redirect', async (d) =>
+      seenAll(await npmFetch(`${server.origin}/redirect/0`, d, { redirect: 'manual' })),
+    );
+    await same('abort', (d) => {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 30);
+      return seenFailure(npmFetch(`${server.origin}/hang`, d, { signal: ac.signal }));
+    });
+    await same('abort mid-body', async (d) => {
+      const ac = new AbortController();
+      const res = await npmFetch(`${server.origin}/slow`, d, { signal: ac.signal });
+      ac.abort();
+      return seenFailure(res.text());
+    });
+    await same('refused', (d) => seenFailure(npmFetch(`http://127.0.0.1:${refused}/`, d)));
+  });
+
+  it('request(): parsed headers, trailers, streamed body, redirects (redirect interceptor), aborts', async () => {
+    const req = async (path: string, dispatcher: Dispatcher, signal?: AbortSignal) => {
+      const r = await undiciRequest(server.origin + path, signal ? { dispatcher, signal } : { dispatcher });
+      const body = await r.body.text();
+      const { date: _date, ...headers } = r.headers;
+      return { status: r.statusCode, headers, trailers: r.trailers, body };
+    };
+    for (const path of ['/headers', '/trailers', '/stream']) await same(path, (d) => req(path, d));
+    await same('redirects', (_d, redirect) => req('/redirect/2', redirect));
+    await same('abort', (d) => {
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 30);
+      return seenFailure(req('/hang', d, ac.signal));
+    });
+  });
+});
+
+describe('statsInterceptor alters what it should not (why it is deprecated: use instrumentFetch)', () => {
+  const stats = createTestClient();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  // Node 20 and 22 bundle undici 6: an undici 7 Agent's compose() hands undici 6's fetch headers it
+  // cannot read. A do-nothing interceptor does the same: the harm is composing, not the interceptor.
+  const bundledMajor = Number(process.versions.undici?.split('.')[0] ?? 0);
+  it.runIf(bundledMajor === 6)(
+    "Node's built-in fetch through an npm undici 7 Agent composed with it merges repeated headers",
+    async () => {
+      const plain = new Agent();
+      const composed = new Agent().compose(statsInterceptor({ stats }));
+      const noop = new Agent().compose(
+        (dispatch: Dispatcher['dispatch']) =>
+          (opts: Dispatcher.DispatchOptions, h: Dispatcher.DispatchHandler) =>
+            dispatch(opts, h),
+      );
+      const builtin = async (d: Dispatcher) =>
+        (await fetch(`${server.origin}/headers`, { dispatcher: d } as unknown as RequestInit)).headers;
+      try {
+        expect((await builtin(plain)).getSetCookie()).toEqual([
+          'a=1; Path=/',
+          'b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT; HttpOnly',
+        ]);
+        for (const d of [composed, noop]) {
+          const h = await builtin(d);
+          expect(h.getSetCookie()).toEqual([
+            'a=1; Path=/,b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT; HttpOnly',
+          ]);
+          expect(h.get('x-multi')).toBe('m1,m2');
+        }
+      } finally {
+        await plain.close();
+        await composed.close();
+        await noop.close();
+      }
+    },
+  );
+
+  it("npm undici request() with responseHeaders: 'raw' gets lower-cased raw headers, repeated ones merged", async () => {
+    const plain = new Agent();
+    const composed = new Agent().compose(statsInterceptor({ stats }));
+    const raw = async (dispatcher: Dispatcher) => {
+      const r = await undiciRequest(`${server.origin}/headers`, { dispatcher, responseHeaders: 'raw' });
+      await r.body.text();
+      return rawStrings(r.headers);
+    };
+    try {
+      const a = await raw(plain);
+      const b = await raw(composed);
+      expect(a.slice(0, 4)).toEqual([
+        'Content-Type',
+        'text/plain; charset=utf-8',
+        'Set-Cookie',
+        'a=1; Path=/',
+      ]);
+      expect(b).not.toEqual(a);
+      // lower-cased, and the two Set-Cookie lines merged into one (a corrupted cookie)
+      expect(b.slice(0, 4)).toEqual([
+        'content-type',
+        'text/plain; charset=utf-8',
+        'set-cookie',
+        'a=1; Path=/,b=2; Expires=Wed, 21 Oct 2037 07:28:00 GMT; HttpOnly',
+      ]);
+    } finally {
+      await plain.close();
+      await composed.close();
+    }
   });
 });
