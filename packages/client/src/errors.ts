@@ -84,8 +84,9 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.LINE_TOO_LARGE,
     message: string,
     metric: unknown,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
     this.metric = metric;
   }
 }
