@@ -95,7 +95,7 @@ describe('client and child tags', () => {
     );
     const stats = client({ env: 'prod' });
     for (const bad of ['env:prod', 42, true]) {
-      expect(() => stats.child({ tags: bad as Tags }), String(bad)).toThrow(
+      expect(() => stats.child({ tags: bad as unknown as Tags }), String(bad)).toThrow(
         expect.objectContaining({ code: 'STATSKIT_ERR_INVALID_OPTION' }),
       );
     }
