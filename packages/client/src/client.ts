@@ -1,12 +1,7 @@
 import { Core } from './core.js';
-import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
-import {
-  type ClientOptions,
-  describeValue,
-  resolveOptions,
-  unknownChildOptionsError,
-  unknownOptionsError,
-} from './options.js';
+import { ErrorCodes, InvalidMetricError, InvalidOptionError, type StatsError } from './errors.js';
+import { type ClientOptions, resolveOptions, unknownChildOptionsError, unknownOptionsError } from './options.js';
+import { describe, read, readError, UNREADABLE } from './protocol/describe.js';
 import {
   type CheckOptions,
   type CheckStatus,
@@ -21,6 +16,7 @@ import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import {
   appendCallTags,
   callTagBytes,
+  mergeTags,
   type ResolvedTags,
   resolveTags,
   writeCallTags,
@@ -61,10 +57,22 @@ interface Key {
   readonly key: string;
   readonly bytes: number;
   readonly utf8: Uint8Array;
+  /** About how much memory caching it holds: the caller's name, the key, its UTF-8 copy, the entry. */
+  readonly cost: number;
+  /** In the name cache: set once a line with it was accepted. */
+  cached: boolean;
 }
 
-/** Distinct names cached per client before the cache is reset (bounds memory under a cardinality blow-up). */
-const KEY_CACHE_LIMIT = 10_000;
+/**
+ * The name cache of each client holds at most this many names and about this many bytes (see
+ * `Key.cost`); past either bound the oldest names are forgotten first, one by one — never the whole cache
+ * at once. A name is cached only once a line with it was accepted, so a name whose lines are dropped as
+ * too large is never kept.
+ */
+const KEY_CACHE_ENTRIES = 10_000;
+const KEY_CACHE_BYTES = 4 * 1024 * 1024;
+/** Map entry, Key object and Buffer header, roughly. */
+const KEY_ENTRY_OVERHEAD = 160;
 
 const kCore = Symbol('statskit.core');
 
@@ -102,7 +110,7 @@ function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
 
 function checkRate(rate: unknown, what: string): number {
   if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-    throw new InvalidOptionError(`statskit: ${what} must be a number in (0, 1], got ${describeValue(rate)}`);
+    throw new InvalidOptionError(`statskit: ${what} must be a number in (0, 1], got ${describe(rate)}`);
   }
   return rate;
 }
@@ -112,20 +120,30 @@ function checkRate(rate: unknown, what: string): number {
  * toString throws (that error is the `cause`).
  */
 function optionTags(
-  tags: Tags | undefined,
+  tags: unknown,
   format: TagFormat,
   what: string,
   base?: ResolvedTags,
 ): ResolvedTags {
-  const errors: unknown[] = [];
+  const errors: StatsError[] = [];
   let resolved: ResolvedTags;
   try {
     resolved = resolveTags(tags, format, (e) => errors.push(e), base);
   } catch (err) {
     throw new InvalidOptionError(`statskit: ${what}: reading them threw (see cause)`, { cause: err });
   }
-  if (errors.length > 0) throw new InvalidOptionError(`statskit: ${what}: ${String(errors[0])}`);
+  const first = errors[0];
+  if (first !== undefined) throw new InvalidOptionError(`statskit: ${what}: ${first.message}`);
   return resolved;
+}
+
+/** `options[key]` for child(): a getter or Proxy trap that throws is an invalid option. */
+function childOption(options: object, key: string): unknown {
+  const v = read(options, key);
+  if (v === UNREADABLE) {
+    throw new InvalidOptionError(`statskit: reading child option ${key} threw`, { cause: readError.cause });
+  }
+  return v;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -163,7 +181,9 @@ export class StatsClient {
   readonly #rateStr: string;
   /** Telegraf and Graphite carry tags inside the name; DogStatsD after the type. */
   readonly #tagsInName: boolean;
-  readonly #keys = new Map<string, Key>();
+  readonly #keys = new Map<unknown, Key>();
+  /** Sum of the cached keys' `cost`. */
+  #keyBytes = 0;
 
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
@@ -220,7 +240,7 @@ export class StatsClient {
 
   /** A duration in ms: `name:12.5|ms`. */
   timing(name: string, ms: number, opts?: MetricOptions): void {
-    this.#emit(name, ms, '|ms', opts);
+    this.#emit(name, ms, '|ms', opts, 'duration');
   }
 
   /** A histogram sample: `name:value|h`. */
@@ -244,10 +264,10 @@ export class StatsClient {
    */
   event(title: string, text: string, opts?: EventOptions): void {
     if (this.#core.closed) {
-      this.#core.dropClosed(`event ${String(title)}`);
+      this.#core.dropClosed(`event ${describe(title)}`);
       return;
     }
-    this.#writeExtension(formatEvent(title, text, opts, this.#dogTags(opts?.tags)), title);
+    this.#writeExtension(formatEvent(title, text, opts, this.#dogTags(this.#optTags(opts, title))), title);
   }
 
   /**
@@ -260,21 +280,21 @@ export class StatsClient {
    */
   check(name: string, status: CheckStatus, opts?: CheckOptions): void {
     if (this.#core.closed) {
-      this.#core.dropClosed(`check ${String(name)}`);
+      this.#core.dropClosed(`check ${describe(name)}`);
       return;
     }
-    this.#writeExtension(formatCheck(name, status, opts, this.#dogTags(opts?.tags)), name);
+    this.#writeExtension(formatCheck(name, status, opts, this.#dogTags(this.#optTags(opts, name))), name);
   }
 
   /** Count a unique member: `name:value|s`. The member is sanitized like a name. */
   set(name: string, value: string | number, opts?: MetricOptions): void {
     if (typeof value === 'string') {
-      const member = sanitize(value, TABLES[this.#core.options.tagFormat].name);
+      const member = sanitize(value, TABLES[this.#core.options.tagFormat].member);
       if (member === '') {
         this.#core.dropInvalid(
           new InvalidMetricError(
             ErrorCodes.INVALID_VALUE,
-            `statskit: set ${String(name)} got an empty member`,
+            `statskit: set ${describe(name)} got an empty member`,
             name,
           ),
         );
@@ -321,7 +341,7 @@ export class StatsClient {
       this.#core.dropInvalid(
         new InvalidMetricError(
           ErrorCodes.INVALID_VALUE,
-          `statskit: time(${String(name)}) needs a function`,
+          `statskit: time(${describe(name)}) needs a function`,
           name,
         ),
       );
@@ -390,24 +410,24 @@ export class StatsClient {
     const core = this.#core;
     const format = core.options.tagFormat;
     const table = TABLES[format].name;
-    if (options.prefix !== undefined && typeof options.prefix !== 'string') {
-      throw new InvalidOptionError(
-        `statskit: child prefix must be a string, got ${describeValue(options.prefix)}`,
-      );
+    // each option read once, guarded: a throwing getter or a revoked Proxy is an InvalidOptionError
+    const prefix = childOption(options, 'prefix');
+    const suffix = childOption(options, 'suffix');
+    const tagOption = childOption(options, 'tags');
+    const sampleRate = childOption(options, 'sampleRate');
+    if (prefix !== undefined && typeof prefix !== 'string') {
+      throw new InvalidOptionError(`statskit: child prefix must be a string, got ${describe(prefix)}`);
     }
-    if (options.suffix !== undefined && typeof options.suffix !== 'string') {
-      throw new InvalidOptionError(
-        `statskit: child suffix must be a string, got ${describeValue(options.suffix)}`,
-      );
+    if (suffix !== undefined && typeof suffix !== 'string') {
+      throw new InvalidOptionError(`statskit: child suffix must be a string, got ${describe(suffix)}`);
     }
-    const tags = optionTags(options.tags, format, 'child tags', this.#tags);
+    const tags = optionTags(tagOption, format, 'child tags', this.#tags);
     const child = new StatsClient({
       [kCore]: core,
-      prefix: joinPrefix(this.#prefix, options.prefix ?? '', table),
-      suffix: joinSuffix(this.#suffix, options.suffix ?? '', table),
+      prefix: joinPrefix(this.#prefix, prefix ?? '', table),
+      suffix: joinSuffix(this.#suffix, suffix ?? '', table),
       tags,
-      sampleRate:
-        options.sampleRate === undefined ? this.#rate : checkRate(options.sampleRate, 'child sampleRate'),
+      sampleRate: sampleRate === undefined ? this.#rate : checkRate(sampleRate, 'child sampleRate'),
     } satisfies ChildInit as unknown as ClientOptions);
     core.reportSoon(unknownChildOptionsError(options));
     return child;
@@ -462,8 +482,27 @@ export class StatsClient {
     return { ...t, droppedBy: { ...t.droppedBy } };
   }
 
+  /**
+   * `opts.tags` of an event or check, read once: a getter that throws is reported (the tags are left
+   * out, the event still goes).
+   */
+  #optTags(opts: unknown, name: unknown): unknown {
+    if (opts === undefined || opts === null) return undefined;
+    const tags = read(opts, 'tags');
+    if (tags !== UNREADABLE) return tags;
+    this.#core.report(
+      new InvalidMetricError(
+        ErrorCodes.INVALID_TAG,
+        `statskit: ${describe(name)}: reading opts.tags threw; sent without them`,
+        name,
+        { cause: readError.cause },
+      ),
+    );
+    return undefined;
+  }
+
   /** The client's tags plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
-  #dogTags(tags: Tags | undefined): string {
+  #dogTags(tags: unknown): string {
     const base = this.#tags;
     if (base.format === 'none') return '';
     const report = this.#core.report;
@@ -488,18 +527,38 @@ export class StatsClient {
       );
       return;
     }
-    this.#core.write(f.line, Buffer.byteLength(f.line), 1, String(name));
+    this.#core.write(f.line, Buffer.byteLength(f.line), 1, describe(name));
   }
 
   #timed(name: string, start: number, opts: TimeOptions | undefined, failed: boolean): void {
     const ms = roundMs(performance.now() - start);
-    if (failed && opts?.errorTags !== undefined) {
-      const tags = opts.tags === undefined ? opts.errorTags : mergeTags(opts.tags, opts.errorTags);
-      this.#emit(name, ms, '|ms', { rate: opts.rate, tags });
-    } else this.#emit(name, ms, '|ms', opts);
+    if (failed && opts !== undefined && opts !== null) {
+      // read once each; anything unreadable is reported by #emit reading `opts` itself
+      const errorTags = read(opts, 'errorTags');
+      const rate = read(opts, 'rate');
+      const tags = read(opts, 'tags');
+      if (errorTags === UNREADABLE) {
+        this.#core.report(
+          new InvalidMetricError(
+            ErrorCodes.INVALID_TAG,
+            `statskit: ${describe(name)}: reading opts.errorTags threw; sent without them`,
+            name,
+            { cause: readError.cause },
+          ),
+        );
+      } else if (errorTags !== undefined && rate !== UNREADABLE && tags !== UNREADABLE) {
+        const merged = tags === undefined ? errorTags : mergeTags(tags, errorTags, this.#core.report);
+        this.#emit(name, ms, '|ms', { rate: rate as number | undefined, tags: merged as Tags });
+        return;
+      }
+    }
+    this.#emit(name, ms, '|ms', opts);
   }
 
-  /** Resolve prefix + name + suffix once per distinct name. */
+  /**
+   * prefix + name + suffix, sanitized: from the cache, or resolved now (and cached by {@link #remember}
+   * once a line with it is accepted).
+   */
   #key(name: string): Key | undefined {
     const cached = this.#keys.get(name);
     if (cached !== undefined) return cached;
@@ -507,7 +566,7 @@ export class StatsClient {
       this.#core.dropInvalid(
         new InvalidMetricError(
           ErrorCodes.INVALID_NAME,
-          `statskit: metric name must be a non-empty string, got ${typeof name === 'string' ? '""' : typeof name}`,
+          `statskit: metric name must be a non-empty string, got ${typeof name === 'string' ? '""' : describe(name)}`,
           name,
         ),
       );
@@ -518,53 +577,66 @@ export class StatsClient {
     const key = this.#prefix + clean + this.#suffix;
     // prefix and suffix are ASCII-checked once per name here, rarely enough not to matter
     const bytes = nameBytes + Buffer.byteLength(this.#prefix) + Buffer.byteLength(this.#suffix);
-    if (this.#keys.size >= KEY_CACHE_LIMIT) this.#keys.clear();
-    const entry: Key = { key, bytes, utf8: Buffer.from(key, 'utf8') };
-    this.#keys.set(name, entry);
-    return entry;
+    const cost = name.length + key.length + bytes + KEY_ENTRY_OVERHEAD;
+    return { key, bytes, utf8: Buffer.from(key, 'utf8'), cost, cached: false };
+  }
+
+  /** Cache `k` for `name`: past a bound, the oldest names are forgotten first (FIFO, no reset cliff). */
+  #remember(name: string, k: Key): void {
+    if (k.cost > KEY_CACHE_BYTES >>> 4) return; // one name never takes a large part of the budget
+    const keys = this.#keys;
+    const prev = keys.get(name); // cached meanwhile by a metric sent from onError
+    if (prev !== undefined) this.#keyBytes -= prev.cost;
+    k.cached = true;
+    keys.set(name, k);
+    this.#keyBytes += k.cost;
+    while (keys.size > KEY_CACHE_ENTRIES || this.#keyBytes > KEY_CACHE_BYTES) {
+      const oldest = keys.entries().next().value;
+      if (oldest === undefined) break;
+      keys.delete(oldest[0]);
+      oldest[1].cached = false;
+      this.#keyBytes -= oldest[1].cost;
+    }
   }
 
   /**
    * Per-call tags at `off`. If an onError callback sent a tagged metric while this call's tags were being
-   * read (the pieces are shared), they are read again, quietly (already reported), as a string.
+   * read (the pieces are shared), they are read again, quietly (already reported), as a string — and
+   * written only if they still take the `bytes` reserved for them (a getter may answer differently).
    */
-  #writeCallTags(
-    buf: Buffer,
-    off: number,
-    tagStr: string,
-    bytes: number,
-    opts: MetricOptions | undefined,
-  ): number {
+  #writeCallTags(buf: Buffer, off: number, tagStr: string, bytes: number, tags: unknown): number {
     const o = writeCallTags(buf, off, tagStr, bytes);
-    if (o >= 0 || opts?.tags === undefined) return o < 0 ? off : o;
-    return putString(buf, off, appendCallTags(this.#tags, opts.tags, ignoreErrors, true));
+    if (o >= 0) return o;
+    const again = appendCallTags(this.#tags, tags, ignoreErrors, true);
+    return callTagBytes.bytes === bytes ? putString(buf, off, again) : off;
   }
 
   /**
    * The hot path: validate, sample, format one line with precomputed strings, hand it on.
-   * `mode`: 'delta' writes an explicit sign; 'negative' writes the `0` reset first.
+   * `mode`: 'delta' writes an explicit sign; 'negative' writes the `0` reset first; 'duration' rejects a
+   * negative value.
    */
   #emit(
     name: string,
     value: number | string,
     type: string,
     opts: MetricOptions | undefined,
-    mode?: 'delta' | 'negative',
+    mode?: 'delta' | 'negative' | 'duration',
     valueBytes?: number,
   ): void {
     const core = this.#core;
     if (core.closed) {
-      core.dropClosed(name);
+      core.dropClosed(describe(name));
       return;
     }
     let valueStr: string;
     if (typeof value === 'number') {
       // x - x is 0 only for finite numbers: rejects NaN and ±Infinity in one test
-      if (value - value !== 0) {
+      if (value - value !== 0 || (mode === 'duration' && value < 0)) {
         core.dropInvalid(
           new InvalidMetricError(
             ErrorCodes.INVALID_VALUE,
-            `statskit: metric ${String(name)} has value ${value}; not sent`,
+            `statskit: metric ${describe(name)} has value ${value}${value < 0 ? ', a negative duration' : ''}; not sent`,
             name,
           ),
         );
@@ -578,7 +650,7 @@ export class StatsClient {
       core.dropInvalid(
         new InvalidMetricError(
           ErrorCodes.INVALID_VALUE,
-          `statskit: metric ${String(name)} has a ${typeof value} value; not sent`,
+          `statskit: metric ${describe(name)} has a ${typeof value} value; not sent`,
           name,
         ),
       );
@@ -589,16 +661,46 @@ export class StatsClient {
     let tagStr = this.#tags.str;
     let tagBytes = this.#tags.bytes;
     let tsStr = '';
-    let callTags = false;
+    let callTags: unknown;
     if (opts !== undefined && opts !== null) {
-      const r = opts.rate;
+      // Each option is read once, in one guarded block (cheaper than a guard per read): a getter or a
+      // Proxy trap that throws is reported, never thrown.
+      let r: unknown;
+      let tags: unknown;
+      let timestamp: unknown;
+      let at = 0;
+      try {
+        r = opts.rate;
+        at = 1;
+        tags = opts.tags;
+        at = 2;
+        timestamp = opts.timestamp;
+      } catch (err) {
+        readError.cause = err;
+        if (at === 0) r = UNREADABLE;
+        else if (at === 2) timestamp = UNREADABLE;
+        else {
+          core.report(
+            new InvalidMetricError(
+              ErrorCodes.INVALID_TAG,
+              `statskit: metric ${describe(name)}: reading opts.tags threw; sent without them`,
+              name,
+              { cause: err },
+            ),
+          );
+          timestamp = read(opts, 'timestamp');
+        }
+      }
       if (r !== undefined && r !== rate) {
         if (typeof r !== 'number' || !(r > 0 && r <= 1)) {
           core.dropInvalid(
             new InvalidMetricError(
               ErrorCodes.INVALID_RATE,
-              `statskit: metric ${String(name)} has sample rate ${String(r)}, not in (0, 1]; not sent`,
+              r === UNREADABLE
+                ? `statskit: metric ${describe(name)}: reading opts.rate threw; not sent`
+                : `statskit: metric ${describe(name)} has sample rate ${describe(r)}, not in (0, 1]; not sent`,
               name,
+              r === UNREADABLE ? { cause: readError.cause } : undefined,
             ),
           );
           return;
@@ -606,26 +708,29 @@ export class StatsClient {
         rate = r;
         rateStr = rateSuffix(r);
       }
-      if (opts.tags !== undefined) {
+      if (tags !== undefined) {
         // Joined into a string only where one is needed (aggregation, the negative-gauge pair).
         tagStr = appendCallTags(
           this.#tags,
-          opts.tags,
+          tags,
           core.report,
           mode === 'negative' || core.aggregator !== undefined,
         );
         tagBytes = callTagBytes.bytes;
-        callTags = true;
+        callTags = tags;
       }
-      // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only.
-      if (opts.timestamp !== undefined && (type === '|c' || type === '|g')) {
-        const ts = timestampSuffix(opts.timestamp);
+      // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only (ignored on other types).
+      if (timestamp !== undefined && (type === '|c' || type === '|g')) {
+        const ts = timestamp === UNREADABLE ? undefined : timestampSuffix(timestamp);
         if (ts === undefined) {
           core.dropInvalid(
             new InvalidMetricError(
               ErrorCodes.INVALID_VALUE,
-              `statskit: metric ${String(name)} has timestamp ${String(opts.timestamp)}, not a Date or Unix seconds; not sent`,
+              timestamp === UNREADABLE
+                ? `statskit: metric ${describe(name)}: reading opts.timestamp threw; not sent`
+                : `statskit: metric ${describe(name)} has timestamp ${describe(timestamp)}, not a Date or Unix seconds; not sent`,
               name,
+              timestamp === UNREADABLE ? { cause: readError.cause } : undefined,
             ),
           );
           return;
@@ -637,11 +742,13 @@ export class StatsClient {
     if (k === undefined) return;
     if (rate < 1 && core.random() >= rate) {
       core.telemetry.sampledOut++;
+      if (!k.cached && k.bytes < core.maxBytes) this.#remember(name, k);
       return;
     }
     const agg = core.aggregator;
     if (tsStr === '' && agg?.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
       core.telemetry.aggregated++;
+      if (!k.cached) this.#remember(name, k);
       return;
     }
     // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
@@ -654,17 +761,24 @@ export class StatsClient {
       const line = this.#tagsInName
         ? `${k.key}${tagStr}:0${tail}\n${k.key}${tagStr}:${valueStr}${tail}`
         : `${k.key}:0${tail}${tagStr}\n${k.key}:${valueStr}${tail}${tagStr}`;
-      core.write(line, bytes * 2 + 2 - vBytes, 2, name);
+      const total = bytes * 2 + 2 - vBytes;
+      if (!core.accept(total, 2, name)) return;
+      core.batcher.append(line, total, 2);
+      if (!k.cached) this.#remember(name, k);
       return;
     }
     if (!core.accept(bytes, 1, name)) return;
+    if (!k.cached) this.#remember(name, k);
     // Straight into the packet buffer, piece by piece: no line string is ever built.
     const batcher = core.batcher;
     let o = batcher.reserve(bytes);
     const buf = batcher.buffer;
     o = putBytes(buf, o, k.utf8);
     if (this.#tagsInName && tagStr !== '') {
-      o = callTags ? this.#writeCallTags(buf, o, tagStr, tagBytes, opts) : putString(buf, o, tagStr);
+      o =
+        callTags !== undefined
+          ? this.#writeCallTags(buf, o, tagStr, tagBytes, callTags)
+          : putString(buf, o, tagStr);
     }
     buf[o++] = 0x3a; // ':'
     o = putString(buf, o, valueStr);
@@ -673,7 +787,10 @@ export class StatsClient {
     if (tsStr !== '') o = putString(buf, o, tsStr);
     if (!this.#tagsInName && tagStr !== '') {
       // per-call tags: written piece by piece, without flattening the string built from them
-      o = callTags ? this.#writeCallTags(buf, o, tagStr, tagBytes, opts) : putString(buf, o, tagStr);
+      o =
+        callTags !== undefined
+          ? this.#writeCallTags(buf, o, tagStr, tagBytes, callTags)
+          : putString(buf, o, tagStr);
     }
     batcher.commit(o, 1);
   }
@@ -697,18 +814,3 @@ function telemetryClient(core: Core, tags: ResolvedTags): StatsClient {
 
 /** For re-reading tags whose problems were already reported. */
 function ignoreErrors(): void {}
-
-/** Call tags plus error tags, as one object (error tags win). */
-function mergeTags(a: Tags, b: Tags): Tags {
-  const toObject = (t: Tags): Record<string, string | number | boolean> => {
-    if (!Array.isArray(t)) return t as Record<string, string | number | boolean>;
-    const out: Record<string, string | number | boolean> = {};
-    for (const tag of t as readonly string[]) {
-      const i = tag.indexOf(':');
-      if (i === -1) out[tag] = true;
-      else out[tag.slice(0, i)] = tag.slice(i + 1);
-    }
-    return out;
-  };
-  return { ...toObject(a), ...toObject(b) };
-}

@@ -185,10 +185,11 @@ export class Core {
     this.#reporter ??= new TelemetryReporter(sink, this.telemetry, this.options.telemetryInterval);
   }
 
-  dropClosed(name: unknown): void {
+  /** A metric after close(): `what` is already described (never the caller's raw value). */
+  dropClosed(what: string): void {
     this.telemetry.droppedBy.closed++;
     this.telemetry.linesDropped++;
-    this.report(new ClientClosedError(`metric ${String(name)}`));
+    this.report(new ClientClosedError(`metric ${what}`));
   }
 
   /** An aggregate that overflowed to ±Infinity: one line not sent, counted and reported. */

@@ -103,8 +103,9 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.OVERFLOW,
     message: string,
     metric: unknown,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
     this.metric = metric;
   }
 }

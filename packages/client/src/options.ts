@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { AggregateOptions, ResolvedAggregateOptions } from './aggregator.js';
 import type { ChildOptions } from './client.js';
 import { ErrorCodes, InvalidOptionError, StatsError } from './errors.js';
+import { describe } from './protocol/describe.js';
 import type { StreamFraming } from './transports/stream.js';
 import { isWritableStream } from './transports/writable.js';
 import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
@@ -217,7 +218,7 @@ function unknownKeys(options: object, valid: readonly string[], what: string): S
   if (unknown.length === 0) return undefined;
   const shown = unknown.slice(0, SHOWN_KEYS).map((k) => {
     const near = closestKey(k, valid);
-    return `${describeValue(k)} (${near === undefined ? 'no option has a similar name' : `did you mean "${near}"?`})`;
+    return `${describe(k)} (${near === undefined ? 'no option has a similar name' : `did you mean "${near}"?`})`;
   });
   if (unknown.length > SHOWN_KEYS) shown.push(`and ${unknown.length - SHOWN_KEYS} more`);
   return new StatsError(
@@ -251,42 +252,9 @@ function fail(message: string): never {
   throw new InvalidOptionError(`statskit: ${message}`);
 }
 
-/** Longest string value quoted whole in a message; longer ones are cut. */
-const SHOWN_CHARS = 40;
-
-/**
- * A value as an option message shows it, without running any of the caller's code (no `String(x)` on an
- * object, whose `toString` may throw): strings quoted (`"8125x"`, so `'8125'` and `8125` differ),
- * numbers, booleans, null and undefined as written, anything else by its kind.
- */
-export function describeValue(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return JSON.stringify(v.length > SHOWN_CHARS ? `${v.slice(0, SHOWN_CHARS)}…` : v);
-    case 'number':
-      return Object.is(v, -0) ? '-0' : `${v}`;
-    case 'bigint':
-      return `${v}n`;
-    case 'boolean':
-    case 'undefined':
-      return `${v}`;
-    case 'symbol':
-      return 'a symbol';
-    case 'function':
-      return 'a function';
-    default:
-      if (v === null) return 'null';
-      try {
-        return Array.isArray(v) ? 'an array' : 'an object';
-      } catch {
-        return 'an object'; // a revoked Proxy
-      }
-  }
-}
-
 function optString(name: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') fail(`${name} must be a string, got ${describeValue(v)}`);
+  if (typeof v !== 'string') fail(`${name} must be a string, got ${describe(v)}`);
   return v;
 }
 
@@ -294,7 +262,7 @@ function optNumber(name: string, v: unknown, min: number, max: number, integer: 
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
     fail(
-      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describeValue(v)}`,
+      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describe(v)}`,
     );
   }
   return v;
@@ -305,7 +273,7 @@ function optRate(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !(v > 0 && v <= 1)) {
     const why = v === 0 ? ' (0 would send nothing)' : '';
-    fail(`${name} must be a number in (0, 1]${why}, got ${describeValue(v)}`);
+    fail(`${name} must be a number in (0, 1]${why}, got ${describe(v)}`);
   }
   return v;
 }
@@ -335,7 +303,7 @@ function parsePort(raw: unknown, what: string): number {
   const port = typeof raw === 'number' ? raw : typeof raw === 'string' && DIGITS.test(raw) ? Number(raw) : -1;
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     fail(
-      `${what} must be a port number in [1, 65535] (a number or a string of digits), got ${describeValue(raw)}`,
+      `${what} must be a port number in [1, 65535] (a number or a string of digits), got ${describe(raw)}`,
     );
   }
   return port;
@@ -448,18 +416,18 @@ function resolve(options: ClientOptions): ResolvedOptions {
   }
   protocol ??= 'udp';
   if (!PROTOCOLS.includes(protocol))
-    fail(`protocol must be one of ${PROTOCOLS.join(', ')}, got ${describeValue(protocol)}`);
+    fail(`protocol must be one of ${PROTOCOLS.join(', ')}, got ${describe(protocol)}`);
   if (protocol === 'uds' && path === undefined && transport === undefined) {
     path = dd()?.path;
     ddFraming = path !== undefined;
   }
   const udsFraming = options.udsFraming ?? (ddFraming ? 'length-prefix' : 'newline');
   if (!FRAMINGS.includes(udsFraming)) {
-    fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${describeValue(udsFraming)}`);
+    fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${describe(udsFraming)}`);
   }
   const tagFormat = options.tagFormat ?? 'datadog';
   if (!TAG_FORMATS.includes(tagFormat)) {
-    fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describeValue(tagFormat)}`);
+    fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describe(tagFormat)}`);
   }
   const useDd = protocol !== 'uds' && transport === undefined;
   const host =

@@ -1,7 +1,14 @@
 import type { StatsError } from './errors.js';
 
-/** Tags: `{ env: 'prod', flag: true }` or `['env:prod', 'flag']`. A `true` value (or a bare string) is a flag tag. */
-export type Tags = Readonly<Record<string, string | number | boolean>> | readonly string[];
+/**
+ * Tags: `{ env: 'prod', flag: true }`, `['env:prod', 'flag']` or a `Map` of the same key/values. A `true`
+ * value (or a bare string) is a flag tag; `false`, `null` and `undefined` values are left out. Only an
+ * object's own enumerable keys are read.
+ */
+export type Tags =
+  | Readonly<Record<string, string | number | boolean>>
+  | readonly string[]
+  | ReadonlyMap<string, string | number | boolean>;
 
 /** How tags are written on the wire. */
 export type TagFormat = 'datadog' | 'telegraf' | 'graphite' | 'none';

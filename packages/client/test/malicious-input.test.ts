@@ -3,8 +3,8 @@
  * replaced, NaN/±Infinity and non-numbers never reach the wire, and no metric call throws, whatever it
  * is given.
  */
-import type { StatsClient, TagFormat } from '@statskit/client';
-import { createTestClient, parseLine } from '@statskit/client/testing';
+import { type ChildOptions, type StatsClient, StatsError, type TagFormat, type Tags } from '@statskit/client';
+import { createTestClient, parseLine, parsePacket } from '@statskit/client/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { drain, linesOf, udpClient } from './helpers/client.js';
 import { type UdpReceiver, udpReceiver } from './helpers/udp-receiver.js';
@@ -18,11 +18,20 @@ afterAll(() => rx.close());
 const FORMATS: TagFormat[] = ['datadog', 'telegraf', 'graphite', 'none'];
 
 /** Every character with a meaning in some statsd dialect, control characters and lone surrogates. */
-const EVIL = 'a\nb\rc:d|e@f#g,h=i;j k\tl\0m\x7fn\x1bo\ud800p\udc00q!r^s~t\u2028u';
+const EVIL = 'a\nb\rc:d|e@f#g,h=i;j k\tl\0m\x7fn\x1bo\ud800p\udc00q!r^s~t\u2028u/v\\w(x)y{z}A[B]C\'D"E*F?G';
 
 /** Characters each format replaces, written independently of the sanitizer's tables. */
 const CONTROL = '\\x00-\\x1f\\x7f';
+// A space is never valid in a name; Graphite also loses `/` (a directory), `\\(){},='"` (query syntax)
+// and `*?[]` (wildcards).
 const NAME_RESERVED: Record<TagFormat, RegExp> = {
+  datadog: new RegExp(`[${CONTROL}:|@# ]`, 'g'),
+  none: new RegExp(`[${CONTROL}:|@# ]`, 'g'),
+  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}:|@#; /\\\\(){}\\[\\],='"*?]`, 'g'),
+};
+/** Set members are values: only what would end the line or split the tags in the name. */
+const MEMBER_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#]`, 'g'),
   none: new RegExp(`[${CONTROL}:|@#]`, 'g'),
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
@@ -48,6 +57,7 @@ describe.each(FORMATS)('tagFormat %s: one well-formed line per call', (format) =
   const name = (s: string): string => clean(s, NAME_RESERVED[format]);
   const key = (s: string): string => clean(s, KEY_RESERVED[format]);
   const value = (s: string): string => clean(s, VALUE_RESERVED[format]);
+  const member = (s: string): string => clean(s, MEMBER_RESERVED[format]);
   const tagsOf = (t: Record<string, string | true>): Record<string, string | true> =>
     format === 'none' ? {} : t;
 
@@ -133,7 +143,7 @@ describe.each(FORMATS)('tagFormat %s: one well-formed line per call', (format) =
       });
     }
     expect(set.split('\n')).toHaveLength(1);
-    expect(parseLine(set, format)).toMatchObject({ name: base, type: 's', value: name(EVIL) });
+    expect(parseLine(set, format)).toMatchObject({ name: base, type: 's', value: member(EVIL) });
   });
 
   test('fuzz: 400 random calls with reserved characters everywhere, batched', async () => {
@@ -317,5 +327,223 @@ describe('a metric call never throws', () => {
       'STATSKIT_ERR_INVALID_TAG',
       'STATSKIT_ERR_INVALID_TAG',
     ]);
+  });
+});
+
+/**
+ * Issue 12 item 17: values that run (or refuse to run) code when read or printed. A metric call never
+ * invokes them — it never calls `toString`, `valueOf` or `Symbol.toPrimitive`, and a getter or Proxy
+ * trap that throws is caught and reported.
+ */
+describe('hostile values × every method × every tag format', () => {
+  const boom = (): never => {
+    throw new Error('boom');
+  };
+  const revoked = (target: object): object => {
+    const r = Proxy.revocable(target, {});
+    r.revoke();
+    return r.proxy;
+  };
+  const trapAll: ProxyHandler<object> = {
+    get: boom,
+    has: boom,
+    ownKeys: boom,
+    getOwnPropertyDescriptor: boom,
+    getPrototypeOf: boom,
+  };
+  const throwingGetters = {
+    get rate(): never {
+      return boom();
+    },
+    get tags(): never {
+      return boom();
+    },
+    get timestamp(): never {
+      return boom();
+    },
+    get errorTags(): never {
+      return boom();
+    },
+    get prefix(): never {
+      return boom();
+    },
+    get hostname(): never {
+      return boom();
+    },
+    get message(): never {
+      return boom();
+    },
+  };
+  const arrayWithThrowingEntry = ['ok:1'];
+  Object.defineProperty(arrayWithThrowingEntry, 1, { get: boom, enumerable: true });
+
+  /** [label, value, is it (unlike an empty object) invalid as a tag container?] */
+  const HOSTILE: [string, () => unknown, boolean][] = [
+    ['Object.create(null)', () => Object.create(null), false],
+    ['a revoked Proxy', () => revoked({}), true],
+    ['a revoked Proxy of an array', () => revoked([]), true],
+    ['a Proxy whose every trap throws', () => new Proxy({}, trapAll), true],
+    ['a Proxy of an array whose every trap throws', () => new Proxy([], trapAll), true],
+    [
+      'throwing toString/valueOf/Symbol.toPrimitive',
+      () => ({ toString: boom, valueOf: boom, [Symbol.toPrimitive]: boom }),
+      true, // its own keys are functions: not tag values
+    ],
+    ['throwing getters', () => throwingGetters, true],
+    ['an array with a throwing entry', () => arrayWithThrowingEntry, true],
+    ['a function with a throwing toString', () => Object.assign(() => 1, { toString: boom }), true],
+    ['a fake Date', () => Object.create(Date.prototype), false],
+    ['a symbol', () => Symbol('hostile'), true],
+    ['a bigint', () => 10n, true],
+  ];
+
+  type Call = (s: StatsClient, v: unknown) => unknown;
+  /** [label, call, must it report an error?] — `v` goes where the label says. */
+  const methods = ['incr', 'decr', 'gauge', 'gaugeDelta', 'timing', 'histogram', 'distribution', 'set'];
+  const calls: [string, Call, (hostile: string, tagInvalid: boolean) => boolean][] = [];
+  const always = (): boolean => true;
+  const never = (): boolean => false;
+  for (const m of methods) {
+    const f = (s: StatsClient): ((...a: unknown[]) => void) =>
+      (s as unknown as Record<string, (...a: unknown[]) => void>)[m]?.bind(s) as (...a: unknown[]) => void;
+    calls.push(
+      [`${m}(v, 1)`, (s, v) => f(s)(v, 1), always],
+      [`${m}(v, NaN)`, (s, v) => f(s)(v, Number.NaN), always],
+      [`${m}('x', v)`, (s, v) => f(s)('x', v), always],
+      [`${m}('x', 1, v)`, (s, v) => f(s)('x', 1, v), never],
+      [`${m}('x', 1, { rate: v })`, (s, v) => f(s)('x', 1, { rate: v }), always],
+      [`${m}('x', 1, { tags: v })`, (s, v) => f(s)('x', 1, { tags: v }), (_h, bad) => bad],
+      [`${m}('x', 1, { tags: { a: v } })`, (s, v) => f(s)('x', 1, { tags: { a: v } }), always],
+      [`${m}('x', 1, { tags: [v] })`, (s, v) => f(s)('x', 1, { tags: [v] }), always],
+      [
+        `${m}('x', 1, { tags: new Map([['a', v]]) })`,
+        (s, v) => f(s)('x', 1, { tags: new Map([['a', v]]) }),
+        always,
+      ],
+    );
+  }
+  calls.push(
+    ["incr('x', 1, { timestamp: v })", (s, v) => s.incr('x', 1, { timestamp: v as number }), always],
+    ['timer(v).stop()', (s, v) => s.timer(v as string).stop(), always],
+    ["timer('x', v).stop()", (s, v) => s.timer('x', v as undefined).stop(), never],
+    ["time('x', v)", (s, v) => s.time('x', v as () => 1), (h) => !h.startsWith('a function')],
+    ['time(v, fn)', (s, v) => s.time(v as string, () => 1), always],
+    ["time('x', fn, v)", (s, v) => s.time('x', () => 1, v as undefined), never],
+    [
+      "time('x', throwing fn, { errorTags: v })",
+      (s, v) => {
+        try {
+          s.time('x', boom, { errorTags: v as Tags });
+        } catch {}
+      },
+      (_h, bad) => bad,
+    ],
+    [
+      "time('x', throwing fn, { tags: { a: 1 }, errorTags: { b: v } })",
+      (s, v) => {
+        try {
+          s.time('x', boom, { tags: { a: 1 }, errorTags: { b: v } as unknown as Tags });
+        } catch {}
+      },
+      always,
+    ],
+    ["event(v, 'text')", (s, v) => s.event(v as string, 'text'), always],
+    ["event('title', v)", (s, v) => s.event('title', v as string), always],
+    ["event('title', 'text', v)", (s, v) => s.event('title', 'text', v as undefined), never],
+    [
+      "event('title', 'text', { hostname: v })",
+      (s, v) => s.event('t', 'x', { hostname: v as string }),
+      always,
+    ],
+    [
+      "event('title', 'text', { priority: v })",
+      (s, v) => s.event('t', 'x', { priority: v as 'low' }),
+      always,
+    ],
+    [
+      "event('title', 'text', { timestamp: v })",
+      (s, v) => s.event('t', 'x', { timestamp: v as number }),
+      always,
+    ],
+    [
+      "event('title', 'text', { tags: { a: v } })",
+      (s, v) => s.event('t', 'x', { tags: { a: v } as Tags }),
+      always,
+    ],
+    ['check(v, 0)', (s, v) => s.check(v as string, 0), always],
+    ["check('c', v)", (s, v) => s.check('c', v as 0), always],
+    ["check('c', 0, v)", (s, v) => s.check('c', 0, v as undefined), never],
+    ["check('c', 0, { message: v })", (s, v) => s.check('c', 0, { message: v as string }), always],
+    ["check('c', 0, { tags: v })", (s, v) => s.check('c', 0, { tags: v as Tags }), (_h, bad) => bad],
+  );
+
+  describe.each(['datadog', 'telegraf', 'graphite'] as const)('tagFormat %s', (format) => {
+    test.each(calls)(
+      '%s: never throws, reports with a code, sends only well-formed lines',
+      (_label, call, mustReport) => {
+        const stats = createTestClient({ tagFormat: format, tags: { g: 'v' } });
+        for (const [hostile, make, tagInvalid] of HOSTILE) {
+          const before = stats.errors.length;
+          expect(() => call(stats, make()), hostile).not.toThrow();
+          const errors = stats.errors.slice(before);
+          if (mustReport(hostile, tagInvalid)) expect(errors.length, hostile).toBeGreaterThan(0);
+          for (const e of errors)
+            expect(e.code, `${hostile}: ${e.message}`).toMatch(/^STATSKIT_ERR_[A-Z_]+$/);
+        }
+        for (const packet of stats.memory.packets) {
+          const ext = packet.split('\n').filter((l) => l.startsWith('_e{') || l.startsWith('_sc|'));
+          // DogStatsD events and checks are not statsd lines: one line each, with its header
+          for (const l of ext) {
+            expect(l, packet).toMatch(/^(_e\{\d+,\d+\}:[^|]+\|[^|]*|_sc\|[^|]+\|[0-3])(\||$)/);
+          }
+          if (ext.length === 0) expect(parsePacket(packet, format), packet).not.toContain(undefined);
+        }
+      },
+    );
+
+    test('child(v) and child({ prefix | tags | sampleRate: v }) throw InvalidOptionError or nothing', () => {
+      const stats = createTestClient({ tagFormat: format });
+      for (const [hostile, make, tagInvalid] of HOSTILE) {
+        for (const opts of [
+          make(),
+          { prefix: make() },
+          { suffix: make() },
+          { tags: make() },
+          { tags: { a: make() } },
+          { sampleRate: make() },
+        ]) {
+          let child: StatsClient | undefined;
+          try {
+            child = stats.child(opts as ChildOptions);
+          } catch (err) {
+            expect(StatsError.is(err), hostile).toBe(true);
+            expect((err as StatsError).code, hostile).toBe('STATSKIT_ERR_INVALID_OPTION');
+            continue;
+          }
+          // what was accepted is an empty prefix/tag set (Object.create(null), a fake Date as tags)
+          expect(tagInvalid && opts !== null && 'tags' in (opts as object), hostile).toBe(false);
+          child.incr('c');
+        }
+      }
+      for (const line of stats.lines) expect(parseLine(line, format), line).toBeDefined();
+      expect(stats.errors).toEqual([]);
+    });
+
+    test('after close(): every method with a hostile name reports STATSKIT_ERR_CLOSED', async () => {
+      const stats = createTestClient({ tagFormat: format });
+      await stats.close();
+      for (const [hostile, make] of HOSTILE) {
+        const before = stats.errors.length;
+        for (const [, call] of calls.filter(
+          ([label]) => label.includes('(v,') || label.startsWith('check(v'),
+        )) {
+          expect(() => call(stats, make()), hostile).not.toThrow();
+        }
+        const codes = stats.errors.slice(before).map((e) => e.code);
+        expect(codes.length, hostile).toBeGreaterThan(0);
+        expect(new Set(codes), hostile).toEqual(new Set(['STATSKIT_ERR_CLOSED']));
+      }
+      expect(stats.lines).toEqual([]);
+    });
   });
 });

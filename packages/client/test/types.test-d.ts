@@ -54,10 +54,13 @@ describe('StatsClient', () => {
     expectTypeOf<MetricOptions['rate']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<MetricOptions['tags']>().toEqualTypeOf<Tags | undefined>();
     expectTypeOf<Tags>().toEqualTypeOf<
-      Readonly<Record<string, string | number | boolean>> | readonly string[]
+      | Readonly<Record<string, string | number | boolean>>
+      | readonly string[]
+      | ReadonlyMap<string, string | number | boolean>
     >();
     stats.incr('a', 1, { rate: 0.5, tags: { k: 'v', n: 1, flag: true } });
     stats.incr('a', 1, { tags: ['k:v', 'flag'] });
+    stats.incr('a', 1, { tags: new Map([['k', 'v']]) });
     // @ts-expect-error: a name is a string
     stats.incr(1);
     // @ts-expect-error: a gauge needs a value

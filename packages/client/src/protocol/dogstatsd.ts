@@ -13,6 +13,7 @@
  * clients do). Other free-text fields cannot hold `|` or a newline, which would end the field or the line.
  */
 import type { Tags } from '../types.js';
+import { dateMs, describe, read, UNREADABLE } from './describe.js';
 
 /** Priority of an event. */
 export type EventPriority = 'normal' | 'low';
@@ -64,14 +65,18 @@ const MAX_SECONDS = 1e11;
  * Unix seconds from a `Date` or a number of seconds (fractions are floored). `undefined` for a value
  * that is not a valid time — including what looks like milliseconds, a common mistake.
  */
-export function unixSeconds(t: Date | number): number | undefined {
+export function unixSeconds(t: unknown): number | undefined {
   const s =
-    t instanceof Date ? Math.floor(t.getTime() / 1000) : typeof t === 'number' ? Math.floor(t) : Number.NaN;
+    typeof t === 'number'
+      ? Math.floor(t)
+      : typeof t === 'object' && t !== null
+        ? Math.floor(dateMs(t) / 1000)
+        : Number.NaN;
   return s >= 0 && s < MAX_SECONDS ? s : undefined;
 }
 
 /** The `|T<seconds>` suffix of a timestamped metric, or `undefined` when `t` is not a valid time. */
-export function timestampSuffix(t: Date | number): string | undefined {
+export function timestampSuffix(t: unknown): string | undefined {
   const s = unixSeconds(t);
   return s === undefined ? undefined : `|T${s}`;
 }
@@ -99,74 +104,94 @@ export function escapeCheckMessage(message: string): string {
 /** Why an event or check was rejected (the caller reports it), or the formatted line. */
 export type Formatted = { readonly line: string } | { readonly error: string; readonly badName?: true };
 
-/** Format an event. `tagStr` is the DogStatsD tag suffix (`|#a:b,c`) or ''. */
-export function formatEvent(
-  title: string,
-  text: string,
-  opts: EventOptions | undefined,
-  tagStr: string,
-): Formatted {
+/** A free-text option: a string (or a number) as a field, or why not. */
+function text(opts: object, key: string, what: string): string | { readonly error: string } | undefined {
+  const v = read(opts, key);
+  if (v === undefined || typeof v === 'string') return v;
+  if (typeof v === 'number') return `${v}`;
+  return {
+    error:
+      v === UNREADABLE
+        ? `reading ${what} ${key} threw`
+        : `${what} ${key} must be a string, got ${describe(v)}`,
+  };
+}
+
+/** `|d:<seconds>` from the `timestamp` option, '' without one, or why not. */
+function timestampField(opts: object, what: string): string | { readonly error: string } {
+  const t = read(opts, 'timestamp');
+  if (t === undefined) return '';
+  if (t === UNREADABLE) return { error: `reading ${what} timestamp threw` };
+  const s = unixSeconds(t);
+  return s === undefined ? { error: `${what} timestamp ${describe(t)} is not a time in seconds` } : `|d:${s}`;
+}
+
+/**
+ * Format an event. `tagStr` is the DogStatsD tag suffix (`|#a:b,c`) or ''. Options are read once each,
+ * guarded: an option whose getter throws, or of the wrong type, rejects the event.
+ */
+export function formatEvent(title: unknown, body: unknown, opts: unknown, tagStr: string): Formatted {
   if (typeof title !== 'string' || title === '') {
     return { error: 'event title must be a non-empty string', badName: true };
   }
-  if (typeof text !== 'string') return { error: `event text must be a string, got ${typeof text}` };
+  if (typeof body !== 'string') return { error: `event text must be a string, got ${describe(body)}` };
   const t = escapeNewlines(title);
-  const x = escapeNewlines(text);
+  const x = escapeNewlines(body);
   let line = `_e{${Buffer.byteLength(t)},${Buffer.byteLength(x)}}:${t}|${x}`;
-  if (opts !== undefined) {
-    if (opts.timestamp !== undefined) {
-      const s = unixSeconds(opts.timestamp);
-      if (s === undefined)
-        return { error: `event timestamp ${String(opts.timestamp)} is not a time in seconds` };
-      line += `|d:${s}`;
+  if (opts !== undefined && opts !== null) {
+    const d = timestampField(opts, 'event');
+    if (typeof d !== 'string') return d;
+    line += d;
+    const hostname = text(opts, 'hostname', 'event');
+    if (typeof hostname === 'object') return hostname;
+    if (hostname !== undefined) line += `|h:${field(hostname)}`;
+    const key = text(opts, 'aggregationKey', 'event');
+    if (typeof key === 'object') return key;
+    if (key !== undefined) line += `|k:${field(key)}`;
+    const priority = read(opts, 'priority');
+    if (priority !== undefined) {
+      if (typeof priority !== 'string' || !PRIORITIES.has(priority))
+        return { error: `event priority must be normal or low, got ${describe(priority)}` };
+      line += `|p:${priority}`;
     }
-    if (opts.hostname !== undefined) line += `|h:${field(String(opts.hostname))}`;
-    if (opts.aggregationKey !== undefined) line += `|k:${field(String(opts.aggregationKey))}`;
-    if (opts.priority !== undefined) {
-      if (!PRIORITIES.has(opts.priority))
-        return { error: `event priority must be normal or low, got ${String(opts.priority)}` };
-      line += `|p:${opts.priority}`;
-    }
-    if (opts.sourceType !== undefined) line += `|s:${field(String(opts.sourceType))}`;
-    if (opts.alertType !== undefined) {
-      if (!ALERT_TYPES.has(opts.alertType)) {
+    const source = text(opts, 'sourceType', 'event');
+    if (typeof source === 'object') return source;
+    if (source !== undefined) line += `|s:${field(source)}`;
+    const alert = read(opts, 'alertType');
+    if (alert !== undefined) {
+      if (typeof alert !== 'string' || !ALERT_TYPES.has(alert)) {
         return {
-          error: `event alertType must be error, warning, info or success, got ${String(opts.alertType)}`,
+          error: `event alertType must be error, warning, info or success, got ${describe(alert)}`,
         };
       }
-      line += `|t:${opts.alertType}`;
+      line += `|t:${alert}`;
     }
   }
   return { line: line + tagStr };
 }
 
-/** Format a service check. `tagStr` is the DogStatsD tag suffix (`|#a:b,c`) or ''. */
-export function formatCheck(
-  name: string,
-  status: CheckStatus,
-  opts: CheckOptions | undefined,
-  tagStr: string,
-): Formatted {
+/** Format a service check. `tagStr` is the DogStatsD tag suffix (`|#a:b,c`) or ''. Options as for events. */
+export function formatCheck(name: unknown, status: unknown, opts: unknown, tagStr: string): Formatted {
   if (typeof name !== 'string' || name === '') {
     return { error: 'service check name must be a non-empty string', badName: true };
   }
   if (status !== 0 && status !== 1 && status !== 2 && status !== 3) {
     return {
-      error: `service check status must be 0 (OK), 1 (WARNING), 2 (CRITICAL) or 3 (UNKNOWN), got ${String(status)}`,
+      error: `service check status must be 0 (OK), 1 (WARNING), 2 (CRITICAL) or 3 (UNKNOWN), got ${describe(status)}`,
     };
   }
   let line = `_sc|${field(name)}|${status}`;
   let message = '';
-  if (opts !== undefined) {
-    if (opts.timestamp !== undefined) {
-      const s = unixSeconds(opts.timestamp);
-      if (s === undefined)
-        return { error: `service check timestamp ${String(opts.timestamp)} is not a time in seconds` };
-      line += `|d:${s}`;
-    }
-    if (opts.hostname !== undefined) line += `|h:${field(String(opts.hostname))}`;
-    if (opts.message !== undefined && opts.message !== '')
-      message = `|m:${escapeCheckMessage(String(opts.message))}`;
+  if (opts !== undefined && opts !== null) {
+    const d = timestampField(opts, 'service check');
+    if (typeof d !== 'string') return d;
+    line += d;
+    const hostname = text(opts, 'hostname', 'service check');
+    if (typeof hostname === 'object') return hostname;
+    if (hostname !== undefined) line += `|h:${field(hostname)}`;
+    const m = text(opts, 'message', 'service check');
+    if (typeof m === 'object') return m;
+    if (m !== undefined && m !== '') message = `|m:${escapeCheckMessage(m)}`;
   }
   return { line: line + tagStr + message };
 }

@@ -22,19 +22,46 @@ function table(extra: string): Uint8Array {
 
 /** Reserved-character tables for one tag format. */
 export interface SanitizeTables {
+  /** Metric names, the prefix and the suffix. */
   readonly name: Uint8Array;
   readonly tagKey: Uint8Array;
   readonly tagValue: Uint8Array;
+  /** Set members: a value, so only what would end or split the line (or the tags in the name). */
+  readonly member: Uint8Array;
 }
 
+/**
+ * Graphite stores an untagged name as a file path (`/` makes a directory, so `a/b.c` and `a.b.c` are the
+ * same series), carbon splits its plaintext lines on whitespace, reads `name{k="v"}` as OpenMetrics, and
+ * graphite-web's target grammar reads `(){},='"\` as syntax and `*?[]` as wildcards: a name holding any
+ * of them cannot be stored or queried as written.
+ */
+const GRAPHITE_PATH = '/\\(){}[],=\'"*?';
+
+/**
+ * What each format replaces with `_`, on top of control characters and `\n\r:|@#` (docs/protocol.md
+ * has the table). A space is never valid in a name: Datadog and etsy statsd turn it into `_` themselves,
+ * carbon and Influx line protocol split on it.
+ */
 export const TABLES: Readonly<Record<TagFormat, SanitizeTables>> = {
   // DogStatsD: `name:1|c|#k:v,k2`. Tags are split on ',' and key/value on the first ':'.
-  datadog: { name: table(''), tagKey: table(','), tagValue: table(',') },
+  datadog: { name: table(' '), tagKey: table(','), tagValue: table(','), member: table('') },
   // Telegraf: `name,k=v:1|c`. Tags ride in the name, separated by ',' and '='; spaces break Influx lines.
-  telegraf: { name: table(',= '), tagKey: table(',= '), tagValue: table(',= ') },
+  telegraf: {
+    name: table(',= '),
+    tagKey: table(',= '),
+    tagValue: table(',= '),
+    member: table(',= '),
+  },
   // Graphite 1.1 tagged series: `name;k=v:1|c`. Tag names may not hold ';!^=', values not ';~'.
-  graphite: { name: table('; '), tagKey: table(';!^= ~'), tagValue: table('; ~') },
-  none: { name: table(''), tagKey: table(''), tagValue: table('') },
+  graphite: {
+    name: table(`; ${GRAPHITE_PATH}`),
+    tagKey: table(';!^= ~'),
+    tagValue: table('; ~'),
+    member: table('; '),
+  },
+  // Plain etsy statsd (whose default backend is Graphite): the line's own separators, and spaces.
+  none: { name: table(' '), tagKey: table(''), tagValue: table(''), member: table('') },
 };
 
 /** Set by {@link sanitize}: the UTF-8 byte length of the string it returned. */

@@ -1,6 +1,7 @@
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
-import type { TagFormat, Tags } from '../types.js';
-import { sanitize, TABLES, utf8 } from './sanitize.js';
+import type { TagFormat } from '../types.js';
+import { describe } from './describe.js';
+import { type SanitizeTables, sanitize, TABLES, utf8 } from './sanitize.js';
 import { putString } from './write.js';
 
 /** A tag set resolved once: sanitized keys in order, and its wire string precomputed. */
@@ -35,12 +36,49 @@ export const EMPTY_TAGS: Readonly<Record<TagFormat, ResolvedTags>> = {
 type Report = (err: StatsError) => void;
 const ignore: Report = () => {};
 
+/** Map entries through the engine's own iterator (not a `Symbol.iterator` the caller may have replaced). */
+const mapEntries = Map.prototype.entries;
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function badTag(tag: unknown, report: Report): void {
   report(
     new InvalidMetricError(
       ErrorCodes.INVALID_TAG,
-      `statskit: tag ${String(tag)} is not a string or a key/value pair; dropped`,
+      `statskit: tag ${describe(tag)} is not a string or a key/value pair; dropped`,
       tag,
+    ),
+  );
+}
+
+function badValue(key: unknown, value: unknown, report: Report): void {
+  report(
+    new InvalidMetricError(
+      ErrorCodes.INVALID_TAG,
+      `statskit: tag ${describe(key)}=${describe(value)} is not a string key with a string, number or boolean value; dropped`,
+      key,
+    ),
+  );
+}
+
+/** `tags` is not one of the shapes tags come in (a string, a number, a function...): none of it is read. */
+function notTags(tags: unknown, report: Report): void {
+  report(
+    new InvalidMetricError(
+      ErrorCodes.INVALID_TAG,
+      `statskit: tags must be an object, a Map or an array of strings, got ${typeof tags === 'object' || typeof tags === 'function' ? describe(tags) : `${typeof tags} ${describe(tags)}`}; dropped`,
+      tags,
+    ),
+  );
+}
+
+/** Reading the tags threw (a getter, a Proxy trap, a revoked Proxy): all of them are dropped. */
+function unreadable(tags: unknown, cause: unknown, report: Report): void {
+  report(
+    new InvalidMetricError(
+      ErrorCodes.INVALID_TAG,
+      'statskit: reading the tags threw (a getter or a Proxy); all of them dropped',
+      tags,
+      { cause },
     ),
   );
 }
@@ -62,33 +100,90 @@ function emptyTag(key: string, value: string | true, format: TagFormat, report: 
   return true;
 }
 
-/** Add `tags` (sanitized) to `map`; later keys overwrite earlier ones. */
-function addTo(map: Map<string, string | true>, tags: Tags, format: TagFormat, report: Report): void {
-  const t = TABLES[format];
+/**
+ * Call `fn` with each tag of `tags` as the caller wrote it: `'k:v'` / `'flag'` strings of an array, the
+ * entries of a Map, or an object's **own** enumerable keys (never inherited ones, e.g. keys added to
+ * `Object.prototype`). A `false`, `null` or `undefined` value is skipped; other bad entries and values
+ * that are not tags at all are reported. Throws whatever a getter or Proxy trap throws.
+ */
+function eachTag(
+  tags: unknown,
+  report: Report,
+  fn: (key: string, value: string | number | true) => void,
+): void {
+  if (typeof tags !== 'object' || tags === null) {
+    notTags(tags, report);
+    return;
+  }
   if (Array.isArray(tags)) {
-    for (const tag of tags as readonly unknown[]) {
+    for (let i = 0; i < tags.length; i++) {
+      const tag = tags[i] as unknown;
       if (typeof tag !== 'string' || tag.length === 0) {
         badTag(tag, report);
         continue;
       }
-      const i = tag.indexOf(':');
-      const key = sanitize(i === -1 ? tag : tag.slice(0, i), t.tagKey);
-      const value = i === -1 ? true : sanitize(tag.slice(i + 1), t.tagValue);
-      if (!emptyTag(key, value, format, report)) map.set(key, value);
+      const at = tag.indexOf(':');
+      if (at === -1) fn(tag, true);
+      else fn(tag.slice(0, at), tag.slice(at + 1));
     }
     return;
   }
-  for (const k of Object.keys(tags)) {
-    const v = (tags as Record<string, unknown>)[k];
-    if (v === false || v === undefined || v === null) continue;
-    if (v !== true && typeof v !== 'string' && typeof v !== 'number') {
-      badTag(`${k}=${String(v)}`, report);
+  const entry = (k: unknown, v: unknown): void => {
+    if (v === false || v === undefined || v === null) return;
+    if (typeof k !== 'string' || (v !== true && typeof v !== 'string' && typeof v !== 'number')) {
+      badValue(k, v, report);
+      return;
+    }
+    fn(k, v);
+  };
+  if (tags instanceof Map) {
+    for (const [k, v] of mapEntries.call(tags)) entry(k, v);
+    return;
+  }
+  const keys = Object.keys(tags);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    entry(k, (tags as Record<string, unknown>)[k]);
+  }
+}
+
+/** Add `tags` (sanitized) to `map`; later keys overwrite earlier ones. Nothing is added if reading throws. */
+function addTo(map: Map<string, string | true>, tags: unknown, format: TagFormat, report: Report): void {
+  const t = TABLES[format];
+  const added: [string, string | true][] = [];
+  try {
+    eachTag(tags, report, (k, v) => {
+      const key = sanitize(k, t.tagKey);
+      const value = v === true ? true : sanitize(typeof v === 'string' ? v : `${v}`, t.tagValue);
+      if (!emptyTag(key, value, format, report)) added.push([key, value]);
+    });
+  } catch (err) {
+    unreadable(tags, err, report);
+    return;
+  }
+  for (const [k, v] of added) map.set(k, v);
+}
+
+/**
+ * `a` then `b` (which wins on the same key) as one Map of the caller's keys and values, read once and
+ * safely: what is not a tag is reported here; tags that cannot be read are dropped (reported).
+ */
+export function mergeTags(a: unknown, b: unknown, report: Report): Map<string, string | number | true> {
+  const out = new Map<string, string | number | true>();
+  for (const tags of [a, b]) {
+    if (tags === undefined) continue;
+    const read = new Map<string, string | number | true>();
+    try {
+      eachTag(tags, report, (k, v) => {
+        read.set(k, v);
+      });
+    } catch (err) {
+      unreadable(tags, err, report);
       continue;
     }
-    const key = sanitize(k, t.tagKey);
-    const value = v === true ? true : sanitize(typeof v === 'string' ? v : String(v), t.tagValue);
-    if (!emptyTag(key, value, format, report)) map.set(key, value);
+    for (const [k, v] of read) out.set(k, v);
   }
+  return out;
 }
 
 /** Serialize a resolved map to its wire form, counting bytes. */
@@ -108,9 +203,12 @@ function serialize(map: ReadonlyMap<string, string | true>, format: TagFormat): 
   return { format, map, str, bytes: utf8.bytes };
 }
 
-/** Resolve tags once (constructor, child()): sanitize, de-duplicate keys, precompute the wire string. */
+/**
+ * Resolve tags once (constructor, child()): sanitize, de-duplicate keys, precompute the wire string.
+ * Anything that is not tags, and tags whose reading throws, are reported and left out.
+ */
 export function resolveTags(
-  tags: Tags | undefined,
+  tags: unknown,
   format: TagFormat,
   report: Report,
   base?: ResolvedTags,
@@ -190,14 +288,36 @@ function appendOne(
   acc.n++;
 }
 
+/** Append one key/value entry of an object or Map of tags, or report it. */
+function appendEntry(base: ResolvedTags, t: SanitizeTables, k: unknown, v: unknown, report: Report): void {
+  if (v === false || v === undefined || v === null) return;
+  if (typeof k !== 'string' || (v !== true && typeof v !== 'string' && typeof v !== 'number')) {
+    badValue(k, v, report);
+    return;
+  }
+  const key = sanitize(k, t.tagKey);
+  const keyBytes = utf8.bytes;
+  if (v === true) appendOne(base, key, keyBytes, true, 0, report);
+  else
+    appendOne(
+      base,
+      key,
+      keyBytes,
+      sanitize(typeof v === 'string' ? v : `${v}`, t.tagValue),
+      utf8.bytes,
+      report,
+    );
+}
+
 /**
  * Per-call tags on top of the client's precomputed ones. Fast path: when no call tag overrides a
  * client tag, the result is the precomputed string plus the call's own part. On a shared key the call
  * wins, and the set is rebuilt.
  */
-export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report, asString = true): string {
+export function appendCallTags(base: ResolvedTags, tags: unknown, report: Report, asString = true): string {
   const format = base.format;
   if (format === 'none') {
+    if (typeof tags !== 'object' || tags === null) notTags(tags, report);
     parts.count = 0;
     callTagBytes.bytes = 0;
     return '';
@@ -210,40 +330,37 @@ export function appendCallTags(base: ResolvedTags, tags: Tags, report: Report, a
   acc.n = 0;
   acc.overlap = false;
   parts.count = 0;
-  if (Array.isArray(tags)) {
-    for (let i = 0; i < tags.length; i++) {
-      const tag = tags[i] as unknown;
-      if (typeof tag !== 'string' || tag.length === 0) {
-        badTag(tag, report);
-        continue;
+  try {
+    if (Array.isArray(tags)) {
+      for (let i = 0; i < tags.length; i++) {
+        const tag = tags[i] as unknown;
+        if (typeof tag !== 'string' || tag.length === 0) {
+          badTag(tag, report);
+          continue;
+        }
+        const at = tag.indexOf(':');
+        const key = sanitize(at === -1 ? tag : tag.slice(0, at), t.tagKey);
+        const keyBytes = utf8.bytes;
+        if (at === -1) appendOne(base, key, keyBytes, true, 0, report);
+        else appendOne(base, key, keyBytes, sanitize(tag.slice(at + 1), t.tagValue), utf8.bytes, report);
       }
-      const at = tag.indexOf(':');
-      const key = sanitize(at === -1 ? tag : tag.slice(0, at), t.tagKey);
-      const keyBytes = utf8.bytes;
-      if (at === -1) appendOne(base, key, keyBytes, true, 0, report);
-      else appendOne(base, key, keyBytes, sanitize(tag.slice(at + 1), t.tagValue), utf8.bytes, report);
-    }
-  } else {
-    for (const k in tags) {
-      const v = (tags as Record<string, unknown>)[k];
-      if (v === false || v === undefined || v === null) continue;
-      if (v !== true && typeof v !== 'string' && typeof v !== 'number') {
-        badTag(`${k}=${String(v)}`, report);
-        continue;
+    } else if (typeof tags !== 'object' || tags === null) {
+      notTags(tags, report);
+    } else if (tags instanceof Map) {
+      for (const [k, v] of mapEntries.call(tags)) appendEntry(base, t, k, v, report);
+    } else {
+      // own enumerable keys only: a key added to Object.prototype is not a tag of every line. (for…in
+      // with hasOwnProperty is what V8 optimizes best: it checks the enum cache, Object.keys allocates)
+      for (const k in tags) {
+        if (hasOwn.call(tags, k)) appendEntry(base, t, k, (tags as Record<string, unknown>)[k], report);
       }
-      const key = sanitize(k, t.tagKey);
-      const keyBytes = utf8.bytes;
-      if (v === true) appendOne(base, key, keyBytes, true, 0, report);
-      else
-        appendOne(
-          base,
-          key,
-          keyBytes,
-          sanitize(typeof v === 'string' ? v : String(v), t.tagValue),
-          utf8.bytes,
-          report,
-        );
     }
+  } catch (err) {
+    // a getter or Proxy trap threw: none of the call's tags are used (the metric still goes out)
+    acc.n = 0;
+    acc.overlap = false;
+    parts.count = 0;
+    unreadable(tags, err, report);
   }
   if (parts.gen !== gen) return appendCallTags(base, tags, ignore, asString);
   if (acc.n === 0) {

@@ -126,3 +126,15 @@ describe.each(['udp', 'tcp'] as const)('etsy statsd daemon over %s', (protocol) 
     expect(daemon.sum('stats.counters.statsd.bad_lines_seen.count')).toBe(0);
   });
 });
+
+describe('names the etsy daemon would rewrite (issue 12, item 6; docs/protocol.md)', () => {
+  test('tagFormat graphite: the daemon stores the name exactly as statskit sent it', async () => {
+    const stats = new StatsClient({ host: '127.0.0.1', port: daemon.udpPort, tagFormat: 'graphite' });
+    stats.incr('names GET /users (v2)', 1, { tags: { route: 'home' } });
+    await stats.close();
+    // space, '/', '(' and ')' were replaced by statskit; the daemon had nothing left to strip
+    await expect(daemon.waitForValue('stats.counters.names_GET__users__v2_.count;route=home')).resolves.toBe(
+      1,
+    );
+  });
+});
