@@ -1,6 +1,11 @@
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError, type StatsError } from './errors.js';
-import { type ClientOptions, resolveOptions, unknownChildOptionsError, unknownOptionsError } from './options.js';
+import {
+  type ClientOptions,
+  resolveOptions,
+  unknownChildOptionsError,
+  unknownOptionsError,
+} from './options.js';
 import { describe, read, readError, UNREADABLE } from './protocol/describe.js';
 import {
   type CheckOptions,
@@ -119,12 +124,7 @@ function checkRate(rate: unknown, what: string): number {
  * The tags of an options object, resolved once. Any problem is an InvalidOptionError, even a value whose
  * toString throws (that error is the `cause`).
  */
-function optionTags(
-  tags: unknown,
-  format: TagFormat,
-  what: string,
-  base?: ResolvedTags,
-): ResolvedTags {
+function optionTags(tags: unknown, format: TagFormat, what: string, base?: ResolvedTags): ResolvedTags {
   const errors: StatsError[] = [];
   let resolved: ResolvedTags;
   try {

@@ -261,9 +261,7 @@ function optString(name: string, v: unknown): string | undefined {
 function optNumber(name: string, v: unknown, min: number, max: number, integer: boolean): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    fail(
-      `${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describe(v)}`,
-    );
+    fail(`${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${describe(v)}`);
   }
   return v;
 }

@@ -29,7 +29,15 @@ function lineCounter(rx: UdpReceiver): () => number {
 
 function expectNothingDropped(stats: StatsClient, n = N): void {
   const t = stats.telemetry();
-  expect(t.droppedBy).toEqual({ invalid: 0, tooLarge: 0, closed: 0, queueFull: 0, sendError: 0, dns: 0, overflow: 0 });
+  expect(t.droppedBy).toEqual({
+    invalid: 0,
+    tooLarge: 0,
+    closed: 0,
+    queueFull: 0,
+    sendError: 0,
+    dns: 0,
+    overflow: 0,
+  });
   expect(t).toMatchObject({ metrics: n, linesSent: n, linesDropped: 0, queueBytes: 0 });
 }
 
