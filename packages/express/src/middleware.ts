@@ -124,6 +124,9 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
     } else next();
   }
 
+  // Named like the export, so `app.router.stack`, stack traces and profiles show `statsdMiddleware` (a nested function
+  // declaration of that name would be renamed by the bundler: the shadowing is why it is set here).
+  Object.defineProperty(statskitMiddleware, 'name', { value: 'statsdMiddleware' });
   return Object.assign(statskitMiddleware, {
     client: resolved.client,
     recorder,

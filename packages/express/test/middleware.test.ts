@@ -19,7 +19,7 @@ describe('statsdMiddleware: construction', () => {
   it('returns a named middleware with the client and recorder', async () => {
     const stats = createTestClient();
     const mw = statsdMiddleware({ client: stats });
-    expect(mw.name).toBe('statskitMiddleware');
+    expect(mw.name).toBe('statsdMiddleware');
     expect(mw.length).toBe(3);
     expect(mw.client).toBe(stats);
     expect(mw.recorder.mode).toBe('names');

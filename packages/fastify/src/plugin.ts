@@ -134,7 +134,29 @@ function validateRouteStats(url: string, stats: unknown): RouteStatsConfig | und
   return stats as RouteStatsConfig;
 }
 
-function statskitPlugin(
+/**
+ * Fastify plugin that reports every request the way django-statsd does: a timer and status counters
+ * per route *template* (prefixes included) and method, aggregates, errors, and the request's
+ * DB/HTTP-client totals. The catalogue is in docs/metrics.md. Works with Fastify 4 and 5.
+ *
+ * Decorates `fastify.stats` (the client) and `request.stats` (a child of it). A route's
+ * `config: { stats: false }` leaves it unmeasured; `config: { stats: { name, tags } }` renames or tags it.
+ *
+ * @throws {InvalidOptionError} at registration, when an option is invalid.
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import statskit from '@statskit/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(statskit, { client: { prefix: 'shop' }, exclude: ['/healthz'] });
+ * app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+ * // shop.http.view.users._id.GET:1.2|ms, shop.http.view.users._id.response.200:1|c, ...
+ * ```
+ *
+ * Its `.name` is `statskit`; fastify-plugin's name (for `dependencies`) is `@statskit/fastify`.
+ */
+function statskit(
   fastify: FastifyInstance,
   options: StatskitFastifyOptions,
   done: (err?: Error) => void,
@@ -278,27 +300,10 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
   });
 }
 
-/**
- * Fastify plugin that reports every request the way django-statsd does: a timer and status counters
- * per route *template* (prefixes included) and method, aggregates, errors, and the request's
- * DB/HTTP-client totals. The catalogue is in docs/metrics.md. Works with Fastify 4 and 5.
- *
- * Decorates `fastify.stats` (the client) and `request.stats` (a child of it). A route's
- * `config: { stats: false }` leaves it unmeasured; `config: { stats: { name, tags } }` renames or tags it.
- *
- * @throws {InvalidOptionError} at registration, when an option is invalid.
- * @example
- * ```ts
- * import Fastify from 'fastify';
- * import statskit from '@statskit/fastify';
- *
- * const app = Fastify();
- * await app.register(statskit, { client: { prefix: 'shop' }, exclude: ['/healthz'] });
- * app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
- * // shop.http.view.users._id.GET:1.2|ms, shop.http.view.users._id.response.200:1|c, ...
- * ```
- */
-export const statskit = fp(statskitPlugin, {
+// fastify-plugin's metadata (name, Fastify range, no encapsulation), set on the function in place.
+fp(statskit, {
   name: '@statskit/fastify',
   fastify: '4.x || 5.x',
 });
+
+export { statskit };

@@ -164,6 +164,9 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
     return downstream.then(undefined, state.onError);
   }
 
+  // Named like the export, so stack traces and profiles show `statsdMiddleware` (a nested function
+  // declaration of that name would be renamed by the bundler: the shadowing is why it is set here).
+  Object.defineProperty(statskitMiddleware, 'name', { value: 'statsdMiddleware' });
   return Object.assign(statskitMiddleware, {
     client,
     recorder,
