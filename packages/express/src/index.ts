@@ -1,8 +1,13 @@
-export type {
-  MetricGroup,
-  RecorderMode,
-  RouteInfo,
-  StatusGrouping,
+export {
+  type ClosableServer,
+  type ClosableStats,
+  type CloseOnSignalOptions,
+  closeOnSignal,
+  type MetricGroup,
+  type RecorderMode,
+  type RouteInfo,
+  type SignalShutdown,
+  type StatusGrouping,
 } from '@statskit/instrument';
 export { CLIENT_CLOSED_REQUEST, statsdMiddleware } from './middleware.js';
 export type {

@@ -55,6 +55,13 @@ export {
   regexpTemplate,
   UNMATCHED_ROUTE_KEY,
 } from './route-key.js';
+export {
+  type ClosableServer,
+  type ClosableStats,
+  type CloseOnSignalOptions,
+  closeOnSignal,
+  type SignalShutdown,
+} from './shutdown.js';
 export type {
   ContextKind,
   FinishedRequest,
