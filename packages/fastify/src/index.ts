@@ -11,7 +11,7 @@ export {
   type SignalShutdown,
   type StatusGrouping,
 } from '@statskit/instrument';
-export { CLIENT_CLOSED_REQUEST, statskit } from './plugin.js';
+export { CLIENT_CLOSED_REQUEST, statskit, tagRequest } from './plugin.js';
 export type {
   ExcludeOption,
   KeyFunction,

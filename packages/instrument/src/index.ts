@@ -4,9 +4,15 @@ export {
   type AdapterRecorderOptions,
   createAdapterRecorder,
   KeyOverride,
+  mergeTags,
   type ResolvedAdapterOptions,
+  type ResolvedRouteStats,
+  type RouteStatsConfig,
+  RouteTagsTable,
   resolveAdapterOptions,
+  resolveRouteStats,
 } from './adapter-options.js';
+export { countResponseBytes, requestBytes, responseBytes } from './body-size.js';
 export { metricNames, tagNames } from './catalogue.js';
 export {
   currentRequest,

@@ -19,6 +19,7 @@ export interface ResolvedRecorderOptions {
   readonly routeTags: ((route: RouteInfo) => Tags | undefined) | undefined;
   readonly maxRoutes: number;
   readonly counterInterval: number;
+  readonly sizes: boolean;
 }
 
 export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'errors', 'context'];
@@ -80,8 +81,11 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   ) {
     fail(`\`counterInterval\` must be a number of ms >= 0, got ${String(counterInterval)}`);
   }
+  const sizes = options.sizes ?? false;
+  if (typeof sizes !== 'boolean') fail('`sizes` must be a boolean');
   return Object.freeze({
     counterInterval,
+    sizes,
     client: options.client,
     prefix,
     mode,
