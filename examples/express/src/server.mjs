@@ -7,7 +7,7 @@
 // http.response.200, ...): see docs/metrics.md.
 import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
-import { statsdMiddleware } from '@statskit/express';
+import { closeOnSignal, statsdMiddleware } from '@statskit/express';
 import express from 'express';
 
 /** Build the app around a StatsClient (by default one for STATSD_HOST / STATSD_PORT). */
@@ -42,6 +42,11 @@ export function createApp(stats = new StatsClient({ prefix: 'example' })) {
   app.get('/boom', () => {
     throw new Error('boom');
   });
+  // Answers the headers at once and the rest `ms` later (at most 5 s): a request still in flight.
+  app.get('/slow', (req, res) => {
+    res.status(200).type('text').write('working...');
+    setTimeout(() => res.end(' done'), Math.min(Number(req.query.ms) || 100, 5000));
+  });
   app.get('/teapot', () => {
     throw Object.assign(new Error("I'm a teapot"), { status: 418 });
   });
@@ -49,7 +54,10 @@ export function createApp(stats = new StatsClient({ prefix: 'example' })) {
   return { app, metrics, stats };
 }
 
-/** Listen on `port` (0: any free one). Resolves with the URL and a close() that flushes the metrics. */
+/**
+ * Listen on `port` (0: any free one). Resolves with the URL, the server and a close() that drops open
+ * connections and flushes the metrics (for tests).
+ */
 export async function start({ port = Number(process.env.PORT ?? 3000), stats } = {}) {
   const { app, metrics } = createApp(stats);
   const server = app.listen(port, '127.0.0.1');
@@ -63,11 +71,14 @@ export async function start({ port = Number(process.env.PORT ?? 3000), stats } =
     await new Promise((resolve) => server.close(resolve));
     await metrics.close();
   };
-  return { url, close };
+  return { url, server, metrics, close };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { url, close } = await start();
+  const { url, server, metrics } = await start();
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), send the pending
+  // metrics, then exit as the signal would. (A bare `process.on('SIGTERM', ...)` would keep the server
+  // running with its metrics closed.)
+  closeOnSignal(server, metrics);
   console.log(`listening on ${url}`);
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void close());
 }

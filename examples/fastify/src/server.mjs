@@ -1,7 +1,8 @@
 // A small Fastify app measured by @statskit/fastify.
 //   npm start --workspace @statskit/example-fastify      (statsd at STATSD_HOST:STATSD_PORT, default 127.0.0.1:8125)
+import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import statskit from '@statskit/fastify';
+import statskit, { closeOnSignal } from '@statskit/fastify';
 import Fastify from 'fastify';
 
 /**
@@ -19,6 +20,13 @@ export async function buildApp({ client = { prefix: 'example' } } = {}) {
   });
   app.post('/orders', async (_request, reply) => reply.code(201).send({ ok: true }));
   app.get('/admin', { config: { stats: false } }, async () => 'not measured');
+  // Answers the headers at once and the rest `ms` later (at most 5 s): a request still in flight.
+  app.get('/slow', async (request, reply) => {
+    const body = new PassThrough();
+    body.write('working...');
+    setTimeout(() => body.end(' done'), Math.min(Number(request.query.ms) || 100, 5000));
+    return reply.type('text/plain').send(body);
+  });
   app.get('/boom', async () => {
     throw new Error('boom');
   });
@@ -34,7 +42,9 @@ export async function buildApp({ client = { prefix: 'example' } } = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const app = await buildApp();
-  const port = Number(process.env.PORT ?? 3000);
-  await app.listen({ port, host: '127.0.0.1' });
-  console.log(`listening on http://127.0.0.1:${port}`);
+  await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' });
+  // SIGTERM/SIGINT: app.close() lets in-flight requests finish (10 s at most); the plugin's onClose hook
+  // sends the pending metrics and closes the client; then the process exits as the signal would.
+  closeOnSignal(app);
+  console.log(`listening on http://127.0.0.1:${app.server.address().port}`);
 }

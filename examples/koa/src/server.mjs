@@ -2,7 +2,7 @@
 //   npm start --workspace @statskit/example-koa      (statsd at STATSD_HOST:STATSD_PORT, default 127.0.0.1:8125)
 import { pathToFileURL } from 'node:url';
 import Router from '@koa/router';
-import { statsdMiddleware } from '@statskit/koa';
+import { closeOnSignal, statsdMiddleware } from '@statskit/koa';
 import Koa from 'koa';
 
 /**
@@ -27,6 +27,14 @@ export function buildApp({ client = { prefix: 'example' } } = {}) {
     ctx.status = 201;
     ctx.body = { ok: true };
   });
+  // Answers the headers at once and the rest `ms` later (at most 5 s): a request still in flight.
+  router.get('/slow', async (ctx) => {
+    ctx.respond = false; // this route writes the response itself
+    ctx.res.writeHead(200, { 'content-type': 'text/plain' });
+    ctx.res.write('working...');
+    await new Promise((resolve) => setTimeout(resolve, Math.min(Number(ctx.query.ms) || 100, 5000)));
+    ctx.res.end(' done');
+  });
   router.get('/boom', () => {
     throw new Error('boom');
   });
@@ -42,7 +50,10 @@ export function buildApp({ client = { prefix: 'example' } } = {}) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { app, stats } = buildApp();
-  const port = Number(process.env.PORT ?? 3000);
-  const server = app.listen(port, '127.0.0.1', () => console.log(`listening on http://127.0.0.1:${port}`));
-  process.once('SIGINT', () => server.close(() => void stats.close()));
+  const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
+    console.log(`listening on http://127.0.0.1:${server.address().port}`);
+  });
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), send the pending
+  // metrics and close the client, then exit as the signal would.
+  closeOnSignal(server, stats);
 }

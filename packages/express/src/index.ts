@@ -1,10 +1,16 @@
-export type {
-  MetricGroup,
-  RecorderMode,
-  RouteInfo,
-  StatusGrouping,
+export {
+  type ClosableServer,
+  type ClosableStats,
+  type CloseOnSignalOptions,
+  closeOnSignal,
+  type MetricGroup,
+  type RecorderMode,
+  type RouteInfo,
+  type RouteStatsConfig,
+  type SignalShutdown,
+  type StatusGrouping,
 } from '@statskit/instrument';
-export { CLIENT_CLOSED_REQUEST, statsdMiddleware } from './middleware.js';
+export { CLIENT_CLOSED_REQUEST, routeStats, statsdMiddleware, tagRequest } from './middleware.js';
 export type {
   ExcludeOption,
   KeyFunction,

@@ -1,18 +1,26 @@
 import type { ServerResponse } from 'node:http';
+import type { Tags } from '@statskit/client';
 import {
+  countResponseBytes,
   createAdapterRecorder,
   enableRequestContext,
   KeyOverride,
+  mergeTags,
   RequestContext,
   type RequestRecorder,
+  type RouteStatsConfig,
+  RouteTagsTable,
+  requestBytes,
   requestContextEnabled,
+  resolveRouteStats,
+  responseBytes,
   runWithRequest,
 } from '@statskit/instrument';
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressRouter } from './internal-types.js';
 import { type ResolvedMiddlewareOptions, resolveMiddlewareOptions } from './options.js';
 import { defineReqStats } from './req-stats.js';
-import { attachState, type Finisher, onResponseClose, RequestState } from './request-state.js';
+import { attachState, type Finisher, onResponseClose, RequestState, stateOf } from './request-state.js';
 import { RouteNode } from './route-node.js';
 import { appRouter, hookRouter, isHookedRoute } from './route-tracker.js';
 import type { StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
@@ -31,6 +39,8 @@ class Measurer implements Finisher {
   /** Whether `req.stats` is an accessor for the app last seen. */
   accessor = false;
   readonly #keyOverride = new KeyOverride();
+  readonly routeTags: RouteTagsTable;
+  readonly sizes: boolean;
 
   /** Called for each request: hook the app's routers (cheap when nothing changed). */
   prepare(req: Request): void {
@@ -43,12 +53,21 @@ class Measurer implements Finisher {
     if (this.router !== undefined) hookRouter(this.router);
   }
 
-  constructor(options: ResolvedMiddlewareOptions, recorder: RequestRecorder) {
+  constructor(
+    options: ResolvedMiddlewareOptions,
+    recorder: RequestRecorder,
+    routeTags: RouteTagsTable,
+    sizes: boolean,
+  ) {
     this.options = options;
     this.recorder = recorder;
+    this.routeTags = routeTags;
+    this.sizes = sizes;
   }
 
   finish(state: RequestState, req: Request, res: ServerResponse): void {
+    const settings = state.routeStats;
+    if (settings?.skip === true) return; // `metrics.route(false)` on the route
     state.durationMs = performance.now() - state.start;
     if (res.writableEnded) state.status = res.statusCode;
     else if (state.error !== undefined) state.status = res.headersSent ? res.statusCode : 500;
@@ -61,10 +80,15 @@ class Measurer implements Finisher {
       if (typeof path === 'string' || path instanceof RegExp || Array.isArray(path))
         node = state.node.child(path);
     }
-    let route = node?.template;
+    let route = settings?.template ?? node?.template;
     const key = this.options.key;
     if (key !== undefined) route = this.#keyOverride.apply(route, key, req, res as Response, route);
     state.route = route;
+    if (settings?.tags !== undefined && route !== undefined) this.routeTags.set(route, settings.tags);
+    if (this.sizes) {
+      state.requestBytes = requestBytes(req);
+      state.responseBytes = responseBytes(res);
+    }
     this.recorder.record(state);
     // A sub-app answered with its own router: hook it for the next requests.
     const app: unknown = req.app;
@@ -95,8 +119,10 @@ class Measurer implements Finisher {
  */
 export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdMiddleware {
   const resolved = resolveMiddlewareOptions(options);
-  const recorder = createAdapterRecorder(resolved, options);
-  const measurer = new Measurer(resolved, recorder);
+  const routeTags = new RouteTagsTable(options.routeTags);
+  const recorder = createAdapterRecorder(resolved, options, routeTags.routeTags);
+  const sizes = options.sizes === true;
+  const measurer = new Measurer(resolved, recorder, routeTags, sizes);
   const { exclude, skipMethods, context } = resolved;
   if (context === true) enableRequestContext();
   const stats = resolved.client.child({});
@@ -117,6 +143,7 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
       attachState(res, state);
     }
     res.on('close', onResponseClose);
+    if (sizes) countResponseBytes(res);
     if (context !== false && requestContextEnabled()) {
       const ctx = new RequestContext();
       state.context = ctx;
@@ -124,12 +151,56 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
     } else next();
   }
 
+  // Named like the export, so `app.router.stack`, stack traces and profiles show `statsdMiddleware` (a nested function
+  // declaration of that name would be renamed by the bundler: the shadowing is why it is set here).
+  Object.defineProperty(statskitMiddleware, 'name', { value: 'statsdMiddleware' });
   return Object.assign(statskitMiddleware, {
     client: resolved.client,
     recorder,
+    route: routeStats,
     close: (): Promise<void> => {
       recorder.flush();
       return resolved.ownsClient ? resolved.client.close() : resolved.client.flush();
     },
   });
+}
+
+/**
+ * Per-route settings as a middleware to put on the route (Fastify's `config.stats`): `false` or
+ * `{ skip: true }` leaves the route unmeasured, `name` reports it under that key, `tags` are added to its
+ * metrics. Works with any `statsdMiddleware()` of the app.
+ *
+ * @throws {InvalidOptionError} when `config` is malformed.
+ * @example
+ * ```ts
+ * app.get('/healthz', metrics.route(false), (req, res) => res.send('ok'));
+ * app.get('/users/:id', metrics.route({ name: 'users.show', tags: { team: 'core' } }), show);
+ * ```
+ */
+export function routeStats(
+  config: RouteStatsConfig,
+): (req: Request, res: Response, next: NextFunction) => void {
+  const settings = resolveRouteStats('metrics.route()', config);
+  return function statsdRoute(req: Request, _res: Response, next: NextFunction): void {
+    const state = stateOf(req);
+    if (state !== undefined) state.routeStats = settings;
+    next();
+  };
+}
+
+/**
+ * Tags for this request only, added to each of its request metrics (merged over earlier calls). Every
+ * distinct value is a new series in the backend: use few values (a plan, a region), never ids. The tags
+ * need a client whose `tagFormat` is not `'none'`. Does nothing for a request the middleware does not
+ * measure; never throws.
+ *
+ * @example
+ * ```ts
+ * app.use((req, res, next) => { tagRequest(req, { plan: req.user.plan }); next(); });
+ * ```
+ */
+export function tagRequest(req: Request, tags: Tags): void {
+  const state = stateOf(req);
+  if (state === undefined || typeof tags !== 'object' || tags === null) return;
+  state.tags = mergeTags(state.tags, tags);
 }

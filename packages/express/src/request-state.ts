@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { StatsClient } from '@statskit/client';
-import type { FinishedRequest, RequestContext } from '@statskit/instrument';
+import type { StatsClient, Tags } from '@statskit/client';
+import type { FinishedRequest, RequestContext, ResolvedRouteStats } from '@statskit/instrument';
 import type { Request } from 'express';
 import type { RouteNode } from './route-node.js';
 
@@ -31,6 +31,13 @@ export class RequestState implements FinishedRequest {
   error: unknown = undefined;
   /** Set when request contexts are on (`enableRequestContext()`). */
   context: RequestContext | undefined = undefined;
+  /** `sizes: true`: body sizes, read when the request finishes. */
+  requestBytes: number | undefined = undefined;
+  responseBytes: number | undefined = undefined;
+  /** `tagRequest()`: this request's own tags. */
+  tags: Tags | undefined = undefined;
+  /** `metrics.route(config)` on the route that handled the request. */
+  routeStats: ResolvedRouteStats | undefined = undefined;
   readonly start: number;
   /**
    * Only when `res.req` is not the request (outside Express's app). Otherwise the state holds neither

@@ -1,9 +1,11 @@
 import type { ClientOptions, StatsClient, Tags } from '@statskit/client';
 import type {
+  CountMetricType,
   MetricGroup,
   RecorderMode,
   RequestRecorder,
   RouteInfo,
+  RouteStatsConfig,
   StatusGrouping,
 } from '@statskit/instrument';
 import type { Request, RequestHandler, Response } from 'express';
@@ -67,6 +69,16 @@ export interface StatsdMiddlewareOptions {
    * for the process). `false`: never.
    */
   readonly context?: boolean | 'auto' | undefined;
+  /**
+   * Send request and response body sizes (`view.<route>.request.bytes`, `.response.bytes`, and overall;
+   * docs/metrics.md): the request's `Content-Length`, the response body bytes written. Default `false`.
+   */
+  readonly sizes?: boolean | undefined;
+  /**
+   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
+   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
+   */
+  readonly countType?: CountMetricType | undefined;
 }
 
 /** The middleware, plus what it sends through. */
@@ -75,6 +87,11 @@ export interface StatsdMiddleware extends RequestHandler {
   readonly client: StatsClient;
   /** The shared request recorder. */
   readonly recorder: RequestRecorder;
+  /**
+   * Per-route settings, as a middleware on the route: `false` / `{ skip: true }` (not measured),
+   * `{ name }` (reported under that key), `{ tags }` (added to the route's metrics). See `routeStats()`.
+   */
+  route(config: RouteStatsConfig): RequestHandler;
   /**
    * Send the summed counters, then close the client if the middleware created it, else flush it. Call
    * it on shutdown (before closing your client) so the last counter interval is not lost.

@@ -19,7 +19,7 @@ describe('statsdMiddleware: construction', () => {
   it('returns a named middleware with the client and recorder', async () => {
     const stats = createTestClient();
     const mw = statsdMiddleware({ client: stats });
-    expect(mw.name).toBe('statskitMiddleware');
+    expect(mw.name).toBe('statsdMiddleware');
     expect(mw.length).toBe(3);
     expect(mw.client).toBe(stats);
     expect(mw.recorder.mode).toBe('names');
@@ -54,6 +54,39 @@ describe('statsdMiddleware: construction', () => {
 });
 
 describe.each(versions)('%s: statsdMiddleware', (_name, express) => {
+  it('sizes: streamed bodies are counted as written; a chunked upload reports no request size', async () => {
+    await using h = await harness(
+      express,
+      (app) => {
+        app.post('/stream', (req, res) => {
+          req.resume();
+          req.on('end', () => {
+            res.write('héllo'); // 6 bytes
+            res.write(Buffer.alloc(10));
+            res.end('!', 'utf8');
+          });
+        });
+        app.head('/stream', (_req, res) => {
+          res.set('content-length', '17').end();
+        });
+      },
+      { sizes: true },
+    );
+    const upload = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('chunked body'));
+        c.close();
+      },
+    });
+    const res = await h.fetch('/stream', { method: 'POST', body: upload, duplex: 'half' } as RequestInit);
+    expect(res.text_).toBe(`héllo${'\0'.repeat(10)}!`);
+    await h.fetch('/stream', { method: 'HEAD' });
+    await h.settle(2);
+    const values = (name: string) => h.stats.metrics.filter((m) => m.name === name).map((m) => m.value);
+    expect(values('http.view.stream.response.bytes')).toEqual([17, 0]);
+    expect(values('http.view.stream.request.bytes')).toEqual([0]); // the HEAD; the chunked POST: unknown
+  });
+
   it('gives handlers req.stats (measured, skipped and excluded requests), still assignable', async () => {
     const seen: unknown[] = [];
     await using h = await harness(

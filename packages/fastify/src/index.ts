@@ -1,12 +1,17 @@
 import { statskit } from './plugin.js';
 
-export type {
-  MetricGroup,
-  RecorderMode,
-  RouteInfo,
-  StatusGrouping,
+export {
+  type ClosableServer,
+  type ClosableStats,
+  type CloseOnSignalOptions,
+  closeOnSignal,
+  type MetricGroup,
+  type RecorderMode,
+  type RouteInfo,
+  type SignalShutdown,
+  type StatusGrouping,
 } from '@statskit/instrument';
-export { CLIENT_CLOSED_REQUEST, statskit } from './plugin.js';
+export { CLIENT_CLOSED_REQUEST, statskit, tagRequest } from './plugin.js';
 export type {
   ExcludeOption,
   KeyFunction,

@@ -1,14 +1,20 @@
+import type { ServerResponse } from 'node:http';
 import type { StatsClient, Tags } from '@statskit/client';
 import {
+  countResponseBytes,
   createAdapterRecorder,
   currentRequest,
   enableRequestContext,
   type FinishedRequest,
   KeyOverride,
+  mergeTags,
   RequestContext,
   type RequestRecorder,
-  type RouteInfo,
+  RouteTagsTable,
+  requestBytes,
   requestContextEnabled,
+  resolveRouteStats,
+  responseBytes,
   runWithRequest,
 } from '@statskit/instrument';
 import type {
@@ -20,7 +26,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ResolvedPluginOptions, resolvePluginOptions } from './options.js';
-import type { RouteStatsConfig, StatskitFastifyOptions } from './types.js';
+import type { StatskitFastifyOptions } from './types.js';
 
 /** The status of a request whose client went away before the response was complete (nginx's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -55,6 +61,13 @@ class RequestState implements FinishedRequest {
   error: unknown = undefined;
   context: RequestContext | undefined = undefined;
   settings: RouteSettings | undefined = undefined;
+  /** `sizes: true`: body sizes, read when the request finishes. */
+  requestBytes: number | undefined = undefined;
+  responseBytes: number | undefined = undefined;
+  /** `tagRequest()`: this request's own tags. */
+  tags: Tags | undefined = undefined;
+  /** `sizes: true`: the response whose body bytes are counted. */
+  raw: ServerResponse | undefined = undefined;
   /** Only kept when a `key` function needs it after an abort. */
   reply: FastifyReply | undefined = undefined;
   done = false;
@@ -73,30 +86,16 @@ function fastifyTemplate(request: FastifyRequest): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
-/** `config.stats.name` (`users.show`) as a template whose key is that name. */
-function nameTemplate(name: string): string {
-  return `/${name.split('.').join('/')}`;
-}
-
-function mergeTags(a: Tags | undefined, b: Tags | undefined): Tags | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    const list = (t: Tags): string[] =>
-      Array.isArray(t) ? [...(t as readonly string[])] : Object.entries(t).map(([k, v]) => `${k}:${v}`);
-    return [...list(a), ...list(b)];
-  }
-  return { ...(a as Record<string, string>), ...(b as Record<string, string>) };
-}
-
 class Measurer {
   readonly recorder: RequestRecorder;
   readonly options: ResolvedPluginOptions;
   readonly #keyOverride = new KeyOverride();
+  readonly sizes: boolean;
 
-  constructor(options: ResolvedPluginOptions, recorder: RequestRecorder) {
+  constructor(options: ResolvedPluginOptions, recorder: RequestRecorder, sizes: boolean) {
     this.options = options;
     this.recorder = recorder;
+    this.sizes = sizes;
   }
 
   finish(state: RequestState, request: FastifyRequest, reply: FastifyReply | undefined): void {
@@ -107,6 +106,10 @@ class Measurer {
     if (key !== undefined && reply !== undefined)
       route = this.#keyOverride.apply(route, key, request, reply, route);
     state.route = route;
+    if (this.sizes) {
+      state.requestBytes = requestBytes(request.raw);
+      state.responseBytes = state.raw === undefined ? undefined : responseBytes(state.raw);
+    }
     this.recorder.record(state);
   }
 
@@ -119,22 +122,29 @@ class Measurer {
   }
 }
 
-function validateRouteStats(url: string, stats: unknown): RouteStatsConfig | undefined {
-  if (stats === undefined || stats === false) return stats;
-  if (typeof stats !== 'object' || stats === null) {
-    throw new TypeError(`statskit: route ${url}: \`config.stats\` must be false or { name, tags }`);
-  }
-  const { name, tags } = stats as { name?: unknown; tags?: unknown };
-  if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    throw new TypeError(`statskit: route ${url}: \`config.stats.name\` must be a non-empty string`);
-  }
-  if (tags !== undefined && (typeof tags !== 'object' || tags === null)) {
-    throw new TypeError(`statskit: route ${url}: \`config.stats.tags\` must be an object or array`);
-  }
-  return stats as RouteStatsConfig;
-}
-
-function statskitPlugin(
+/**
+ * Fastify plugin that reports every request the way django-statsd does: a timer and status counters
+ * per route *template* (prefixes included) and method, aggregates, errors, and the request's
+ * DB/HTTP-client totals. The catalogue is in docs/metrics.md. Works with Fastify 4 and 5.
+ *
+ * Decorates `fastify.stats` (the client) and `request.stats` (a child of it). A route's
+ * `config: { stats: false }` leaves it unmeasured; `config: { stats: { name, tags } }` renames or tags it.
+ *
+ * @throws {InvalidOptionError} at registration, when an option is invalid.
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import statskit from '@statskit/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(statskit, { client: { prefix: 'shop' }, exclude: ['/healthz'] });
+ * app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+ * // shop.http.view.users._id.GET:1.2|ms, shop.http.view.users._id.response.200:1|c, ...
+ * ```
+ *
+ * Its `.name` is `statskit`; fastify-plugin's name (for `dependencies`) is `@statskit/fastify`.
+ */
+function statskit(
   fastify: FastifyInstance,
   options: StatskitFastifyOptions,
   done: (err?: Error) => void,
@@ -151,22 +161,10 @@ function statskitPlugin(
 
 function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void {
   const resolved = resolvePluginOptions(options);
-  /** Tags from routes' `config.stats.tags`, by the template the recorder sees. */
-  const routeConfigTags = new Map<string, Tags>();
-  const userRouteTags = options.routeTags;
-  const recorder = createAdapterRecorder(resolved, options, (route: RouteInfo) => {
-    const own = route.template === undefined ? undefined : routeConfigTags.get(route.template);
-    let user: Tags | undefined;
-    if (userRouteTags !== undefined) {
-      try {
-        user = userRouteTags(route);
-      } catch {
-        user = undefined;
-      }
-    }
-    return mergeTags(user, own);
-  });
-  const measurer = new Measurer(resolved, recorder);
+  const routeTags = new RouteTagsTable(options.routeTags);
+  const recorder = createAdapterRecorder(resolved, options, routeTags.routeTags);
+  const sizes = options.sizes === true;
+  const measurer = new Measurer(resolved, recorder, sizes);
   const { exclude, skipMethods, context, key, client } = resolved;
   if (context === true) enableRequestContext();
   const stats: StatsClient = client.child({});
@@ -181,15 +179,12 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
 
   fastify.addHook('onRoute', function statskitOnRoute(routeOptions: RouteOptions) {
     const url = routeOptions.url;
-    const config = validateRouteStats(url, (routeOptions.config as { stats?: unknown } | undefined)?.stats);
-    const name = config === undefined || config === false ? undefined : config.name;
-    const settings: RouteSettings = {
-      template: name === undefined ? url : nameTemplate(name),
-      skip: config === false,
-    };
-    if (config !== undefined && config !== false && config.tags !== undefined) {
-      routeConfigTags.set(settings.template, config.tags);
-    }
+    const config = resolveRouteStats(
+      `route ${url}`,
+      (routeOptions.config as { stats?: unknown } | undefined)?.stats,
+    );
+    const settings: RouteSettings = { template: config.template ?? url, skip: config.skip };
+    if (config.tags !== undefined) routeTags.set(settings.template, config.tags);
     function statskitRoute(
       request: FastifyRequest,
       _reply: FastifyReply,
@@ -227,6 +222,10 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
     const state = new RequestState(method, performance.now());
     setState(request, state);
     if (key !== undefined) state.reply = reply;
+    if (sizes) {
+      state.raw = reply.raw;
+      countResponseBytes(reply.raw);
+    }
     if (!abortHook) {
       reply.raw.once('close', () => {
         if (!reply.raw.writableEnded) measurer.abort(request);
@@ -278,27 +277,27 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
   });
 }
 
-/**
- * Fastify plugin that reports every request the way django-statsd does: a timer and status counters
- * per route *template* (prefixes included) and method, aggregates, errors, and the request's
- * DB/HTTP-client totals. The catalogue is in docs/metrics.md. Works with Fastify 4 and 5.
- *
- * Decorates `fastify.stats` (the client) and `request.stats` (a child of it). A route's
- * `config: { stats: false }` leaves it unmeasured; `config: { stats: { name, tags } }` renames or tags it.
- *
- * @throws {InvalidOptionError} at registration, when an option is invalid.
- * @example
- * ```ts
- * import Fastify from 'fastify';
- * import statskit from '@statskit/fastify';
- *
- * const app = Fastify();
- * await app.register(statskit, { client: { prefix: 'shop' }, exclude: ['/healthz'] });
- * app.get('/users/:id', async (request) => ({ id: (request.params as { id: string }).id }));
- * // shop.http.view.users._id.GET:1.2|ms, shop.http.view.users._id.response.200:1|c, ...
- * ```
- */
-export const statskit = fp(statskitPlugin, {
+// fastify-plugin's metadata (name, Fastify range, no encapsulation), set on the function in place.
+fp(statskit, {
   name: '@statskit/fastify',
   fastify: '4.x || 5.x',
 });
+
+export { statskit };
+
+/**
+ * Tags for this request only, added to each of its request metrics (merged over earlier calls). Every
+ * distinct value is a new series in the backend: use few values (a plan, a region), never ids. The tags
+ * need a client whose `tagFormat` is not `'none'`. Does nothing for a request the plugin does not
+ * measure; never throws.
+ *
+ * @example
+ * ```ts
+ * fastify.addHook('preHandler', async (request) => tagRequest(request, { plan: request.user.plan }));
+ * ```
+ */
+export function tagRequest(request: FastifyRequest, tags: Tags): void {
+  const state = typeof request === 'object' && request !== null ? stateOf(request) : null;
+  if (state === null || state === undefined || typeof tags !== 'object' || tags === null) return;
+  state.tags = mergeTags(state.tags, tags);
+}

@@ -1,5 +1,12 @@
 import type { ClientOptions, StatsClient, Tags } from '@statskit/client';
-import type { MetricGroup, RecorderMode, RouteInfo, StatusGrouping } from '@statskit/instrument';
+import type {
+  CountMetricType,
+  RouteStatsConfig as InstrumentRouteStatsConfig,
+  MetricGroup,
+  RecorderMode,
+  RouteInfo,
+  StatusGrouping,
+} from '@statskit/instrument';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Paths to leave unmeasured: exact paths, `'/prefix/*'`, RegExps, or a predicate. */
@@ -17,8 +24,8 @@ export type KeyFunction = (
 ) => string | undefined;
 
 /**
- * Per-route settings, in the route's `config.stats`: `false` to leave the route unmeasured, or a name
- * and tags for it.
+ * Per-route settings, in the route's `config.stats`: `false` (or `{ skip: true }`) to leave the route
+ * unmeasured, or a name and tags for it. The same type as Express's and Koa's `metrics.route()`.
  *
  * @example
  * ```ts
@@ -26,17 +33,7 @@ export type KeyFunction = (
  * fastify.get('/users/:id', { config: { stats: { name: 'users.show', tags: { team: 'core' } } } }, h);
  * ```
  */
-export type RouteStatsConfig =
-  | false
-  | {
-      /**
-       * The route key to report under instead of the template: dot-separated segments (`users.show`),
-       * each cleaned like a template segment.
-       */
-      readonly name?: string | undefined;
-      /** Extra tags on this route's metrics (on top of `routeTags`). */
-      readonly tags?: Tags | undefined;
-    };
+export type RouteStatsConfig = InstrumentRouteStatsConfig;
 
 /** Options of the {@link statskit} plugin. All optional. */
 export interface StatskitFastifyOptions {
@@ -80,6 +77,16 @@ export interface StatskitFastifyOptions {
    * attributed to it. `'auto'` (default): once anything uses contexts. `true`: always. `false`: never.
    */
   readonly context?: boolean | 'auto' | undefined;
+  /**
+   * Send request and response body sizes (`view.<route>.request.bytes`, `.response.bytes`, and overall;
+   * docs/metrics.md): the request's `Content-Length`, the response body bytes written. Default `false`.
+   */
+  readonly sizes?: boolean | undefined;
+  /**
+   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
+   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
+   */
+  readonly countType?: CountMetricType | undefined;
 }
 
 declare module 'fastify' {
@@ -92,7 +99,7 @@ declare module 'fastify' {
     readonly stats: StatsClient;
   }
   interface FastifyContextConfig {
-    /** statskit: `false` to leave this route unmeasured, or `{ name, tags }`. */
+    /** statskit: `false` to leave this route unmeasured, or `{ name, tags, skip }`. */
     stats?: RouteStatsConfig;
   }
 }

@@ -25,14 +25,18 @@ async function works(plugin: unknown): Promise<void> {
 }
 
 describe('exports', () => {
-  it('CommonJS: require() gives the plugin as default and named, with fastify-plugin metadata', async () => {
-    const mod = require('@statskit/fastify') as {
+  it('CommonJS: require() is the plugin itself, also as default and named, with fastify-plugin metadata', async () => {
+    const mod = require('@statskit/fastify') as Plugin & {
       default: Plugin;
       statskit: Plugin;
       CLIENT_CLOSED_REQUEST: number;
     };
     expect(require.resolve('@statskit/fastify')).toMatch(/dist[\\/]index\.cjs$/);
+    expect(typeof mod).toBe('function');
+    expect(mod.statskit).toBe(mod);
     expect(mod.default).toBe(mod.statskit);
+    // Exports and run-time names agree (issue 12, item 10).
+    expect(mod.name).toBe('statskit');
     expect(mod.statskit[kDisplayName]).toBe('@statskit/fastify');
     expect(mod.statskit[kMeta]?.fastify).toBe('4.x || 5.x');
     expect(mod.CLIENT_CLOSED_REQUEST).toBe(499);
@@ -45,6 +49,8 @@ describe('exports', () => {
     const path = new URL('../dist/index.js', import.meta.url).href;
     const mod = (await import(/* @vite-ignore */ path)) as { default: Plugin; statskit: Plugin };
     expect(mod.default).toBe(mod.statskit);
+    expect(mod.statskit.name).toBe('statskit');
+    expect(mod.statskit[kDisplayName]).toBe('@statskit/fastify');
     await works(mod.default);
     await works(mod.statskit);
   });

@@ -1,6 +1,6 @@
-import { type ClientOptions, InvalidOptionError, StatsClient } from '@statskit/client';
+import { type ClientOptions, InvalidOptionError, StatsClient, type Tags } from '@statskit/client';
 import { createRequestRecorder } from './recorder.js';
-import type { RecorderMode, RequestRecorder, RequestRecorderOptions } from './types.js';
+import type { RecorderMode, RequestRecorder, RequestRecorderOptions, RouteInfo } from './types.js';
 
 /**
  * The options every framework adapter (Express, Fastify, Koa) takes besides the recorder's, checked
@@ -167,6 +167,7 @@ export function createAdapterRecorder(
       maxRoutes: options.maxRoutes,
       counterInterval: options.counterInterval,
       countType: options.countType,
+      sizes: options.sizes,
     });
   } catch (err) {
     if (resolved.ownsClient) void resolved.client.close();
@@ -200,4 +201,100 @@ export class KeyOverride {
       return route;
     }
   }
+}
+
+/**
+ * Per-route settings, the same in every adapter (Fastify: the route's `config.stats`; Express and Koa:
+ * `metrics.route(config)` placed on the route): `false` (or `{ skip: true }`) leaves the route
+ * unmeasured; `name` reports it under that key instead of its template; `tags` are added to its metrics.
+ */
+export type RouteStatsConfig =
+  | false
+  | {
+      /** The route key to report under (`users.show`): dot-separated segments, each cleaned like a template segment. */
+      readonly name?: string | undefined;
+      /** Extra tags on this route's metrics (on top of `routeTags`). */
+      readonly tags?: Tags | undefined;
+      /** `true`: leave the route unmeasured (as `false`). */
+      readonly skip?: boolean | undefined;
+    };
+
+/** A route's settings, checked once: what the adapter applies to a request of the route. */
+export interface ResolvedRouteStats {
+  readonly skip: boolean;
+  /** The template to report under (from `name`), or `undefined` for the route's own. */
+  readonly template: string | undefined;
+  readonly tags: Tags | undefined;
+}
+
+/**
+ * Check a route's {@link RouteStatsConfig} (`where` names it in the message) and resolve it.
+ * @throws {InvalidOptionError} when it is malformed.
+ */
+export function resolveRouteStats(where: string, config: unknown): ResolvedRouteStats {
+  if (config === undefined) return { skip: false, template: undefined, tags: undefined };
+  if (config === false) return { skip: true, template: undefined, tags: undefined };
+  if (typeof config !== 'object' || config === null) {
+    fail(`${where}: \`config.stats\` must be false or { name, tags, skip }`);
+  }
+  const { name, tags, skip } = config as { name?: unknown; tags?: unknown; skip?: unknown };
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    fail(`${where}: \`config.stats.name\` must be a non-empty string`);
+  }
+  if (tags !== undefined && (typeof tags !== 'object' || tags === null)) {
+    fail(`${where}: \`config.stats.tags\` must be an object or array`);
+  }
+  if (skip !== undefined && typeof skip !== 'boolean')
+    fail(`${where}: \`config.stats.skip\` must be a boolean`);
+  return {
+    skip: skip === true,
+    // `users.show` as a template whose key is that name
+    template: name === undefined ? undefined : `/${(name as string).split('.').join('/')}`,
+    tags: tags as Tags | undefined,
+  };
+}
+
+/** Tags `b` over tags `a` (objects merged, later keys win; arrays or mixed: concatenated). */
+export function mergeTags(a: Tags | undefined, b: Tags | undefined): Tags | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    const list = (t: Tags): string[] =>
+      Array.isArray(t) ? [...(t as readonly string[])] : Object.entries(t).map(([k, v]) => `${k}:${v}`);
+    return [...list(a), ...list(b)];
+  }
+  return { ...(a as Record<string, string>), ...(b as Record<string, string>) };
+}
+
+/**
+ * The tags of routes' settings, by the template the recorder sees, merged over the user's `routeTags`:
+ * give {@link RouteTagsTable.routeTags} to {@link createAdapterRecorder}, and {@link RouteTagsTable.set}
+ * a route's tags before its first request is recorded.
+ */
+export class RouteTagsTable {
+  readonly #byTemplate = new Map<string, Tags>();
+  readonly #user: ((route: RouteInfo) => Tags | undefined) | undefined;
+
+  constructor(user: ((route: RouteInfo) => Tags | undefined) | undefined) {
+    this.#user = user;
+  }
+
+  /** Tags for the routes reported under `template` (the first setting wins; bounded). */
+  set(template: string, tags: Tags): void {
+    if (!this.#byTemplate.has(template) && this.#byTemplate.size < 10_000)
+      this.#byTemplate.set(template, tags);
+  }
+
+  readonly routeTags = (route: RouteInfo): Tags | undefined => {
+    const own = route.template === undefined ? undefined : this.#byTemplate.get(route.template);
+    let user: Tags | undefined;
+    if (this.#user !== undefined) {
+      try {
+        user = this.#user(route);
+      } catch {
+        user = undefined;
+      }
+    }
+    return mergeTags(user, own);
+  };
 }

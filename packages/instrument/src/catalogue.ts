@@ -34,6 +34,14 @@ export const metricNames = {
   kindCount: (kind: string): string => `${kind}.count`,
   /** Both modes: time in a kind per request (timer); tagged by route and method in tags mode. */
   kindTime: (kind: string): string => `${kind}.time`,
+  /** names mode, `sizes: true`: request body bytes per route (distribution, sent as a timer). */
+  routeRequestBytes: (key: string): string => `view.${key}.request.bytes`,
+  /** names mode, `sizes: true`: response body bytes per route (distribution, sent as a timer). */
+  routeResponseBytes: (key: string): string => `view.${key}.response.bytes`,
+  /** Both modes, `sizes: true`: request body bytes (names mode: over every route). */
+  requestBytes: 'request.bytes',
+  /** Both modes, `sizes: true`: response body bytes (names mode: over every route). */
+  responseBytes: 'response.bytes',
 } as const;
 
 /** Tag names of tags mode. */

@@ -4,9 +4,15 @@ export {
   type AdapterRecorderOptions,
   createAdapterRecorder,
   KeyOverride,
+  mergeTags,
   type ResolvedAdapterOptions,
+  type ResolvedRouteStats,
+  type RouteStatsConfig,
+  RouteTagsTable,
   resolveAdapterOptions,
+  resolveRouteStats,
 } from './adapter-options.js';
+export { countResponseBytes, requestBytes, responseBytes } from './body-size.js';
 export { metricNames, tagNames } from './catalogue.js';
 export {
   currentRequest,
@@ -58,6 +64,13 @@ export {
   regexpTemplate,
   UNMATCHED_ROUTE_KEY,
 } from './route-key.js';
+export {
+  type ClosableServer,
+  type ClosableStats,
+  type CloseOnSignalOptions,
+  closeOnSignal,
+  type SignalShutdown,
+} from './shutdown.js';
 export type {
   ContextKind,
   CountMetricType,

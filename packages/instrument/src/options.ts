@@ -21,6 +21,7 @@ export interface ResolvedRecorderOptions {
   readonly maxRoutes: number;
   readonly counterInterval: number;
   readonly countType: CountMetricType;
+  readonly sizes: boolean;
 }
 
 export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'errors', 'context'];
@@ -86,9 +87,12 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   const countType = options.countType ?? 'ms';
   if (!COUNT_TYPES.includes(countType))
     fail(`\`countType\` must be 'ms', 'h' or 'd', got ${String(countType)}`);
+  const sizes = options.sizes ?? false;
+  if (typeof sizes !== 'boolean') fail('`sizes` must be a boolean');
   return Object.freeze({
     counterInterval,
     countType,
+    sizes,
     client: options.client,
     prefix,
     mode,

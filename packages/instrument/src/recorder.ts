@@ -1,5 +1,5 @@
 import { METHODS } from 'node:http';
-import type { StatsClient, Tags } from '@statskit/client';
+import type { MetricOptions, StatsClient, Tags } from '@statskit/client';
 import { metricNames, tagNames } from './catalogue.js';
 import { type ResolvedRecorderOptions, resolveRecorderOptions } from './options.js';
 import { encodeRouteKey, encodeSegment, OVERFLOW_ROUTE_KEY, UNMATCHED_ROUTE_KEY } from './route-key.js';
@@ -41,6 +41,11 @@ function roundMs(ms: number): number {
   return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
 }
 
+/** A body size to report: a finite count >= 0 (whole bytes), else -1 (not reported). */
+function bytesOf(n: number | undefined): number {
+  return typeof n === 'number' && n >= 0 && n <= Number.MAX_SAFE_INTEGER ? Math.floor(n) : -1;
+}
+
 function callUserTags(fn: (route: RouteInfo) => Tags | undefined, route: RouteInfo): Tags | undefined {
   try {
     const tags = fn(route);
@@ -80,6 +85,9 @@ class MethodEntry {
   readonly timer: string;
   readonly methodTimer: string;
   readonly errors: Counter;
+  /** Names mode, `sizes`: per-route body-size names. */
+  readonly requestBytes: string;
+  readonly responseBytes: string;
   /** Names mode: per-route status counters. */
   readonly #status = new Map<number, StatusCounters>();
   /** Tags mode: one child per status (its tags formatted once) and its errors counter. */
@@ -106,6 +114,8 @@ class MethodEntry {
     }
     this.client = client;
     this.errors = new Counter(client, metricNames.routeErrors(route.key));
+    this.requestBytes = metricNames.routeRequestBytes(route.key);
+    this.responseBytes = metricNames.routeResponseBytes(route.key);
   }
 
   /** Names mode: this route's counters for a status. */
@@ -245,9 +255,16 @@ class Recorder implements RequestRecorder {
     }
   }
 
-  /** Count one: summed until the next flush (or sent at once when `counterInterval` is 0). */
-  #count(c: Counter): void {
+  /**
+   * Count one: summed until the next flush (or sent at once when `counterInterval` is 0, or with the
+   * request's own tags, which a summed counter cannot carry).
+   */
+  #count(c: Counter, opts: MetricOptions | undefined): void {
     const interval = this.options.counterInterval;
+    if (opts !== undefined) {
+      c.client.incr(c.name, 1, opts);
+      return;
+    }
     if (interval === 0) {
       c.client.incr(c.name);
       return;
@@ -271,29 +288,43 @@ class Recorder implements RequestRecorder {
     const status = req.status;
     const error = req.error;
     const failed = (error !== undefined && error !== null) || status >= 500;
+    // The request's own tags (tagRequest()), on each of its metrics; usually none.
+    const tags = req.tags;
+    const call: MetricOptions | undefined = tags === undefined || tags === null ? undefined : { tags };
+    // Body sizes (`sizes: true`), each only when the adapter knew it.
+    const reqBytes = opts.sizes ? bytesOf(req.requestBytes) : -1;
+    const resBytes = opts.sizes ? bytesOf(req.responseBytes) : -1;
 
     if (opts.mode === 'tags') {
       const t = m.tagged(status);
-      if (groups.route || groups.aggregate) t.client.timing(metricNames.request, ms);
-      if (groups.errors && failed) this.#count(t.errors);
+      if (groups.route || groups.aggregate) {
+        t.client.timing(metricNames.request, ms, call);
+        if (reqBytes >= 0) t.client.timing(metricNames.requestBytes, reqBytes, call);
+        if (resBytes >= 0) t.client.timing(metricNames.responseBytes, resBytes, call);
+      }
+      if (groups.errors && failed) this.#count(t.errors, call);
     } else {
       const base = this.client;
       if (groups.route) {
-        m.client.timing(m.timer, ms);
+        m.client.timing(m.timer, ms, call);
+        if (reqBytes >= 0) m.client.timing(m.requestBytes, reqBytes, call);
+        if (resBytes >= 0) m.client.timing(m.responseBytes, resBytes, call);
         const rs = m.status(status);
-        if (opts.statusCode) this.#count(rs.code);
-        if (opts.statusClass) this.#count(rs.cls);
+        if (opts.statusCode) this.#count(rs.code, call);
+        if (opts.statusClass) this.#count(rs.cls, call);
       }
       if (groups.aggregate) {
-        base.timing(metricNames.request, ms);
-        base.timing(m.methodTimer, ms);
+        base.timing(metricNames.request, ms, call);
+        base.timing(m.methodTimer, ms, call);
+        if (reqBytes >= 0) base.timing(metricNames.requestBytes, reqBytes, call);
+        if (resBytes >= 0) base.timing(metricNames.responseBytes, resBytes, call);
         const s = this.#aggregateStatus(status);
-        if (opts.statusCode) this.#count(s.code);
-        if (opts.statusClass) this.#count(s.cls);
+        if (opts.statusCode) this.#count(s.code, call);
+        if (opts.statusClass) this.#count(s.cls, call);
       }
       if (groups.errors && failed) {
-        this.#count(this.#errors);
-        if (groups.route) this.#count(m.errors);
+        this.#count(this.#errors, call);
+        if (groups.route) this.#count(m.errors, call);
       }
     }
 
@@ -307,22 +338,22 @@ class Recorder implements RequestRecorder {
         if (opts.mode === 'tags') {
           const names = this.#kind(t.kind);
           if (names === undefined) continue;
-          this.#sendCount(m.client, names.count, t.count);
-          m.client.timing(names.time, time);
+          this.#sendCount(m.client, names.count, t.count, call);
+          m.client.timing(names.time, time, call);
           continue;
         }
         if (groups.route) {
           const names = route.kind(t.kind);
           if (names !== undefined) {
-            this.#sendCount(m.client, names.count, t.count);
-            m.client.timing(names.time, time);
+            this.#sendCount(m.client, names.count, t.count, call);
+            m.client.timing(names.time, time, call);
           }
         }
         if (groups.aggregate) {
           const names = this.#kind(t.kind);
           if (names !== undefined) {
-            this.#sendCount(this.client, names.count, t.count);
-            this.client.timing(names.time, time);
+            this.#sendCount(this.client, names.count, t.count, call);
+            this.client.timing(names.time, time, call);
           }
         }
       }
@@ -330,11 +361,11 @@ class Recorder implements RequestRecorder {
   }
 
   /** One per-request count, as the `countType` option says (`ms` by default: see CountMetricType). */
-  #sendCount(client: StatsClient, name: string, n: number): void {
+  #sendCount(client: StatsClient, name: string, n: number, call: MetricOptions | undefined): void {
     const type = this.options.countType;
-    if (type === 'ms') client.timing(name, n);
-    else if (type === 'h') client.histogram(name, n);
-    else client.distribution(name, n);
+    if (type === 'ms') client.timing(name, n, call);
+    else if (type === 'h') client.histogram(name, n, call);
+    else client.distribution(name, n, call);
   }
 
   /** Code and class strings of a status, cached. */

@@ -30,6 +30,19 @@ export interface FinishedRequest {
   readonly error?: unknown;
   /** The request's context: DB/cache/HTTP-client totals. */
   readonly context?: RequestContext | undefined;
+  /**
+   * Request body bytes (`Content-Length`; 0 for a request without a body), for `sizes: true`.
+   * `undefined` when unknown (a chunked upload): not reported.
+   */
+  readonly requestBytes?: number | undefined;
+  /** Response body bytes written, for `sizes: true`. `undefined`: not reported. */
+  readonly responseBytes?: number | undefined;
+  /**
+   * Tags for this request only (`tagRequest()` in the adapters), added to every metric of the request.
+   * Each distinct value is a new series: keep them few (a plan, a region; never a user id). Counts of a
+   * tagged request are sent at once instead of being summed.
+   */
+  readonly tags?: Tags | undefined;
 }
 
 /** Groups of request metrics; each can be switched off. See docs/metrics.md. */
@@ -98,6 +111,11 @@ export interface RequestRecorderOptions {
    * distribution by every statsd server, etsy statsd included), `'h'` or `'d'`. See {@link CountMetricType}.
    */
   readonly countType?: CountMetricType | undefined;
+  /**
+   * Send request and response body sizes (`request.bytes`, `response.bytes`; per route in names mode)
+   * for requests that report them (`requestBytes`/`responseBytes`). Default `false`.
+   */
+  readonly sizes?: boolean | undefined;
 }
 
 /** Turns finished requests into metrics. One per app; cheap to call once per request. */

@@ -338,3 +338,72 @@ describe('per-request counts on the real etsy statsd daemon', () => {
     }
   }, 20_000);
 });
+describe('createRequestRecorder: body sizes (sizes: true)', () => {
+  it('names mode: request.bytes / response.bytes per route and overall, as timers (|ms)', () => {
+    const { stats, recorder } = setup({ sizes: true });
+    recorder.record(ok('/upload', { method: 'POST', requestBytes: 1024, responseBytes: 17 }));
+    const sizes = lines(stats).filter((l) => l.includes('.bytes:'));
+    expect(sizes).toEqual([
+      'http.view.upload.request.bytes:1024|ms',
+      'http.view.upload.response.bytes:17|ms',
+      'http.request.bytes:1024|ms',
+      'http.response.bytes:17|ms',
+    ]);
+  });
+
+  it('tags mode: request.bytes / response.bytes tagged like request', () => {
+    const { stats, recorder } = setup({ sizes: true, mode: 'tags' });
+    recorder.record(ok('/upload', { requestBytes: 0, responseBytes: 5 }));
+    expect(lines(stats).filter((l) => l.includes('.bytes:'))).toEqual([
+      'http.request.bytes:0|ms|#method:GET,route:upload,status:200,status_class:2xx',
+      'http.response.bytes:5|ms|#method:GET,route:upload,status:200,status_class:2xx',
+    ]);
+  });
+
+  it('off by default; unknown or invalid sizes are not sent', () => {
+    const off = setup();
+    off.recorder.record(ok('/a', { requestBytes: 10, responseBytes: 10 }));
+    expect(lines(off.stats).some((l) => l.includes('bytes'))).toBe(false);
+    const on = setup({ sizes: true });
+    on.recorder.record(ok('/a', { requestBytes: undefined, responseBytes: Number.NaN }));
+    on.recorder.record(ok('/a', { requestBytes: -1, responseBytes: Number.POSITIVE_INFINITY }));
+    expect(lines(on.stats).some((l) => l.includes('bytes'))).toBe(false);
+    expect(() => setup({ sizes: 'yes' as unknown as boolean })).toThrow(InvalidOptionError);
+  });
+});
+
+describe('createRequestRecorder: per-request tags', () => {
+  it("adds the request's tags to each of its metrics; counts with tags are sent at once", () => {
+    const { stats, recorder } = createRequestRecorderWithInterval();
+    const ctx = new RequestContext();
+    ctx.add('db', 3);
+    recorder.record(ok('/t', { tags: { tenant: 'acme' }, status: 500, context: ctx }));
+    recorder.record(ok('/t'));
+    const tagged = stats.metrics.filter((m) => m.tags['tenant'] === 'acme').map((m) => `${m.name}|${m.type}`);
+    expect(tagged).toEqual([
+      'http.view.t.GET|ms',
+      'http.view.t.response.500|c',
+      'http.view.t.response.5xx|c',
+      'http.request|ms',
+      'http.view.GET|ms',
+      'http.response.500|c',
+      'http.response.5xx|c',
+      'http.errors|c',
+      'http.view.t.errors|c',
+      'http.view.t.db.count|ms',
+      'http.view.t.db.time|ms',
+      'http.db.count|ms',
+      'http.db.time|ms',
+    ]);
+    // The untagged request's counters are still summed (nothing sent before the flush).
+    expect(stats.metrics.filter((m) => m.type === 'c' && m.tags['tenant'] === undefined)).toEqual([]);
+    recorder.flush();
+    expect(lines(stats)).toContain('http.view.t.response.200:1|c');
+  });
+});
+
+function createRequestRecorderWithInterval() {
+  const stats = createTestClient();
+  const recorder = createRequestRecorder({ client: stats, counterInterval: 60_000 });
+  return { stats, recorder };
+}

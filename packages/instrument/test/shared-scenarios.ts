@@ -9,7 +9,7 @@
  * `verifyScenario(scenario, metrics)` is empty.
  */
 import type { ParsedMetric } from '@statskit/client';
-import { currentRequest } from '@statskit/instrument';
+import { currentRequest, type RouteStatsConfig } from '@statskit/instrument';
 
 /** What a route handler does. */
 export type Behavior =
@@ -26,7 +26,9 @@ export type Behavior =
   /** Never answer: call `hooks.waiting()` and wait for the client to go away. */
   | { readonly kind: 'wait' }
   /** Add to the request context (`currentRequest()?.add(kind, ms)`), after an await, then answer 200. */
-  | { readonly kind: 'context'; readonly add: readonly (readonly [string, number])[] };
+  | { readonly kind: 'context'; readonly add: readonly (readonly [string, number])[] }
+  /** Tag the request (the adapter's `tagRequest()`), then answer 200 `ok`. */
+  | { readonly kind: 'tag'; readonly tags: Readonly<Record<string, string>> };
 
 export interface ScenarioRoute {
   /** Routers to nest the route in, outermost first (`['/api', '/v1']`); `[]` for the app itself. */
@@ -35,6 +37,8 @@ export interface ScenarioRoute {
   /** The route template, relative to the innermost mount (`:name` parameters only). */
   readonly path: string;
   readonly behavior: Behavior;
+  /** Per-route settings: Fastify's `config.stats`, Express's and Koa's `metrics.route()` on the route. */
+  readonly stats?: RouteStatsConfig;
 }
 
 export interface ScenarioRequest {
@@ -47,6 +51,8 @@ export interface ScenarioRequest {
   readonly abort?: boolean;
   /** Not measured (excluded or skipped): not counted by {@link measuredRequests}. */
   readonly unmeasured?: boolean;
+  /** A request body (sent with `Content-Length`). */
+  readonly body?: string;
 }
 
 /** One catalogue entry the scenario must produce. */
@@ -71,6 +77,8 @@ export interface ScenarioOptions {
   /** Run requests in a request context from the first request on (`enableRequestContext()`). */
   readonly context?: boolean;
   readonly exclude?: readonly string[];
+  /** Body-size metrics. */
+  readonly sizes?: boolean;
 }
 
 export interface Scenario {
@@ -327,6 +335,81 @@ export const scenarios: readonly Scenario[] = [
     ],
     onlyNames: ['request', 'errors', 'db.count', 'db.time'],
   },
+  {
+    name: 'per-route settings: skip, name and tags (config.stats / metrics.route())',
+    routes: [
+      { mounts: [], method: 'GET', path: '/healthz', behavior: ok, stats: false },
+      { mounts: ['/internal'], method: 'GET', path: '/ping', behavior: ok, stats: { skip: true } },
+      {
+        mounts: ['/api'],
+        method: 'GET',
+        path: '/users/:id',
+        behavior: ok,
+        stats: { name: 'users.show', tags: { team: 'core' } },
+      },
+      { mounts: [], method: 'GET', path: '/plain', behavior: ok },
+    ],
+    requests: [
+      { path: '/healthz', times: 3, unmeasured: true },
+      { path: '/internal/ping', unmeasured: true },
+      { path: (i) => `/api/users/${i}`, times: 4 },
+      { path: '/plain' },
+    ],
+    expect: [
+      { name: 'view.users.show.GET', type: 'ms', count: 4, tags: { team: 'core' } },
+      { name: 'view.users.show.response.200', type: 'c', count: 4, tags: { team: 'core' } },
+      { name: 'view.users.show.response.2xx', type: 'c', count: 4, tags: { team: 'core' } },
+      { name: 'view.plain.GET', type: 'ms', count: 1 },
+      { name: 'request', type: 'ms', count: 5 },
+      { name: 'response.200', type: 'c', count: 5 },
+    ],
+    routeKeys: ['users.show', 'plain'],
+  },
+  {
+    name: "per-request tags (tagRequest) on each of the request's metrics",
+    routes: [
+      {
+        mounts: ['/api'],
+        method: 'GET',
+        path: '/tenants/:id',
+        behavior: { kind: 'tag', tags: { plan: 'pro' } },
+      },
+      { mounts: ['/api'], method: 'GET', path: '/free', behavior: ok },
+    ],
+    requests: [
+      { path: (i) => `/api/tenants/${i}`, times: 3 },
+      { path: '/api/free', times: 2 },
+    ],
+    expect: [
+      { name: 'view.api.tenants._id.GET', type: 'ms', count: 3, tags: { plan: 'pro' } },
+      { name: 'view.api.tenants._id.response.200', type: 'c', count: 3, tags: { plan: 'pro' } },
+      { name: 'request', type: 'ms', count: 3, tags: { plan: 'pro' } },
+      { name: 'response.2xx', type: 'c', count: 3, tags: { plan: 'pro' } },
+      { name: 'request', type: 'ms', count: 5 },
+      { name: 'response.2xx', type: 'c', count: 5 },
+      { name: 'view.api.free.GET', type: 'ms', count: 2 },
+    ],
+    routeKeys: ['api.tenants._id', 'api.free'],
+  },
+  {
+    name: 'body sizes (sizes: true): Content-Length in, body bytes out',
+    options: { sizes: true },
+    routes: [
+      { mounts: [], method: 'POST', path: '/upload', behavior: ok },
+      { mounts: [], method: 'GET', path: '/download', behavior: ok },
+    ],
+    requests: [{ method: 'POST', path: '/upload', body: 'é'.repeat(500), times: 2 }, { path: '/download' }],
+    expect: [
+      { name: 'view.upload.request.bytes', type: 'ms', count: 2, value: 1000 },
+      { name: 'view.upload.response.bytes', type: 'ms', count: 2, value: 2 },
+      { name: 'view.download.request.bytes', type: 'ms', count: 1, value: 0 },
+      { name: 'view.download.response.bytes', type: 'ms', count: 1, value: 2 },
+      { name: 'request.bytes', type: 'ms', count: 3 },
+      { name: 'response.bytes', type: 'ms', count: 3, value: 2 },
+      { name: 'view.upload.POST', type: 'ms', count: 2 },
+    ],
+    routeKeys: ['upload', 'download'],
+  },
 ];
 
 /** How many requests of a scenario are measured (one `request` timer each). */
@@ -392,7 +475,7 @@ export async function runRequests(
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < times) {
-        const res = await fetch(url(next++), { method });
+        const res = await fetch(url(next++), r.body === undefined ? { method } : { method, body: r.body });
         await res.arrayBuffer();
       }
     };

@@ -1,9 +1,11 @@
 import type { ClientOptions, StatsClient, Tags } from '@statskit/client';
 import type {
+  CountMetricType,
   MetricGroup,
   RecorderMode,
   RequestRecorder,
   RouteInfo,
+  RouteStatsConfig,
   StatusGrouping,
 } from '@statskit/instrument';
 import type { Context, Middleware } from 'koa';
@@ -66,6 +68,16 @@ export interface StatsdMiddlewareOptions {
    * attributed to it. `'auto'` (default): once anything uses contexts. `true`: always. `false`: never.
    */
   readonly context?: boolean | 'auto' | undefined;
+  /**
+   * Send request and response body sizes (`view.<route>.request.bytes`, `.response.bytes`, and overall;
+   * docs/metrics.md): the request's `Content-Length`, the response body bytes written. Default `false`.
+   */
+  readonly sizes?: boolean | undefined;
+  /**
+   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
+   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
+   */
+  readonly countType?: CountMetricType | undefined;
 }
 
 /** The middleware, plus what it sends through. */
@@ -74,6 +86,11 @@ export interface StatsdMiddleware extends Middleware {
   readonly client: StatsClient;
   /** The shared request recorder. */
   readonly recorder: RequestRecorder;
+  /**
+   * Per-route settings, as a middleware on the route: `false` / `{ skip: true }` (not measured),
+   * `{ name }` (reported under that key), `{ tags }` (added to the route's metrics). See `routeStats()`.
+   */
+  route(config: RouteStatsConfig): Middleware;
   /** Send pending counters, then close the client if the middleware created it; otherwise flush it. */
   close(): Promise<void>;
 }

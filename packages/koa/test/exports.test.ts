@@ -13,9 +13,11 @@ const require = createRequire(import.meta.url);
 type Factory = (options: { client: unknown }) => Koa.Middleware & { close(): Promise<void> };
 
 async function works(statsdMiddleware: Factory): Promise<void> {
+  // Exports and run-time names agree (issue 12, item 10): the factory and the middleware it returns.
+  expect(statsdMiddleware.name).toBe('statsdMiddleware');
   const stats = createTestClient();
   const middleware = statsdMiddleware({ client: stats });
-  expect(middleware.name).toBe('statskitMiddleware');
+  expect(middleware.name).toBe('statsdMiddleware');
   const app = new Koa();
   app.use(middleware);
   app.use((ctx) => {

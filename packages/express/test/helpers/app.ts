@@ -2,6 +2,7 @@
  * Builds a real Express app (4 or 5) from the shared scenario table and serves it on loopback, port 0.
  */
 import type { AddressInfo } from 'node:net';
+import { routeStats, tagRequest } from '@statskit/express';
 import type { Express, IRouter, NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import {
   type Behavior,
@@ -49,6 +50,11 @@ export function handlerFor(behavior: Behavior, hooks: ScenarioHooks): RequestHan
         await contextWork(behavior.add);
         res.send('ok');
       };
+    case 'tag':
+      return (req: Request, res: Response) => {
+        tagRequest(req, behavior.tags);
+        res.send('ok');
+      };
   }
 }
 
@@ -77,7 +83,9 @@ export function buildApp(
       parent = router;
     }
     const method = r.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
-    parent[method](r.path, handlerFor(r.behavior, hooks));
+    const handler = handlerFor(r.behavior, hooks);
+    if (r.stats === undefined) parent[method](r.path, handler);
+    else parent[method](r.path, routeStats(r.stats), handler);
   }
   return app;
 }

@@ -2,6 +2,7 @@
  * Builds a real Fastify app (4 or 5) from the shared scenario table and serves it on loopback, port 0.
  * A scenario's mounts become nested plugins registered with `prefix`.
  */
+import { tagRequest } from '@statskit/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type Behavior,
@@ -50,6 +51,11 @@ export function handlerFor(behavior: Behavior, hooks: ScenarioHooks): Handler {
         await contextWork(behavior.add);
         return 'ok';
       };
+    case 'tag':
+      return (request, reply) => {
+        tagRequest(request, behavior.tags);
+        reply.send('ok');
+      };
   }
 }
 
@@ -60,7 +66,12 @@ interface MountNode {
 
 function register(instance: FastifyInstance, node: MountNode, hooks: ScenarioHooks): void {
   for (const r of node.routes) {
-    instance.route({ method: r.method, url: r.path, handler: handlerFor(r.behavior, hooks) });
+    instance.route({
+      method: r.method,
+      url: r.path,
+      handler: handlerFor(r.behavior, hooks),
+      ...(r.stats === undefined ? {} : { config: { stats: r.stats } }),
+    });
   }
   for (const [prefix, child] of node.children) {
     instance.register(

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
+import { routeStats, tagRequest } from '@statskit/koa';
 import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import {
@@ -53,6 +54,11 @@ export function handlerFor(behavior: Behavior, hooks: ScenarioHooks): Middleware
         await contextWork(behavior.add);
         ctx.body = 'ok';
       };
+    case 'tag':
+      return (ctx) => {
+        tagRequest(ctx, behavior.tags);
+        ctx.body = 'ok';
+      };
   }
 }
 
@@ -65,7 +71,9 @@ function buildRouter(node: MountNode, hooks: ScenarioHooks): Router {
   const router = new Router();
   for (const r of node.routes) {
     const method = r.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
-    router[method](r.path, handlerFor(r.behavior, hooks));
+    const handler = handlerFor(r.behavior, hooks);
+    if (r.stats === undefined) router[method](r.path, handler);
+    else router[method](r.path, routeStats(r.stats), handler);
   }
   for (const [prefix, child] of node.children) {
     const sub = buildRouter(child, hooks);
