@@ -490,15 +490,20 @@ export class StatsClient {
     if (opts === undefined || opts === null) return undefined;
     const tags = read(opts, 'tags');
     if (tags !== UNREADABLE) return tags;
+    this.#tagsUnreadable(name, 'opts.tags', readError.cause);
+    return undefined;
+  }
+
+  /** Tags (`what`) whose reading threw: reported; the metric is sent without them. */
+  #tagsUnreadable(name: unknown, what: string, cause: unknown): void {
     this.#core.report(
       new InvalidMetricError(
         ErrorCodes.INVALID_TAG,
-        `statskit: ${describe(name)}: reading opts.tags threw; sent without them`,
+        `statskit: metric ${describe(name)}: reading ${what} threw; sent without them`,
         name,
-        { cause: readError.cause },
+        { cause },
       ),
     );
-    return undefined;
   }
 
   /** The client's tags plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
@@ -538,14 +543,7 @@ export class StatsClient {
       const rate = read(opts, 'rate');
       const tags = read(opts, 'tags');
       if (errorTags === UNREADABLE) {
-        this.#core.report(
-          new InvalidMetricError(
-            ErrorCodes.INVALID_TAG,
-            `statskit: ${describe(name)}: reading opts.errorTags threw; sent without them`,
-            name,
-            { cause: readError.cause },
-          ),
-        );
+        this.#tagsUnreadable(name, 'opts.errorTags', readError.cause);
       } else if (errorTags !== undefined && rate !== UNREADABLE && tags !== UNREADABLE) {
         const merged = tags === undefined ? errorTags : mergeTags(tags, errorTags, this.#core.report);
         this.#emit(name, ms, '|ms', { rate: rate as number | undefined, tags: merged as Tags });
@@ -680,14 +678,7 @@ export class StatsClient {
         if (at === 0) r = UNREADABLE;
         else if (at === 2) timestamp = UNREADABLE;
         else {
-          core.report(
-            new InvalidMetricError(
-              ErrorCodes.INVALID_TAG,
-              `statskit: metric ${describe(name)}: reading opts.tags threw; sent without them`,
-              name,
-              { cause: err },
-            ),
-          );
+          this.#tagsUnreadable(name, 'opts.tags', err);
           timestamp = read(opts, 'timestamp');
         }
       }
