@@ -6,6 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 
 export interface ShutdownRun {
   /** How the child ended. */
@@ -105,4 +107,28 @@ export function counted(lines: readonly string[], name: string): number {
 /** How many timer lines `name` has. */
 export function timers(lines: readonly string[], name: string): number {
   return lines.filter((l) => l.startsWith(`${name}:`) && l.endsWith('|ms')).length;
+}
+
+/**
+ * The shutdown scenario every example runs (issue 12, item 7): SIGTERM while `/slow` is in flight — the
+ * request completes, the process exits by the signal, and that request's metrics (counters still being
+ * summed included) reach the receiver.
+ */
+export function shutdownScenario(serverUrl: URL): void {
+  const script = fileURLToPath(serverUrl);
+  it('SIGTERM: in-flight request finishes, metrics arrive, process exits as by the signal', async () => {
+    const run = await runShutdown(
+      script,
+      '/slow?ms=400',
+      (l) => counted(l, 'example.http.view.slow.response.200') > 0,
+    );
+    expect(run, 'the process did not exit within 15 s of SIGTERM').toBeDefined();
+    expect(run?.body).toBe('working... done');
+    expect(run?.signal).toBe('SIGTERM');
+    expect(run?.stderr).toBe('');
+    const lines = run?.lines ?? [];
+    expect(timers(lines, 'example.http.view.slow.GET')).toBe(1);
+    expect(counted(lines, 'example.http.view.slow.response.200')).toBe(1);
+    expect(counted(lines, 'example.http.response.2xx')).toBe(1);
+  }, 40_000);
 }
