@@ -55,7 +55,8 @@ export class GridTimer {
       return;
     }
     const at = this.#next;
-    const missed = Math.floor((t - at) / this.interval);
+    // (a fire up to 0.5 ms early belongs to this grid point, never to the previous one)
+    const missed = Math.max(0, Math.floor((t - at) / this.interval));
     this.#next = at + (missed + 1) * this.interval;
     this.#arm(t);
     this.#tick(at + missed * this.interval, missed);
