@@ -1,4 +1,5 @@
-import { readdir, readFile, statfs } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { InvalidOptionError } from '@statskit/client';
 import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
@@ -21,6 +22,14 @@ export interface HostMetricsOptions extends CollectorOptions {
   readonly disks?: readonly string[] | false | undefined;
   /** Network interfaces. Default: every interface in /proc/net/dev (`lo` included); `false` for none. */
   readonly interfaces?: readonly string[] | false | undefined;
+}
+
+function readTextSync(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -83,7 +92,6 @@ export class HostCollector extends Collector {
   readonly #ifacesOption: readonly string[] | false | undefined;
   readonly #deltas = new CounterDeltas();
   #cpu: CpuTotals | undefined;
-  #ready: Promise<void> | undefined;
   #mounts: readonly string[] = [];
   #disks: ReadonlySet<string> | undefined;
   /** A statfs still pending per mount (a hung network mount): that mount is skipped, not queued. */
@@ -96,33 +104,37 @@ export class HostCollector extends Collector {
     this.#ifacesOption = list(options.interfaces, 'interfaces');
   }
 
+  /** Discovery and the first counters, synchronously (small in-memory /proc files, once): deltas count from start(). */
   protected baseline(): void {
     this.#cpu = cpuTotals();
-    this.#ready = this.#discover().then(() => this.#counters());
-  }
-
-  async #discover(): Promise<void> {
     if (this.#mountsOption !== undefined) this.#mounts = this.#mountsOption || [];
     else {
-      const text = await readText('/proc/self/mounts');
-      const found = text === undefined ? [] : parseMounts(text);
+      const found = parseMounts(readTextSync('/proc/self/mounts') ?? '');
       this.#mounts = found.length > 0 ? found : [os.platform() === 'win32' ? 'C:\\' : '/'];
     }
     if (this.#disksOption !== undefined) this.#disks = new Set(this.#disksOption || []);
     else {
       try {
-        this.#disks = new Set(defaultDisks(await readdir('/sys/block')));
+        this.#disks = new Set(defaultDisks(readdirSync('/sys/block')));
       } catch {
         this.#disks = new Set();
       }
     }
+    this.#counters(
+      readTextSync('/proc/meminfo'),
+      this.#disks.size > 0 ? readTextSync('/proc/diskstats') : undefined,
+      this.#ifacesOption === false ? undefined : readTextSync('/proc/net/dev'),
+    );
   }
 
   protected async sample(): Promise<void> {
-    await this.#ready;
+    const texts = await Promise.all([
+      readText('/proc/meminfo'),
+      this.#disks !== undefined && this.#disks.size > 0 ? readText('/proc/diskstats') : undefined,
+      this.#ifacesOption === false ? undefined : readText('/proc/net/dev'),
+    ]);
     if (!this.live) return;
-    await this.#counters();
-    if (!this.live) return;
+    this.#counters(...texts);
     this.#memory();
     this.#cpuPercent();
     if (os.platform() !== 'win32') {
@@ -186,15 +198,9 @@ export class HostCollector extends Collector {
     );
   }
 
-  /** Read the cumulative counters; the first call only sets baselines (deltas return undefined). */
-  async #counters(): Promise<void> {
-    const [meminfo, diskstats, netdev] = await Promise.all([
-      readText('/proc/meminfo'),
-      this.#disks !== undefined && this.#disks.size > 0 ? readText('/proc/diskstats') : undefined,
-      this.#ifacesOption === false ? undefined : readText('/proc/net/dev'),
-    ]);
+  /** Send the cumulative counters as deltas; the first reading of each only sets its baseline. */
+  #counters(meminfo: string | undefined, diskstats: string | undefined, netdev: string | undefined): void {
     this.#meminfo = meminfo === undefined ? undefined : parseMeminfo(meminfo);
-    if (!this.live) return;
     if (diskstats !== undefined) {
       for (const [dev, c] of parseDiskstats(diskstats)) {
         if (this.#disks?.has(dev) !== true) continue;
