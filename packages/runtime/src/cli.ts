@@ -106,7 +106,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const protocol = values.protocol ?? env.STATSD_PROTOCOL ?? 'udp';
-  if (protocol !== 'udp' && protocol !== 'tcp') throw new UsageError(`--protocol: udp or tcp, got ${protocol}`);
+  if (protocol !== 'udp' && protocol !== 'tcp')
+    throw new UsageError(`--protocol: udp or tcp, got ${protocol}`);
   const mode = values.mode ?? env.STATSD_MODE ?? 'names';
   if (mode !== 'names' && mode !== 'tags') throw new UsageError(`--mode: names or tags, got ${mode}`);
   const interval = parseDuration(values.interval ?? env.STATSD_INTERVAL ?? '10s', '--interval');
@@ -114,7 +115,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const thresholds: Record<string, ThresholdOptions[]> = {};
   for (const spec of specs) {
     const [name, t] = parseThreshold(spec);
-    (thresholds[name] ??= []).push(t);
+    const list = thresholds[name] ?? [];
+    list.push(t);
+    thresholds[name] = list;
   }
   const tagText = values.tags ?? env.STATSD_TAGS;
   const tagFormat = (values['tag-format'] ?? env.STATSD_TAG_FORMAT) as TagFormat | undefined;
@@ -132,7 +135,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.port === undefined ? {} : { port: values.port }),
   });
-  const echo = values.verbose === true ? new StatsClient({ ...shared, transport: process.stdout, flushInterval: 0 }) : undefined;
+  const echo =
+    values.verbose === true ? new StatsClient({ ...shared, transport: process.stdout }) : undefined;
   const sink: MetricSink = echo === undefined ? stats : tee(stats, echo);
 
   const onThreshold = (e: ThresholdEvent) => {
@@ -145,7 +149,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // The collector's timers are unref'd (a library never keeps an app alive); the agent is the app.
   const keepAlive = setInterval(() => {}, 1 << 30);
   if (echo !== undefined) {
-    process.stderr.write(`statskit-host: every ${interval} ms to ${protocol} ${values.host ?? env.STATSD_HOST ?? '127.0.0.1'}:${values.port ?? env.STATSD_PORT ?? 8125}\n`);
+    process.stderr.write(
+      `statskit-host: every ${interval} ms to ${protocol} ${values.host ?? env.STATSD_HOST ?? '127.0.0.1'}:${values.port ?? env.STATSD_PORT ?? 8125}\n`,
+    );
   }
 
   await new Promise<void>((resolve) => {
@@ -164,7 +170,11 @@ main(process.argv.slice(2), process.env).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const usage = err instanceof UsageError || (err as { code?: unknown })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+    const code = (err as { code?: unknown } | undefined)?.code;
+    const usage =
+      err instanceof UsageError ||
+      code === 'STATSKIT_ERR_INVALID_OPTION' ||
+      (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
     process.stderr.write(`statskit-host: ${err instanceof Error ? err.message : String(err)}\n`);
     if (usage) process.stderr.write('Try statskit-host --help\n');
     process.exitCode = usage ? 2 : 1;

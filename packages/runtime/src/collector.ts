@@ -1,6 +1,13 @@
 import { InvalidOptionError } from '@statskit/client';
 import { checkInterval, GridTimer } from './schedule.js';
-import { callbackError, Emitter, type ErrorHandler, type MetricSink, safeReport, warningHandler } from './sink.js';
+import {
+  callbackError,
+  Emitter,
+  type ErrorHandler,
+  type MetricSink,
+  safeReport,
+  warningHandler,
+} from './sink.js';
 import { resolveThresholdMap, type ThresholdHandler, type ThresholdMap } from './threshold.js';
 
 /** How per-entity values (a GC kind, a mount, a device, an interface) are named. */
@@ -59,10 +66,13 @@ export abstract class Collector implements CollectorHandle {
     this.#what = what;
     this.interval = checkInterval(options.interval, 10_000, what, 10);
     const prefix = options.prefix ?? defaultPrefix;
-    if (typeof prefix !== 'string') throw new InvalidOptionError(`statskit: ${what}: \`prefix\` must be a string`);
+    if (typeof prefix !== 'string')
+      throw new InvalidOptionError(`statskit: ${what}: \`prefix\` must be a string`);
     const mode = options.mode ?? 'names';
     if (mode !== 'names' && mode !== 'tags') {
-      throw new InvalidOptionError(`statskit: ${what}: \`mode\` must be 'names' or 'tags', got ${String(mode)}`);
+      throw new InvalidOptionError(
+        `statskit: ${what}: \`mode\` must be 'names' or 'tags', got ${String(mode)}`,
+      );
     }
     this.mode = mode;
     this.emit = new Emitter(

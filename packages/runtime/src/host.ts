@@ -43,7 +43,9 @@ async function readText(path: string): Promise<string | undefined> {
 function list(v: unknown, what: string): readonly string[] | false | undefined {
   if (v === undefined || v === false) return v;
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x !== '')) {
-    throw new InvalidOptionError(`statskit: collectHostMetrics(): \`${what}\` must be an array of names or false`);
+    throw new InvalidOptionError(
+      `statskit: collectHostMetrics(): \`${what}\` must be an array of names or false`,
+    );
   }
   return v;
 }
@@ -204,7 +206,8 @@ export class HostCollector extends Collector {
     if (diskstats !== undefined) {
       for (const [dev, c] of parseDiskstats(diskstats)) {
         if (this.#disks?.has(dev) !== true) continue;
-        const [prefix, tags] = this.mode === 'names' ? [`diskio.${dev}.`, undefined] : ['diskio.', { device: dev }];
+        const [prefix, tags] =
+          this.mode === 'names' ? [`diskio.${dev}.`, undefined] : ['diskio.', { device: dev }];
         for (const [field, name] of DISK_FIELDS) {
           const d = this.#deltas.delta(`d\u0000${dev}\u0000${field}`, c[field]);
           if (d !== undefined) this.emit.count(prefix + name, d, tags);
@@ -216,7 +219,9 @@ export class HostCollector extends Collector {
       for (const [iface, c] of parseNetDev(netdev)) {
         if (only !== undefined && only !== false && !only.includes(iface)) continue;
         const [prefix, tags] =
-          this.mode === 'names' ? [`net.${iface.replace(/[^A-Za-z0-9_-]/g, '_')}.`, undefined] : ['net.', { interface: iface }];
+          this.mode === 'names'
+            ? [`net.${iface.replace(/[^A-Za-z0-9_-]/g, '_')}.`, undefined]
+            : ['net.', { interface: iface }];
         for (const [field, name] of NET_FIELDS) {
           const d = this.#deltas.delta(`n\u0000${iface}\u0000${field}`, c[field]);
           if (d !== undefined) this.emit.count(prefix + name, d, tags);

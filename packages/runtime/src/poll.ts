@@ -1,6 +1,13 @@
 import { ErrorCodes, InvalidOptionError, StatsError, type Tags } from '@statskit/client';
 import { checkInterval, GridTimer, now } from './schedule.js';
-import { callbackError, Emitter, type ErrorHandler, type MetricSink, safeReport, warningHandler } from './sink.js';
+import {
+  callbackError,
+  Emitter,
+  type ErrorHandler,
+  type MetricSink,
+  safeReport,
+  warningHandler,
+} from './sink.js';
 import { resolveThresholds, type ThresholdHandler, type ThresholdOptions } from './threshold.js';
 
 /**
@@ -71,7 +78,8 @@ export class Poller {
   #timeouts = 0;
 
   constructor(stats: MetricSink, name: string, fn: PollFunction, options: PollOptions = {}) {
-    if (typeof name !== 'string' || name === '') throw new InvalidOptionError('statskit: poll() needs a metric name');
+    if (typeof name !== 'string' || name === '')
+      throw new InvalidOptionError('statskit: poll() needs a metric name');
     if (typeof fn !== 'function') throw new InvalidOptionError('statskit: poll() needs a function');
     if (typeof options !== 'object' || options === null) {
       throw new InvalidOptionError('statskit: poll() options must be an object');

@@ -51,7 +51,11 @@ export function parseNetDev(text: string): Map<string, NetCounters> {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (name === '' || f.length < 16) continue;
     out.set(name, {
       bytesIn: f[0] as number,

@@ -57,7 +57,9 @@ export class RuntimeCollector extends Collector {
     super(stats, options, 'runtime', 'collectRuntimeMetrics()');
     const resolution = options.resolution ?? 10;
     if (typeof resolution !== 'number' || !Number.isInteger(resolution) || resolution < 1) {
-      throw new InvalidOptionError('statskit: collectRuntimeMetrics(): `resolution` must be an integer >= 1 (ms)');
+      throw new InvalidOptionError(
+        'statskit: collectRuntimeMetrics(): `resolution` must be an integer >= 1 (ms)',
+      );
     }
     this.#resolution = resolution;
     this.#gcNames = KIND_NAMES.map((kind) =>
@@ -101,7 +103,10 @@ export class RuntimeCollector extends Collector {
 
     const elu = performance.eventLoopUtilization();
     if (this.#elu !== undefined) {
-      emit.gauge('eventloop.utilization', round(performance.eventLoopUtilization(elu, this.#elu).utilization * 100));
+      emit.gauge(
+        'eventloop.utilization',
+        round(performance.eventLoopUtilization(elu, this.#elu).utilization * 100),
+      );
     }
     this.#elu = elu;
 

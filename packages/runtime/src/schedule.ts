@@ -67,7 +67,9 @@ export class GridTimer {
 export function checkInterval(value: unknown, fallback: number, what: string, min = 1): number {
   const v = value ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    throw new InvalidOptionError(`statskit: ${what}: \`interval\` must be a number of ms >= ${min}, got ${String(v)}`);
+    throw new InvalidOptionError(
+      `statskit: ${what}: \`interval\` must be a number of ms >= ${min}, got ${String(v)}`,
+    );
   }
   return v;
 }

@@ -1,9 +1,9 @@
 import { ErrorCodes, type StatsClient, StatsError, type Tags } from '@statskit/client';
 import {
   type ResolvedThreshold,
+  type ThresholdEvent,
   type ThresholdHandler,
   ThresholdState,
-  type ThresholdEvent,
   tagRecord,
 } from './threshold.js';
 
@@ -94,7 +94,8 @@ export class Emitter {
   check(name: string, value: number, tags: Tags | undefined): void {
     const list = this.#thresholds.get(name);
     if (list === undefined) return;
-    const key = tags === undefined ? name : `${name}\u0000${JSON.stringify(tags instanceof Map ? [...tags] : tags)}`;
+    const key =
+      tags === undefined ? name : `${name}\u0000${JSON.stringify(tags instanceof Map ? [...tags] : tags)}`;
     let states = this.#states.get(key);
     if (states === undefined) {
       states = list.map((t) => new ThresholdState(t));

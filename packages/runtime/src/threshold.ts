@@ -66,7 +66,8 @@ function fail(message: string): never {
 }
 
 function finite(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`\`${what}\` must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail(`\`${what}\` must be a finite number, got ${String(v)}`);
   return v;
 }
 

@@ -127,9 +127,15 @@ describe.runIf(linux)('collectHostMetrics on Linux', () => {
     await loopbackTraffic(1024 * 1024);
     await host.collect();
     expect(stats.metrics.find((m) => m.name === 'host.disk.percent')?.tags).toEqual({ mount: '/' });
-    expect(stats.metrics.find((m) => m.name === 'host.net.bytes_in' && m.tags.interface === 'lo')).toBeDefined();
-    expect(events.map((e) => [e.name, e.tags, e.state])).toEqual([['host.disk.percent', { mount: '/' }, 'breach']]);
-    expect(stats.metrics.find((m) => m.name === 'host.disk.percent.threshold.breach')?.tags).toEqual({ mount: '/' });
+    expect(
+      stats.metrics.find((m) => m.name === 'host.net.bytes_in' && m.tags.interface === 'lo'),
+    ).toBeDefined();
+    expect(events.map((e) => [e.name, e.tags, e.state])).toEqual([
+      ['host.disk.percent', { mount: '/' }, 'breach'],
+    ]);
+    expect(stats.metrics.find((m) => m.name === 'host.disk.percent.threshold.breach')?.tags).toEqual({
+      mount: '/',
+    });
     host.stop();
   });
 
@@ -160,7 +166,12 @@ describe('counters to deltas', () => {
 
   test('parsers read the kernel formats', () => {
     const disk = parseDiskstats('   8       0 sda 10 0 2048 7 20 0 4096 9 0 12 16 0 0 0 0 0 0\n');
-    expect(disk.get('sda')).toEqual({ readBytes: 2048 * 512, readTime: 7, writeBytes: 4096 * 512, writeTime: 9 });
+    expect(disk.get('sda')).toEqual({
+      readBytes: 2048 * 512,
+      readTime: 7,
+      writeBytes: 4096 * 512,
+      writeTime: 9,
+    });
     const netdev = parseNetDev(
       'Inter-|   Receive\n face |bytes\n  eth0: 100 2 3 4 0 0 0 0 200 5 6 7 0 0 0 0\n',
     );
@@ -174,14 +185,20 @@ describe('counters to deltas', () => {
       errorsOut: 6,
       dropsOut: 7,
     });
-    expect(parseMounts('/dev/sda1 / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/loop0 /snap/x squashfs ro 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n')).toEqual(['/', '/mnt/my disk']);
+    expect(
+      parseMounts(
+        '/dev/sda1 / ext4 rw 0 0\nproc /proc proc rw 0 0\n/dev/loop0 /snap/x squashfs ro 0 0\n/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n',
+      ),
+    ).toEqual(['/', '/mnt/my disk']);
     expect(mountSegment('/')).toBe('root');
     expect(mountSegment('/var/lib/')).toBe('var_lib');
   });
 
   test('invalid options throw InvalidOptionError', () => {
     const stats = createTestClient();
-    expect(() => collectHostMetrics(stats, { mounts: '/' as unknown as string[] })).toThrow(InvalidOptionError);
+    expect(() => collectHostMetrics(stats, { mounts: '/' as unknown as string[] })).toThrow(
+      InvalidOptionError,
+    );
     expect(() => collectHostMetrics(stats, { interval: 5 })).toThrow(InvalidOptionError);
   });
 });

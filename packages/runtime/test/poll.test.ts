@@ -130,7 +130,7 @@ describe('poll: failures', () => {
     await sleep(80);
     p.stop();
     expect(errors.map((e) => e.code)).toEqual([ErrorCodes.CALLBACK]);
-    expect((errors[0]?.cause as Error).name).toBe('TimeoutError');
+    expect((errors[0]?.cause as Error | undefined)?.name).toBe('TimeoutError');
     expect(signal?.aborted).toBe(true);
     expect(valuesOf(stats.metrics, 'hang.poll.timeouts')).toEqual([1]);
     expect(valuesOf(stats.metrics, 'hang.poll.errors')).toEqual([1]);

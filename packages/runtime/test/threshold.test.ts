@@ -91,7 +91,14 @@ describe('thresholds', () => {
 
   test('invalid thresholds throw InvalidOptionError', () => {
     const stats = createTestClient();
-    const bad = [{}, { above: 1, below: 2 }, { above: 80, recover: 90 }, { below: 5, recover: 1 }, { above: 1, for: -1 }];
-    for (const t of bad) expect(() => poll(stats, 'x', () => 1, { thresholds: t })).toThrow(InvalidOptionError);
+    const bad = [
+      {},
+      { above: 1, below: 2 },
+      { above: 80, recover: 90 },
+      { below: 5, recover: 1 },
+      { above: 1, for: -1 },
+    ];
+    for (const t of bad)
+      expect(() => poll(stats, 'x', () => 1, { thresholds: t })).toThrow(InvalidOptionError);
   });
 });
