@@ -98,7 +98,9 @@ describe('statskit-host', () => {
         ]) {
           expect(names, n).toContain(n);
         }
-        expect([...names].some((n) => n !== undefined && /^agent\.host\.diskio\.[^.]+\.write_bytes$/.test(n))).toBe(true);
+        expect(
+          [...names].some((n) => n !== undefined && /^agent\.host\.diskio\.[^.]+\.write_bytes$/.test(n)),
+        ).toBe(true);
         // 3 s at 1 s: 2 or 3 readings (grid ticks at 1, 2, 3 s)
         const readings = rx.lines.filter((l) => l.startsWith('agent.host.memory.used:')).length;
         expect(readings).toBeGreaterThanOrEqual(2);
