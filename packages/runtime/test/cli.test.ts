@@ -53,7 +53,7 @@ async function exited(p: { child: ChildProcess; exit: Promise<number | string> }
 
 const linux = process.platform === 'linux';
 
-describe('statskit-host', () => {
+describe('statskit-host', { timeout: 15_000 }, () => {
   test.runIf(linux)(
     '3 s against a UDP receiver: the documented names, --verbose echo, clean exit on SIGTERM',
     async () => {

@@ -51,7 +51,7 @@ const p = poll(stats, 'q', async () => { runs++; return 1; }, { interval: 20 });
 await new Promise((r) => setTimeout(r, 120));
 `;
 
-describe('nothing keeps a process alive', () => {
+describe('nothing keeps a process alive', { timeout: 15_000 }, () => {
   test('running collectors and polls alone do not hold the process open (timers unref’d)', async () => {
     const { code } = await runChild(`${START}console.log('ran', runs > 1);`);
     expect(code).toBe(0);
