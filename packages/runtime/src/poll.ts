@@ -160,11 +160,12 @@ export class Poller {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      this.#timeouts++;
       const reason = new PollTimeoutError(`poll('${this.name}') took longer than ${this.timeout} ms`);
-      if (!this.#stopped) this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
-      this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
       ac.abort(reason);
+      if (this.#stopped) return;
+      this.#timeouts++;
+      this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
+      this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
     }, this.timeout);
     timer.unref();
     result.then(
@@ -195,9 +196,11 @@ export class Poller {
     this.#emit.gauge(this.name, v, this.#tags);
   }
 
+  /** A failed run: counted and reported, unless the poll was stopped meanwhile (its outcome no longer matters). */
   #fail(err: StatsError): void {
+    if (this.#stopped) return;
     this.#errors++;
-    if (!this.#stopped) this.#emit.count(`${this.name}.poll.errors`, 1, this.#tags);
+    this.#emit.count(`${this.name}.poll.errors`, 1, this.#tags);
     safeReport(this.#emit.onError, err);
   }
 }

@@ -169,6 +169,31 @@ describe('poll: failures', () => {
     expect(valuesOf(stats.metrics, 'q')).toEqual([12]);
   });
 
+  test('a run still going at stop(): its late failure or timeout is neither reported nor counted; its signal aborts', async () => {
+    const stats = createTestClient();
+    const errors: StatsError[] = [];
+    const signals: AbortSignal[] = [];
+    const failing = poll(stats, 'late', () => sleep(40).then(() => Promise.reject(new Error('late'))), {
+      interval: 10_000,
+      onError: (e) => errors.push(e),
+    });
+    const hanging = poll(
+      stats,
+      'hung',
+      (s) => {
+        signals.push(s);
+        return new Promise<number>(() => {});
+      },
+      { interval: 10_000, timeout: 30, onError: (e) => errors.push(e) },
+    );
+    failing.stop();
+    hanging.stop();
+    await sleep(80);
+    expect(errors).toEqual([]);
+    expect(stats.lines).toEqual([]);
+    expect(signals[0]?.aborted).toBe(true);
+  });
+
   test('stats.close() stops every poll; a poll on a closed client never runs', async () => {
     const stats = createTestClient();
     let runs = 0;
