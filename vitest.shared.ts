@@ -15,4 +15,5 @@ export const alias = [
   { find: /^@statskit\/express$/, replacement: src('express') },
   { find: /^@statskit\/fastify$/, replacement: src('fastify') },
   { find: /^@statskit\/koa$/, replacement: src('koa') },
+  { find: /^@statskit\/runtime$/, replacement: src('runtime') },
 ];

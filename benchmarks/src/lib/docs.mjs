@@ -1,9 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ADAPTERS, loadAdapter } from '../adapters/index.mjs';
 import { checkTargets, floorNotes, machine, renderTables } from './format.mjs';
 import { packageVersion } from './versions.mjs';
 
 export const DOCS_PATH = new URL('../../../docs/benchmarks.md', import.meta.url);
+
+/**
+ * Sections measured by other scripts (runtime collectors, ...) follow this line in docs/benchmarks.md;
+ * rewriting the file keeps them.
+ */
+export const KEPT_MARKER =
+  '<!-- Sections below are measured by their own scripts; bench:docs keeps them. -->';
+
+/** The hand-kept tail of the current file (the marker line and what follows), or ''. */
+function keptTail() {
+  if (!existsSync(DOCS_PATH)) return '';
+  const text = readFileSync(DOCS_PATH, 'utf8');
+  const at = text.indexOf(KEPT_MARKER);
+  return at === -1 ? '' : `\n${text.slice(at)}`;
+}
 
 /**
  * Write docs/benchmarks.md from the rows of one run.
@@ -101,5 +116,5 @@ export async function writeDocs(rows, meta) {
     '```',
     '',
   ];
-  writeFileSync(DOCS_PATH, out.join('\n'));
+  writeFileSync(DOCS_PATH, out.join('\n') + keptTail());
 }

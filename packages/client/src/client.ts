@@ -454,6 +454,23 @@ export class StatsClient {
   }
 
   /**
+   * Run `fn` once when this client (its parent or a child) starts closing: after the flush hooks, while
+   * metric calls are still accepted, so `fn` may send a last value. The moment for code that owns timers
+   * feeding this client (pollers, collectors) to stop them. Called at once if the client is already
+   * closed. A throw from `fn` goes to onError (`STATSKIT_ERR_CALLBACK`). Returns a function that
+   * unregisters it.
+   * @example
+   * ```ts
+   * const timer = setInterval(() => stats.gauge('queue.length', queue.length), 10_000).unref();
+   * stats.onClose(() => clearInterval(timer));
+   * ```
+   */
+  onClose(fn: () => void): () => void {
+    if (typeof fn !== 'function') throw new InvalidOptionError('statskit: onClose() needs a function');
+    return this.#core.addCloseHook(fn);
+  }
+
+  /**
    * Send everything buffered; resolves when the socket has taken it. After close() it does nothing and
    * resolves once close() has finished.
    */

@@ -66,6 +66,7 @@ export class Core {
   #closing: Promise<void> | undefined;
   #reporter: TelemetryReporter | undefined;
   readonly #flushHooks = new Set<() => void>();
+  readonly #closeHooks = new Set<() => void>();
 
   /** Bound once: handed to the transport and to tag resolution. */
   readonly report = (err: StatsError): void => {
@@ -120,6 +121,29 @@ export class Core {
     return () => {
       this.#flushHooks.delete(fn);
     };
+  }
+
+  /**
+   * Run `fn` once, at the start of close() (after the flush hooks, while metric calls are still
+   * accepted); at once if the client is already closed. Returns its unregistration.
+   */
+  addCloseHook(fn: () => void): () => void {
+    if (this.closed) {
+      this.#runHook(fn, 'a close hook');
+      return () => {};
+    }
+    this.#closeHooks.add(fn);
+    return () => {
+      this.#closeHooks.delete(fn);
+    };
+  }
+
+  #runHook(fn: () => void, where: string): void {
+    try {
+      fn();
+    } catch (err) {
+      this.report(callbackError(where, err));
+    }
   }
 
   /** Write everything held in process to the transport, synchronously: hooks, aggregates, the packet. */
@@ -224,6 +248,8 @@ export class Core {
     if (this.#closing !== undefined) return this.#closing;
     this.#reporter?.stop(); // a last emission, before the batcher's final flush
     this.#runFlushHooks(); // while metric calls are still accepted
+    for (const fn of this.#closeHooks) this.#runHook(fn, 'a close hook');
+    this.#closeHooks.clear();
     this.closed = true;
     holding.delete(this);
     this.aggregator?.flush();

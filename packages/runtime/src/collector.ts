@@ -1,0 +1,147 @@
+import { InvalidOptionError } from '@statskit/client';
+import { checkInterval, GridTimer } from './schedule.js';
+import {
+  callbackError,
+  Emitter,
+  type ErrorHandler,
+  type MetricSink,
+  safeReport,
+  warningHandler,
+} from './sink.js';
+import { resolveThresholdMap, type ThresholdHandler, type ThresholdMap } from './threshold.js';
+
+/** How per-entity values (a GC kind, a mount, a device, an interface) are named. */
+export type CollectorMode = 'names' | 'tags';
+
+/** Options every collector takes. */
+export interface CollectorOptions {
+  /** Milliseconds between readings, on a drift-free grid. Default 10 000. */
+  readonly interval?: number | undefined;
+  /**
+   * Prefix of the collector's names, joined with `.` (after the client's own prefix). Default
+   * `'runtime'` / `'host'`; `''` for none.
+   */
+  readonly prefix?: string | undefined;
+  /**
+   * `'names'` (default): the entity is in the name (`host.disk.root.percent`). `'tags'`: one name,
+   * the entity as a tag (`host.disk.percent` tagged `mount:/`), for tag-aware servers.
+   */
+  readonly mode?: CollectorMode | undefined;
+  /** Limits by metric name relative to the prefix, e.g. `{ 'memory.percent': { above: 90, recover: 80 } }`. */
+  readonly thresholds?: ThresholdMap | undefined;
+  /** Called once per threshold state change (breach, recovery). */
+  readonly onThreshold?: ThresholdHandler | undefined;
+  /** Problems reading a source or in a callback. Default: a `StatsKitWarning` per code at most every 10 s. */
+  readonly onError?: ErrorHandler | undefined;
+}
+
+/** The handle a collector returns. */
+export interface CollectorHandle {
+  /** Take a reading now and send it (the grid is unchanged). Resolves when it is sent. */
+  collect(): Promise<void>;
+  /** Stop the timer and release what the collector holds (histograms, observers). Idempotent. */
+  stop(): void;
+  /** True between start and stop(). */
+  readonly active: boolean;
+}
+
+/**
+ * The shape shared by the runtime and host collectors: a grid timer, one reading at a time, stopped by
+ * `stop()` or when the client closes. Subclasses read their sources in `sample()`.
+ */
+export abstract class Collector implements CollectorHandle {
+  protected readonly emit: Emitter;
+  protected readonly mode: CollectorMode;
+  readonly interval: number;
+  readonly #grid: GridTimer;
+  readonly #what: string;
+  #offClose: (() => void) | undefined;
+  #busy: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(stats: MetricSink, options: CollectorOptions, defaultPrefix: string, what: string) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError(`statskit: ${what}: options must be an object`);
+    }
+    this.#what = what;
+    this.interval = checkInterval(options.interval, 10_000, what, 10);
+    const prefix = options.prefix ?? defaultPrefix;
+    if (typeof prefix !== 'string')
+      throw new InvalidOptionError(`statskit: ${what}: \`prefix\` must be a string`);
+    const mode = options.mode ?? 'names';
+    if (mode !== 'names' && mode !== 'tags') {
+      throw new InvalidOptionError(
+        `statskit: ${what}: \`mode\` must be 'names' or 'tags', got ${String(mode)}`,
+      );
+    }
+    this.mode = mode;
+    this.emit = new Emitter(
+      stats,
+      prefix,
+      resolveThresholdMap(options.thresholds),
+      options.onThreshold,
+      options.onError ?? warningHandler(),
+    );
+    this.#grid = new GridTimer(this.interval, () => {
+      if (this.#busy === undefined) void this.collect();
+    });
+  }
+
+  get active(): boolean {
+    return !this.#stopped;
+  }
+
+  /** Take the baseline readings and start the grid. */
+  start(): this {
+    if (!this.#stopped || this.emit.stats.closed) return this;
+    this.#stopped = false;
+    this.baseline();
+    this.#offClose = this.emit.stats.onClose(() => this.stop());
+    this.#grid.start();
+    return this;
+  }
+
+  collect(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    if (this.#busy !== undefined) return this.#busy;
+    const run = (async () => {
+      try {
+        await this.sample();
+      } catch (err) {
+        safeReport(this.emit.onError, callbackError(`${this.#what} reading`, err));
+      } finally {
+        this.#busy = undefined;
+      }
+    })();
+    this.#busy = run;
+    return run;
+  }
+
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#grid.stop();
+    const off = this.#offClose;
+    this.#offClose = undefined;
+    off?.();
+    this.release();
+  }
+
+  /** Whether readings may still be sent (not stopped, client open). */
+  protected get live(): boolean {
+    return !this.#stopped && !this.emit.stats.closed;
+  }
+
+  /** Readings that later values are deltas against; called once at start. */
+  protected abstract baseline(): void;
+  /** Read the sources and send the values. */
+  protected abstract sample(): Promise<void> | void;
+  /** Release observers, histograms. */
+  protected release(): void {}
+}
+
+/** Round to `digits` decimals, so a gauge does not carry 17 digits on the wire. */
+export function round(v: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

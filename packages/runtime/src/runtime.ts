@@ -1,0 +1,179 @@
+import {
+  constants,
+  type EventLoopUtilization,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  performance,
+} from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { InvalidOptionError } from '@statskit/client';
+import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
+import type { MetricSink } from './sink.js';
+
+/** Options of {@link collectRuntimeMetrics}. */
+export interface RuntimeMetricsOptions extends CollectorOptions {
+  /** Sampling resolution of the event-loop delay histogram, in ms. Default 10. */
+  readonly resolution?: number | undefined;
+}
+
+/** The GC kinds Node reports, by `detail.kind`. */
+const GC_KINDS: ReadonlyMap<number, string> = new Map([
+  [constants.NODE_PERFORMANCE_GC_MINOR, 'minor'],
+  [constants.NODE_PERFORMANCE_GC_MAJOR, 'major'],
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+  [constants.NODE_PERFORMANCE_GC_WEAKCB, 'weakcb'],
+]);
+const KIND_INDEX: ReadonlyMap<string, number> = new Map([...GC_KINDS.values()].map((k, i) => [k, i]));
+const KIND_NAMES = [...GC_KINDS.values()];
+
+/** The names and tags of GC metrics, per kind, built once. */
+interface GcNames {
+  readonly count: string;
+  readonly pause: string;
+  readonly tags: Readonly<Record<string, string>> | undefined;
+}
+
+const NS_PER_MS = 1e6;
+
+type ProcessInternals = NodeJS.Process & {
+  _getActiveHandles?: () => unknown[];
+  _getActiveRequests?: () => unknown[];
+};
+
+/** The Node.js runtime collector; see {@link collectRuntimeMetrics}. */
+export class RuntimeCollector extends Collector {
+  readonly #resolution: number;
+  #delay: IntervalHistogram | undefined;
+  #elu: EventLoopUtilization | undefined;
+  #cpu: NodeJS.CpuUsage | undefined;
+  #cpuAt = 0;
+  #observer: PerformanceObserver | undefined;
+  readonly #gcCount = new Float64Array(KIND_NAMES.length);
+  readonly #gcPause = new Float64Array(KIND_NAMES.length);
+  readonly #gcNames: readonly GcNames[];
+
+  constructor(stats: MetricSink, options: RuntimeMetricsOptions = {}) {
+    super(stats, options, 'runtime', 'collectRuntimeMetrics()');
+    const resolution = options.resolution ?? 10;
+    if (typeof resolution !== 'number' || !Number.isInteger(resolution) || resolution < 1) {
+      throw new InvalidOptionError(
+        'statskit: collectRuntimeMetrics(): `resolution` must be an integer >= 1 (ms)',
+      );
+    }
+    this.#resolution = resolution;
+    this.#gcNames = KIND_NAMES.map((kind) =>
+      this.mode === 'names'
+        ? { count: `gc.${kind}.count`, pause: `gc.${kind}.pause`, tags: undefined }
+        : { count: 'gc.count', pause: 'gc.pause', tags: { kind } },
+    );
+  }
+
+  protected baseline(): void {
+    this.#delay = monitorEventLoopDelay({ resolution: this.#resolution });
+    this.#delay.enable();
+    this.#elu = performance.eventLoopUtilization();
+    this.#cpu = process.cpuUsage();
+    this.#cpuAt = performance.now();
+    this.#observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const detail = (e as { detail?: unknown }).detail as { kind?: number } | null | undefined;
+        const kind = GC_KINDS.get(detail?.kind ?? -1);
+        const i = kind === undefined ? undefined : KIND_INDEX.get(kind);
+        if (i === undefined) continue;
+        this.#gcCount[i] = (this.#gcCount[i] ?? 0) + 1;
+        this.#gcPause[i] = (this.#gcPause[i] ?? 0) + e.duration;
+      }
+    });
+    this.#observer.observe({ entryTypes: ['gc'] });
+  }
+
+  protected sample(): void {
+    if (!this.live) return;
+    const emit = this.emit;
+    const h = this.#delay;
+    if (h !== undefined && h.count > 0) {
+      emit.gauge('eventloop.delay.min', round(h.min / NS_PER_MS, 3));
+      emit.gauge('eventloop.delay.mean', round(h.mean / NS_PER_MS, 3));
+      emit.gauge('eventloop.delay.p50', round(h.percentile(50) / NS_PER_MS, 3));
+      emit.gauge('eventloop.delay.p99', round(h.percentile(99) / NS_PER_MS, 3));
+      emit.gauge('eventloop.delay.max', round(h.max / NS_PER_MS, 3));
+    }
+    h?.reset();
+
+    const elu = performance.eventLoopUtilization();
+    if (this.#elu !== undefined) {
+      emit.gauge(
+        'eventloop.utilization',
+        round(performance.eventLoopUtilization(elu, this.#elu).utilization * 100),
+      );
+    }
+    this.#elu = elu;
+
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    const elapsedUs = (t - this.#cpuAt) * 1000;
+    if (this.#cpu !== undefined && elapsedUs > 0) {
+      const user = ((cpu.user - this.#cpu.user) / elapsedUs) * 100;
+      const system = ((cpu.system - this.#cpu.system) / elapsedUs) * 100;
+      emit.gauge('cpu.user', round(user));
+      emit.gauge('cpu.system', round(system));
+      emit.gauge('cpu.total', round(user + system));
+    }
+    this.#cpu = cpu;
+    this.#cpuAt = t;
+
+    for (let i = 0; i < KIND_NAMES.length; i++) {
+      const n = this.#gcCount[i] ?? 0;
+      if (n === 0) continue;
+      const names = this.#gcNames[i] as GcNames;
+      emit.count(names.count, n, names.tags);
+      emit.count(names.pause, round(this.#gcPause[i] ?? 0, 3), names.tags);
+      this.#gcCount[i] = 0;
+      this.#gcPause[i] = 0;
+    }
+
+    const mem = process.memoryUsage();
+    emit.gauge('memory.heap.used', mem.heapUsed);
+    emit.gauge('memory.heap.total', mem.heapTotal);
+    emit.gauge('memory.heap.limit', v8.getHeapStatistics().heap_size_limit);
+    emit.gauge('memory.rss', mem.rss);
+    emit.gauge('memory.external', mem.external);
+    emit.gauge('memory.array_buffers', mem.arrayBuffers);
+
+    const p = process as ProcessInternals;
+    if (typeof p._getActiveHandles === 'function') emit.gauge('handles', p._getActiveHandles().length);
+    if (typeof p._getActiveRequests === 'function') emit.gauge('requests', p._getActiveRequests().length);
+    if (typeof process.getActiveResourcesInfo === 'function') {
+      emit.gauge('resources', process.getActiveResourcesInfo().length);
+    }
+    emit.gauge('uptime', round(process.uptime(), 1));
+  }
+
+  protected override release(): void {
+    this.#delay?.disable();
+    this.#delay = undefined;
+    this.#observer?.disconnect();
+    this.#observer = undefined;
+  }
+}
+
+/**
+ * Send the Node.js runtime's gauges every `interval` ms (default 10 000): event-loop delay
+ * (min/mean/p50/p99/max, reset each interval) and utilisation, GC count and pause by kind, heap, RSS,
+ * external and array-buffer memory, CPU user/system percent of one core, active handles, requests and
+ * resources, uptime. Names in docs/metrics.md ("Runtime"). Timers unref'd; stopped by `stop()` or by
+ * closing the client.
+ * @example
+ * ```ts
+ * import { collectRuntimeMetrics } from '@statskit/runtime';
+ * const runtime = collectRuntimeMetrics(stats, {
+ *   interval: 10_000,
+ *   thresholds: { 'eventloop.delay.p99': { above: 200, recover: 50, for: 30_000 } },
+ *   onThreshold: (e) => logger.warn(e, `event loop ${e.state}`),
+ * });
+ * ```
+ */
+export function collectRuntimeMetrics(stats: MetricSink, options?: RuntimeMetricsOptions): CollectorHandle {
+  return new RuntimeCollector(stats, options ?? {}).start();
+}
