@@ -46,6 +46,15 @@ export const ErrorCodes = {
    * summary's mean) overflowed to ±Infinity although every value was finite. That line is not sent.
    */
   OVERFLOW: 'STATSKIT_ERR_OVERFLOW',
+  /**
+   * A unix *datagram* socket was asked for (`@statskit/client/hot-shots` with `protocol: 'uds'`, or
+   * `udsDatagramTransport()`), but the optional native module `unix-dgram` is not installed or did not
+   * build. Every packet is dropped; install `unix-dgram` (with its install script allowed) or use a
+   * stream socket / UDP.
+   */
+  UNIX_DGRAM_UNAVAILABLE: 'STATSKIT_ERR_UNIX_DGRAM_UNAVAILABLE',
+  /** An option of `@statskit/client/hot-shots`' `StatsD` that statskit does not honour. Reported once. */
+  UNSUPPORTED_OPTION: 'STATSKIT_ERR_UNSUPPORTED_OPTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -120,7 +129,8 @@ export class TransportError extends StatsError {
       | typeof ErrorCodes.SOCKET
       | typeof ErrorCodes.CONNECT
       | typeof ErrorCodes.QUEUE_FULL
-      | typeof ErrorCodes.CLOSE_TIMEOUT,
+      | typeof ErrorCodes.CLOSE_TIMEOUT
+      | typeof ErrorCodes.UNIX_DGRAM_UNAVAILABLE,
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -17,6 +17,8 @@ export type { ParsedMetric } from './protocol/parse.js';
 export { parseLine, parsePacket } from './protocol/parse.js';
 export { MemoryTransport } from './transports/memory.js';
 export type { StreamFraming } from './transports/stream.js';
+export type { UdsDatagramOptions } from './transports/uds-dgram.js';
+export { UdsDatagramTransport, udsDatagramTransport } from './transports/uds-dgram.js';
 export type {
   MetricOptions,
   MetricType,
