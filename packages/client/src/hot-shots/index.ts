@@ -5,7 +5,7 @@
  */
 import { StatsD } from './stats-d.js';
 
-export { StatsD } from './stats-d.js';
+export { StatsD, type WithoutContext } from './stats-d.js';
 export type {
   DatadogChecks,
   DatadogChecksValues,

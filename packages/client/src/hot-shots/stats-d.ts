@@ -116,6 +116,12 @@ function dotSuffix(suffix: string, t: Uint8Array): string {
   return s === '' || s.startsWith('.') ? s : `.${s}`;
 }
 
+/**
+ * The arguments of a function wrapped by `timer()`: without the trailing {@link TimerContext} the wrapper
+ * adds (the function may declare it or not).
+ */
+export type WithoutContext<A extends unknown[]> = A extends [...infer P, TimerContext] ? P | A : A;
+
 /** What a per-call argument list resolved to. */
 interface CallArgs {
   rate: number | undefined;
@@ -214,6 +220,8 @@ let childInit:
  * ```
  */
 export class StatsD {
+  /** The class itself, so `const { StatsD } = require('@statskit/client/hot-shots')` works as with hot-shots. */
+  static readonly StatsD: typeof StatsD = StatsD;
   /** Service check statuses: `client.check('db.up', client.CHECKS.OK)`. */
   readonly CHECKS: DatadogChecks = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
   /** In mock mode: every line this client would have sent, in order. Undefined otherwise. */
@@ -346,7 +354,8 @@ export class StatsD {
         else this.#deliver(err, errorHandler);
       };
       let transport: ClientOptions['transport'];
-      if (o.mock === true) transport = { send() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
+      if (o.mock === true)
+        transport = { send() {}, flush: () => Promise.resolve(), close: () => Promise.resolve() };
       else if (protocol === 'stream') {
         if (o.stream === undefined) bad("protocol 'stream' needs a stream");
         else transport = o.stream as Writable;
@@ -438,58 +447,236 @@ export class StatsD {
     return new StatsD();
   }
 
-  /** `stat:value|c` (value default 1). */
+  /** `stat:value|c` (value default 1; it may be left out). */
+  increment(stat: string | readonly string[], tags?: HotShotsTags, callback?: StatsCb): void;
+  increment(stat: string | readonly string[], callback?: StatsCb): void;
   increment(
     stat: string | readonly string[],
-    value?: number | HotShotsTags | StatsCb,
-    ...rest: unknown[]
+    value: number,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  increment(stat: string | readonly string[], value: number, tags?: HotShotsTags, callback?: StatsCb): void;
+  increment(stat: string | readonly string[], value: number, callback?: StatsCb): void;
+  increment(stat: string | readonly string[], value: number, sampleRate?: number, callback?: StatsCb): void;
+  increment(
+    stat: string | readonly string[],
+    value: number,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
   ): void;
   increment(stat: string | readonly string[], ...args: unknown[]): void {
     this.#count(stat, args, 1);
   }
 
-  /** `stat:-value|c` (value default 1). */
+  /** `stat:-value|c` (value default 1; it may be left out). */
+  decrement(stat: string | readonly string[], tags?: HotShotsTags, callback?: StatsCb): void;
+  decrement(stat: string | readonly string[], callback?: StatsCb): void;
   decrement(
     stat: string | readonly string[],
-    value?: number | HotShotsTags | StatsCb,
-    ...rest: unknown[]
+    value: number,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  decrement(stat: string | readonly string[], value: number, tags?: HotShotsTags, callback?: StatsCb): void;
+  decrement(stat: string | readonly string[], value: number, callback?: StatsCb): void;
+  decrement(stat: string | readonly string[], value: number, sampleRate?: number, callback?: StatsCb): void;
+  decrement(
+    stat: string | readonly string[],
+    value: number,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
   ): void;
   decrement(stat: string | readonly string[], ...args: unknown[]): void {
     this.#count(stat, args, -1);
   }
 
   /** `stat:ms|ms`; a `Date` is sent as the ms elapsed since it. */
+  timing(
+    stat: string | readonly string[],
+    value: number | Date,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  timing(
+    stat: string | readonly string[],
+    value: number | Date,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  timing(stat: string | readonly string[], value: number | Date, callback?: StatsCb): void;
+  timing(
+    stat: string | readonly string[],
+    value: number | Date,
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): void;
+  timing(
+    stat: string | readonly string[],
+    value: number | Date,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   timing(stat: string | readonly string[], value: number | Date, ...rest: unknown[]): void {
     const ms = value instanceof Date ? Date.now() - value.getTime() : value;
     this.#send(stat, ms, 'ms', callArgs(rest, 0));
   }
 
   /** `stat:value|h`. */
+  histogram(
+    stat: string | readonly string[],
+    value: number,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  histogram(stat: string | readonly string[], value: number, tags?: HotShotsTags, callback?: StatsCb): void;
+  histogram(stat: string | readonly string[], value: number, callback?: StatsCb): void;
+  histogram(stat: string | readonly string[], value: number, sampleRate?: number, callback?: StatsCb): void;
+  histogram(
+    stat: string | readonly string[],
+    value: number,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   histogram(stat: string | readonly string[], value: number, ...rest: unknown[]): void {
     this.#send(stat, value, 'h', callArgs(rest, 0));
   }
 
   /** `stat:value|d` (DogStatsD). */
+  distribution(
+    stat: string | readonly string[],
+    value: number,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  distribution(
+    stat: string | readonly string[],
+    value: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  distribution(stat: string | readonly string[], value: number, callback?: StatsCb): void;
+  distribution(
+    stat: string | readonly string[],
+    value: number,
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): void;
+  distribution(
+    stat: string | readonly string[],
+    value: number,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   distribution(stat: string | readonly string[], value: number, ...rest: unknown[]): void {
     this.#send(stat, value, 'd', callArgs(rest, 0));
   }
 
   /** `stat:value|g`. A negative value is sent as is, as hot-shots does. */
+  gauge(
+    stat: string | readonly string[],
+    value: number,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  gauge(stat: string | readonly string[], value: number, tags?: HotShotsTags, callback?: StatsCb): void;
+  gauge(stat: string | readonly string[], value: number, callback?: StatsCb): void;
+  gauge(stat: string | readonly string[], value: number, sampleRate?: number, callback?: StatsCb): void;
+  gauge(
+    stat: string | readonly string[],
+    value: number,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   gauge(stat: string | readonly string[], value: number, ...rest: unknown[]): void {
     this.#send(stat, value, 'g', callArgs(rest, 0));
   }
 
   /** `stat:+value|g` / `stat:-value|g`. */
+  gaugeDelta(
+    stat: string | readonly string[],
+    value: number,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  gaugeDelta(stat: string | readonly string[], value: number, tags?: HotShotsTags, callback?: StatsCb): void;
+  gaugeDelta(stat: string | readonly string[], value: number, callback?: StatsCb): void;
+  gaugeDelta(stat: string | readonly string[], value: number, sampleRate?: number, callback?: StatsCb): void;
+  gaugeDelta(
+    stat: string | readonly string[],
+    value: number,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   gaugeDelta(stat: string | readonly string[], value: number, ...rest: unknown[]): void {
     this.#send(stat, value, 'g', callArgs(rest, 0), true);
   }
 
   /** `stat:value|s`. */
+  set(
+    stat: string | readonly string[],
+    value: number | string,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  set(
+    stat: string | readonly string[],
+    value: number | string,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  set(stat: string | readonly string[], value: number | string, callback?: StatsCb): void;
+  set(
+    stat: string | readonly string[],
+    value: number | string,
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): void;
+  set(
+    stat: string | readonly string[],
+    value: number | string,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   set(stat: string | readonly string[], value: number | string, ...rest: unknown[]): void {
     this.#send(stat, value, 's', callArgs(rest, 0));
   }
 
   /** Alias of {@link StatsD.set}. */
+  unique(
+    stat: string | readonly string[],
+    value: number | string,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  unique(
+    stat: string | readonly string[],
+    value: number | string,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  unique(stat: string | readonly string[], value: number | string, callback?: StatsCb): void;
+  unique(
+    stat: string | readonly string[],
+    value: number | string,
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): void;
+  unique(
+    stat: string | readonly string[],
+    value: number | string,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): void;
   unique(stat: string | readonly string[], value: number | string, ...rest: unknown[]): void {
     this.#send(stat, value, 's', callArgs(rest, 0));
   }
@@ -498,36 +685,134 @@ export class StatsD {
    * Wrap `func`: each call is timed (`timing`), with any tags the function adds through the
    * {@link TimerContext} passed as its last argument. Throws are timed too.
    */
-  timer<P extends unknown[], R>(
-    func: (...args: [...P, TimerContext]) => R,
+  timer<A extends unknown[], R>(
+    func: (...args: A) => R,
+    stat: string | readonly string[],
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => R;
+  timer<A extends unknown[], R>(
+    func: (...args: A) => R,
+    stat: string | readonly string[],
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => R;
+  timer<A extends unknown[], R>(
+    func: (...args: A) => R,
+    stat: string | readonly string[],
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => R;
+  timer<A extends unknown[], R>(
+    func: (...args: A) => R,
+    stat: string | readonly string[],
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => R;
+  timer<A extends unknown[], R>(
+    func: (...args: A) => R,
+    stat: string | readonly string[],
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => R;
+  timer<A extends unknown[], R>(
+    func: (...args: A) => R,
     stat: string | readonly string[],
     ...rest: unknown[]
-  ): (...args: P) => R {
-    return this.#wrap(func, stat, rest, 'ms', false) as (...args: P) => R;
+  ): (...args: WithoutContext<A>) => R {
+    return this.#wrap(func, stat, rest, 'ms', false) as (...args: WithoutContext<A>) => R;
   }
 
   /** Like {@link StatsD.timer} for a function returning a promise: timed when it settles. */
-  asyncTimer<P extends unknown[], R>(
-    func: (...args: [...P, TimerContext]) => Promise<R>,
+  asyncTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
     stat: string | readonly string[],
     ...rest: unknown[]
-  ): (...args: P) => Promise<R> {
-    return this.#wrap(func, stat, rest, 'ms', true) as (...args: P) => Promise<R>;
+  ): (...args: WithoutContext<A>) => Promise<R> {
+    return this.#wrap(func, stat, rest, 'ms', true) as (...args: WithoutContext<A>) => Promise<R>;
   }
 
   /** Like {@link StatsD.asyncTimer}, sent as a distribution (`|d`). */
-  asyncDistTimer<P extends unknown[], R>(
-    func: (...args: [...P, TimerContext]) => Promise<R>,
+  asyncDistTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncDistTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncDistTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncDistTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncDistTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
+    stat: string | readonly string[],
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => Promise<R>;
+  asyncDistTimer<A extends unknown[], R>(
+    func: (...args: A) => Promise<R>,
     stat: string | readonly string[],
     ...rest: unknown[]
-  ): (...args: P) => Promise<R> {
-    return this.#wrap(func, stat, rest, 'd', true) as (...args: P) => Promise<R>;
+  ): (...args: WithoutContext<A>) => Promise<R> {
+    return this.#wrap(func, stat, rest, 'd', true) as (...args: WithoutContext<A>) => Promise<R>;
   }
 
   /**
    * A DogStatsD event. The title is prefixed and suffixed like a name; `text` defaults to the title;
    * `date_happened` is rounded to the second. Refused with `telegraf`.
    */
+  event(
+    title: string,
+    text?: string,
+    options?: HotShotsEventOptions,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
+  event(title: string, text?: string, options?: HotShotsEventOptions, callback?: StatsCb): void;
   event(title: string, text?: string, options?: HotShotsEventOptions, ...rest: unknown[]): void {
     const a = callArgs(rest, 0);
     const o = options ?? {};
@@ -549,6 +834,13 @@ export class StatsD {
   }
 
   /** A DogStatsD service check; the name is prefixed and suffixed. Refused with `telegraf`. */
+  check(
+    name: string,
+    status: DatadogChecksValues,
+    options?: HotShotsCheckOptions,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): void;
   check(name: string, status: DatadogChecksValues, options?: HotShotsCheckOptions, ...rest: unknown[]): void {
     const a = callArgs(rest, 0);
     const o = options ?? {};

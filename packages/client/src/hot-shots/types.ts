@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
 
 /** Tags as hot-shots takes them: `{ key: 'value' }` or `['key:value', 'flag']`. */
-export type HotShotsTags = Readonly<Record<string, string | number | boolean>> | readonly string[];
+export type HotShotsTags =
+  | Readonly<Record<string, string | number | boolean | undefined>>
+  | readonly string[];
 
 /**
  * A per-call callback. Unbuffered (`maxBufferSize: 0`, the default for UDP and TCP): called once, after

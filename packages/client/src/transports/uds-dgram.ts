@@ -11,6 +11,9 @@ interface UnixDgramModule {
   createSocket(type: 'unix_dgram'): UnixDgramSocket;
 }
 
+/** A socket unused this long (ms) is closed; the next send opens a new one. */
+const IDLE_CLOSE_MS = 250;
+
 /** Options of {@link UdsDatagramTransport}. */
 export interface UdsDatagramOptions {
   /** Path of the unix datagram socket, e.g. the Datadog Agent's `/var/run/datadog/dsd.socket`. */
@@ -41,6 +44,9 @@ export class UdsDatagramTransport implements Transport {
   #socket: UnixDgramSocket | undefined;
   /** undefined: still loading; null: unavailable. */
   #state: 'loading' | 'ready' | 'unavailable' | 'closed' = 'loading';
+  #module: UnixDgramModule | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #usedAt = 0;
   #queue: { packet: string; bytes: number; lines: number }[] = [];
   #queueBytes = 0;
   readonly #loaded: Promise<void>;
@@ -65,20 +71,53 @@ export class UdsDatagramTransport implements Transport {
       return;
     }
     if (this.#state === 'closed') return;
-    try {
-      const socket = m.createSocket('unix_dgram');
-      socket.on('error', (err) => this.#ctx.onError(this.#sendError(err)));
-      this.#socket = socket;
-    } catch (err) {
-      this.#unavailable(err);
-      return;
-    }
+    this.#module = m as UnixDgramModule;
+    if (this.#open() === undefined) return;
     this.#state = 'ready';
     const queued = this.#queue;
     this.#queue = [];
     this.#queueBytes = 0;
     this.#ctx.telemetry.queueBytes = 0;
     for (const q of queued) this.send(q.packet, q.bytes, q.lines);
+  }
+
+  /**
+   * The socket, opened on demand. unix-dgram's sockets cannot be unref'd, so one that stays open would
+   * hold the process: it is closed after {@link IDLE_CLOSE_MS} without sends (an unref'd timer).
+   */
+  #open(): UnixDgramSocket | undefined {
+    this.#usedAt = performance.now();
+    if (this.#socket !== undefined) return this.#socket;
+    try {
+      const socket = (this.#module as UnixDgramModule).createSocket('unix_dgram');
+      socket.on('error', (err) => this.#ctx.onError(this.#sendError(err)));
+      this.#socket = socket;
+    } catch (err) {
+      this.#unavailable(err);
+      return undefined;
+    }
+    this.#armIdle(IDLE_CLOSE_MS);
+    return this.#socket;
+  }
+
+  #armIdle(ms: number): void {
+    this.#idleTimer = setTimeout(() => {
+      const idle = performance.now() - this.#usedAt;
+      if (idle < IDLE_CLOSE_MS) this.#armIdle(IDLE_CLOSE_MS - idle);
+      else this.#closeSocket();
+    }, ms);
+    this.#idleTimer.unref();
+  }
+
+  #closeSocket(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    try {
+      this.#socket?.close();
+    } catch {
+      // already closed
+    }
+    this.#socket = undefined;
   }
 
   #unavailable(cause: unknown): void {
@@ -107,12 +146,13 @@ export class UdsDatagramTransport implements Transport {
 
   send(packet: string, bytes: number, lines: number): void {
     const t = this.#ctx.telemetry;
-    if (this.#state === 'ready' && this.#socket !== undefined) {
+    const socket = this.#state === 'ready' ? this.#open() : undefined;
+    if (socket !== undefined) {
       const buf = Buffer.from(packet, 'utf8');
       let failed: Error | undefined;
       try {
         // unix-dgram calls back synchronously: an error here is this packet's
-        this.#socket.send(buf, 0, buf.length, this.#path, (err) => {
+        socket.send(buf, 0, buf.length, this.#path, (err) => {
           failed = err;
         });
       } catch (err) {
@@ -147,12 +187,7 @@ export class UdsDatagramTransport implements Transport {
   async close(): Promise<void> {
     await this.#loaded;
     this.#state = 'closed';
-    try {
-      this.#socket?.close();
-    } catch {
-      // already closed
-    }
-    this.#socket = undefined;
+    this.#closeSocket();
   }
 }
 

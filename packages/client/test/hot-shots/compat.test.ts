@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { Writable } from 'node:stream';
-import StatsD, { type StatsCb } from '@statskit/client/hot-shots';
+import StatsD, { type StatsCb, type TimerContext } from '@statskit/client/hot-shots';
 import { afterEach, describe, expect, test } from 'vitest';
 import { udpReceiver } from '../helpers/udp-receiver.js';
 
@@ -101,7 +101,13 @@ describe('wire format over UDP', () => {
   test('Telegraf: tags in the name, k:v written k=v and k=v kept; events and checks refused with an error', async () => {
     await using rx = await udpReceiver();
     const errors: Error[] = [];
-    const c = client({ port: rx.port, telegraf: true, globalTags: ['a=1', 'b:2'], errorHandler: (e) => errors.push(e), ...NO_DD });
+    const c = client({
+      port: rx.port,
+      telegraf: true,
+      globalTags: ['a=1', 'b:2'],
+      errorHandler: (e) => errors.push(e),
+      ...NO_DD,
+    });
     c.increment('x', 1, ['c=3']);
     c.gauge('g', 5, { k: 'v' });
     let cbErr: Error | null | undefined;
@@ -112,22 +118,34 @@ describe('wire format over UDP', () => {
     await rx.waitForLines(2);
     expect(rx.lines).toEqual(['x,a=1,b=2,c=3:1|c', 'g,a=1,b=2,k=v:5|g']);
     expect(cbErr?.message).toMatch(/not supported by Telegraf/);
-    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/service check is not supported by Telegraf/)]);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/service check is not supported by Telegraf/),
+    ]);
   });
 
   test('events and checks: prefixed and suffixed names, every option, dates rounded to the second', async () => {
     await using rx = await udpReceiver();
     const c = client({ port: rx.port, prefix: 'p', suffix: 's', globalTags: ['g'], ...NO_DD });
-    c.event('ti', 'te', {
-      date_happened: new Date(1_700_000_000_600),
-      hostname: 'h',
-      aggregation_key: 'k',
-      priority: 'low',
-      source_type_name: 'src',
-      alert_type: 'error',
-    }, ['e:1']);
+    c.event(
+      'ti',
+      'te',
+      {
+        date_happened: new Date(1_700_000_000_600),
+        hostname: 'h',
+        aggregation_key: 'k',
+        priority: 'low',
+        source_type_name: 'src',
+        alert_type: 'error',
+      },
+      ['e:1'],
+    );
     c.event('only');
-    c.check('svc.up', c.CHECKS.OK, { date_happened: new Date(1_700_000_000_600), hostname: 'h', message: 'm' }, ['c:1']);
+    c.check(
+      'svc.up',
+      c.CHECKS.OK,
+      { date_happened: new Date(1_700_000_000_600), hostname: 'h', message: 'm' },
+      ['c:1'],
+    );
     await rx.waitForLines(3);
     expect(rx.lines).toEqual([
       '_e{6,2}:p.ti.s|te|d:1700000001|h:h|k:k|p:low|s:src|t:error|#g,e:1',
@@ -138,7 +156,13 @@ describe('wire format over UDP', () => {
 
   test("child clients: the child's prefix goes before its parent's, suffix after, tags override by key; nested", async () => {
     await using rx = await udpReceiver();
-    const c = client({ port: rx.port, prefix: 'p.', suffix: '.s', globalTags: { a: 'x', keep: 'me' }, ...NO_DD });
+    const c = client({
+      port: rx.port,
+      prefix: 'p.',
+      suffix: '.s',
+      globalTags: { a: 'x', keep: 'me' },
+      ...NO_DD,
+    });
     const child = c.childClient({ prefix: 'c', suffix: 'cs', globalTags: ['a:y', 'z'] });
     child.increment('n', 2, ['q:1']);
     child.childClient({ prefix: 'gc.' }).increment('m');
@@ -184,7 +208,11 @@ describe('callbacks', () => {
     expect(calls).toEqual([['sampled']]);
     await rx.waitForLines(3);
     await new Promise((r) => setTimeout(r, 20));
-    expect(calls).toEqual([['sampled'], [null, 'abc:1|c'.length], [null, 'foo:42|s'.length + 'bar:42|s'.length]]);
+    expect(calls).toEqual([
+      ['sampled'],
+      [null, 'abc:1|c'.length],
+      [null, 'foo:42|s'.length + 'bar:42|s'.length],
+    ]);
   });
 
   test('buffered (maxBufferSize > 0): called synchronously with no arguments', () => {
@@ -207,7 +235,9 @@ describe('callbacks', () => {
 
   test('system error codes are visible: an unresolvable host gives the callback ENOTFOUND', async () => {
     const c = client({ host: 'statskit-no-such-host.invalid', errorHandler: () => {}, ...NO_DD });
-    const err = await new Promise<Error | null | undefined>((resolve) => c.increment('x', 1, (e) => resolve(e)));
+    const err = await new Promise<Error | null | undefined>((resolve) =>
+      c.increment('x', 1, (e) => resolve(e)),
+    );
     expect((err as NodeJS.ErrnoException).code).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
   });
 
@@ -243,20 +273,37 @@ describe('options', () => {
 
   test('options statskit cannot honour are reported once each', async () => {
     const errors: Error[] = [];
-    client({ mock: true, datadog: true, udsRetryOptions: {}, aggregation: true, errorHandler: (e) => errors.push(e), ...NO_DD });
+    client({
+      mock: true,
+      datadog: true,
+      udsRetryOptions: {},
+      aggregation: true,
+      errorHandler: (e) => errors.push(e),
+      ...NO_DD,
+    });
     await Promise.resolve();
-    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(Array(3).fill('STATSKIT_ERR_UNSUPPORTED_OPTION'));
+    expect(errors.map((e) => (e as { code?: string }).code)).toEqual(
+      Array(3).fill('STATSKIT_ERR_UNSUPPORTED_OPTION'),
+    );
   });
 
   test('includeDataDogTags (default true): DD_TAGS, DD_ENTITY_ID, DD_ENV, DD_SERVICE, DD_VERSION become tags', () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { DD_ENV: 'prod', DD_SERVICE: 'api', DD_VERSION: '1.2', DD_ENTITY_ID: 'ent', DD_TAGS: 'rack:1,team:core' });
+    Object.assign(process.env, {
+      DD_ENV: 'prod',
+      DD_SERVICE: 'api',
+      DD_VERSION: '1.2',
+      DD_ENTITY_ID: 'ent',
+      DD_TAGS: 'rack:1,team:core',
+    });
     try {
       const c = client({ mock: true, globalTags: ['a:1'] });
       c.increment('x');
       const off = client({ mock: true, includeDataDogTags: false });
       off.increment('x');
-      expect(c.mockBuffer).toEqual(['x:1|c|#a:1,rack:1,team:core,dd.internal.entity_id:ent,env:prod,service:api,version:1.2']);
+      expect(c.mockBuffer).toEqual([
+        'x:1|c|#a:1,rack:1,team:core,dd.internal.entity_id:ent,env:prod,service:api,version:1.2',
+      ]);
       expect(off.mockBuffer).toEqual(['x:1|c']);
     } finally {
       for (const k of ['DD_ENV', 'DD_SERVICE', 'DD_VERSION', 'DD_ENTITY_ID', 'DD_TAGS']) {
@@ -316,7 +363,7 @@ describe('timers', () => {
     const c = client({ mock: true, ...NO_DD });
     const add = c.timer((a: number, b: number) => a + b, 'add');
     expect(add(2, 3)).toBe(5);
-    const fetchy = c.asyncTimer(async (x: string, ctx) => {
+    const fetchy = c.asyncTimer(async (x: string, ctx: TimerContext) => {
       ctx.addTags({ status: 200 });
       return x;
     }, 'fetch');
