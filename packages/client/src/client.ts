@@ -200,7 +200,13 @@ export class StatsClient {
       const table = TABLES[resolved.tagFormat].name;
       this.#prefix = joinPrefix('', resolved.prefix, table);
       this.#suffix = joinSuffix('', resolved.suffix, table);
-      this.#tags = optionTags(resolved.tags, resolved.tagFormat, 'tags');
+      const envTags = resolved.envTags;
+      this.#tags = optionTags(
+        resolved.tags,
+        resolved.tagFormat,
+        'tags',
+        envTags === undefined ? undefined : optionTags(envTags, resolved.tagFormat, 'DD_* tags'),
+      );
       this.#rate = resolved.sampleRate;
       this.#core = new Core(resolved);
       this.#core.reportSoon(unknownOptionsError(options));
