@@ -57,13 +57,16 @@ export const ErrorCodes = {
   UNSUPPORTED_OPTION: 'STATSKIT_ERR_UNSUPPORTED_OPTION',
 } as const;
 
+/** One of the {@link ErrorCodes} values. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 const kStatsError = Symbol.for('statskit.error');
 
 /** Base class of every statskit error. `code` is stable; `cause` holds the underlying error, if any. */
 export class StatsError extends Error {
+  /** The class name, as `Error` subclasses have. */
   override name = 'StatsError';
+  /** A stable `STATSKIT_ERR_*` code: match on it, not on the message (docs/errors.md). */
   readonly code: ErrorCode;
   /** Set by `Symbol.for`, so errors are recognised across duplicate copies of the package. */
   readonly [kStatsError] = true;
@@ -88,6 +91,7 @@ export class StatsError extends Error {
 
 /** A constructor option is invalid. Thrown by `new StatsClient()` and `child()`. */
 export class InvalidOptionError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'InvalidOptionError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.INVALID_OPTION, message, options);
@@ -99,6 +103,7 @@ export class InvalidOptionError extends StatsError {
  * (or tag) was dropped.
  */
 export class InvalidMetricError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'InvalidMetricError';
   /** The metric name as the caller passed it (may be a non-string). */
   readonly metric: unknown;
@@ -121,6 +126,7 @@ export class InvalidMetricError extends StatsError {
 
 /** A transport-level failure: DNS, socket, send, queue overflow, close timeout. */
 export class TransportError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'TransportError';
   constructor(
     code:
@@ -140,6 +146,7 @@ export class TransportError extends StatsError {
 
 /** A metric call or flush on a client that is closed. */
 export class ClientClosedError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'ClientClosedError';
   constructor(what: string) {
     super(ErrorCodes.CLOSED, `statskit: ${what} after close(); dropped`);

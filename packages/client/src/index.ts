@@ -1,3 +1,7 @@
+/**
+ * The StatsD client: `StatsClient`, its options, errors and transports.
+ * @module @statskit/client
+ */
 export type { AggregateOptions } from './aggregator.js';
 export type { ChildOptions, TimedDecorator, Timer } from './client.js';
 export { StatsClient } from './client.js';

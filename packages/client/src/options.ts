@@ -7,6 +7,7 @@ import type { StreamFraming } from './transports/stream.js';
 import { isWritableStream } from './transports/writable.js';
 import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
 
+/** How packets travel: UDP, TCP, or a unix stream socket (`uds`). */
 export type Protocol = 'udp' | 'tcp' | 'uds';
 
 /** Options of `new StatsClient()`. Every one is optional; see the package README for the table. */
@@ -103,28 +104,49 @@ export interface ClientOptions {
 
 /** Options after defaults and validation. Frozen. */
 export interface ResolvedOptions {
+  /** {@link ClientOptions.host}, resolved. */
   readonly host: string;
+  /** {@link ClientOptions.port}, resolved. */
   readonly port: number;
+  /** {@link ClientOptions.family}, resolved. */
   readonly family: 0 | 4 | 6;
+  /** {@link ClientOptions.protocol}, resolved. */
   readonly protocol: Protocol;
+  /** {@link ClientOptions.path}, resolved. */
   readonly path: string | undefined;
+  /** {@link ClientOptions.udsFraming}, resolved. */
   readonly udsFraming: StreamFraming;
+  /** {@link ClientOptions.prefix}, resolved. */
   readonly prefix: string;
+  /** {@link ClientOptions.suffix}, resolved. */
   readonly suffix: string;
+  /** {@link ClientOptions.tags}, resolved. */
   readonly tags: Tags | undefined;
+  /** {@link ClientOptions.tagFormat}, resolved. */
   readonly tagFormat: TagFormat;
+  /** {@link ClientOptions.sampleRate}, resolved. */
   readonly sampleRate: number;
+  /** {@link ClientOptions.maxPacketSize}, resolved. */
   readonly maxPacketSize: number;
+  /** {@link ClientOptions.batching}, resolved. */
   readonly batching: boolean;
+  /** {@link ClientOptions.flushInterval}, resolved. */
   readonly flushInterval: number;
+  /** {@link ClientOptions.onError}, resolved. */
   readonly onError: ((err: StatsError) => void) | undefined;
   /** ms; 0: every error reaches onError. */
   readonly onErrorInterval: number;
+  /** {@link ClientOptions.random}, resolved. */
   readonly random: () => number;
+  /** {@link ClientOptions.transport}, resolved. */
   readonly transport: Transport | TransportFactory | Writable | undefined;
+  /** {@link ClientOptions.maxQueueBytes}, resolved. */
   readonly maxQueueBytes: number;
+  /** {@link ClientOptions.dnsTtl}, resolved. */
   readonly dnsTtl: number;
+  /** {@link ClientOptions.closeTimeout}, resolved. */
   readonly closeTimeout: number;
+  /** {@link ClientOptions.aggregate}, resolved. */
   readonly aggregate: ResolvedAggregateOptions | undefined;
   /** ms between telemetry emissions; 0: off. */
   readonly telemetryInterval: number;
@@ -377,7 +399,9 @@ function datadogEnvTags(env: Env): Record<string, string> | undefined {
   let tags: Record<string, string> | undefined;
   for (const [key, tag] of DD_TAG_VARS) {
     const v = env[key];
-    if (v !== undefined && v !== '') (tags ??= {})[tag] = v;
+    if (v === undefined || v === '') continue;
+    tags ??= {};
+    tags[tag] = v;
   }
   return tags;
 }

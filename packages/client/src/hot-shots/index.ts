@@ -1,7 +1,7 @@
 /**
  * `@statskit/client/hot-shots`: hot-shots' `StatsD` API on statskit's core. Change the import, keep the
  * code: `import StatsD from '@statskit/client/hot-shots'`.
- * @packageDocumentation
+ * @module @statskit/client/hot-shots
  */
 import { StatsD } from './stats-d.js';
 

@@ -32,13 +32,19 @@ export interface TimerContext {
 
 /** Options of `event()`, named as hot-shots names them. */
 export interface HotShotsEventOptions {
+  /** Groups events with the same key (`|k:`). */
   readonly aggregation_key?: string | undefined;
+  /** `info` (default), `warning`, `success` or `error` (`|t:`). */
   readonly alert_type?: 'info' | 'warning' | 'success' | 'error' | undefined;
   /** Rounded to the nearest second. */
   readonly date_happened?: Date | undefined;
+  /** Host the event is about (`|h:`). */
   readonly hostname?: string | undefined;
+  /** `normal` (default) or `low` (`|p:`). */
   readonly priority?: 'low' | 'normal' | undefined;
+  /** Source type, e.g. `jenkins` (`|s:`). */
   readonly source_type_name?: string | undefined;
+  /** Datadog-mode tag cardinality: accepted and not sent. */
   readonly cardinality?: 'none' | 'low' | 'orchestrator' | 'high' | undefined;
 }
 
@@ -46,16 +52,23 @@ export interface HotShotsEventOptions {
 export interface HotShotsCheckOptions {
   /** Rounded to the nearest second. */
   readonly date_happened?: Date | undefined;
+  /** Host the check is about (`|h:`). */
   readonly hostname?: string | undefined;
+  /** What the status means (`|m:`, sent last). */
   readonly message?: string | undefined;
+  /** Datadog-mode tag cardinality: accepted and not sent. */
   readonly cardinality?: 'none' | 'low' | 'orchestrator' | 'high' | undefined;
 }
 
 /** Service check statuses. */
 export interface DatadogChecks {
+  /** The service is healthy. */
   readonly OK: 0;
+  /** Degraded. */
   readonly WARNING: 1;
+  /** Failing. */
   readonly CRITICAL: 2;
+  /** The check could not tell. */
   readonly UNKNOWN: 3;
 }
 
@@ -123,7 +136,12 @@ export interface HotShotsOptions {
   /** Not supported (reported once). */
   readonly udsRetryOptions?: object | undefined;
   /** Only `type: 'udp6'` / `'udp4'` is honoured (as the address family); the rest is reported once. */
-  readonly udpSocketOptions?: { readonly type?: 'udp4' | 'udp6' | undefined } | undefined;
+  readonly udpSocketOptions?:
+    | {
+        /** `udp6` for IPv6, `udp4` for IPv4. */
+        readonly type?: 'udp4' | 'udp6' | undefined;
+      }
+    | undefined;
   /** Not supported (reported once when true). */
   readonly includeDatadogTelemetry?: boolean | undefined;
   /** Not supported (reported once). */

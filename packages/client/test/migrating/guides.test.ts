@@ -20,8 +20,8 @@ const outDir = `${root}node_modules/.cache/statskit-migrating`;
 interface Example {
   readonly name: string;
   readonly code: string;
-  readonly same?: string;
-  readonly sameNames?: string;
+  readonly same?: string | undefined;
+  readonly sameNames?: string | undefined;
 }
 
 const examples: Example[] = [];
@@ -84,6 +84,7 @@ test('the guide has its examples', () => {
     'express-hot-shots-after',
     'dats-before',
     'dats-after',
+    'fastify-metrics-after',
     'node-statsd-before',
     'node-statsd-after',
     'lynx-before',
@@ -114,6 +115,12 @@ test('what the guide says they send', async () => {
     'shop.http.get.users.status_code.200:1|c',
   ]);
   expect(durations(await runExample(byName('express-hot-shots-after')))).toEqual(
+    expect.arrayContaining([
+      'shop.http.view.users._id.GET:N|ms',
+      'shop.http.view.users._id.response.200:1|c',
+    ]),
+  );
+  expect(durations(await runExample(byName('fastify-metrics-after')))).toEqual(
     expect.arrayContaining([
       'shop.http.view.users._id.GET:N|ms',
       'shop.http.view.users._id.response.200:1|c',
