@@ -551,7 +551,10 @@ export class StatsClient {
       if (errorTags === UNREADABLE) {
         this.#tagsUnreadable(name, 'opts.errorTags', readError.cause);
       } else if (errorTags !== undefined && rate !== UNREADABLE && tags !== UNREADABLE) {
-        const merged = tags === undefined ? errorTags : mergeTags(tags, errorTags, this.#core.report);
+        const merged =
+          tags === undefined
+            ? errorTags
+            : mergeTags(tags, errorTags, this.#core.report, this.#core.options.tagFormat);
         this.#emit(name, ms, '|ms', { rate: rate as number | undefined, tags: merged as Tags });
         return;
       }
