@@ -130,6 +130,47 @@ interface CallArgs {
   cb: StatsCb | undefined;
 }
 
+/** Every option of {@link HotShotsOptions} (a `Record` over its keys: adding one without listing it fails to compile). */
+const OPTION_NAMES: ReadonlySet<string> = new Set(
+  Object.keys({
+    host: true,
+    port: true,
+    prefix: true,
+    suffix: true,
+    tagPrefix: true,
+    tagSeparator: true,
+    globalize: true,
+    cacheDns: true,
+    cacheDnsTtl: true,
+    mock: true,
+    globalTags: true,
+    includeDataDogTags: true,
+    maxBufferSize: true,
+    bufferFlushInterval: true,
+    telegraf: true,
+    sampleRate: true,
+    errorHandler: true,
+    useDefaultRoute: true,
+    protocol: true,
+    path: true,
+    stream: true,
+    closingFlushInterval: true,
+    tcpGracefulErrorHandling: true,
+    tcpGracefulRestartRateLimit: true,
+    udsGracefulErrorHandling: true,
+    udsGracefulRestartRateLimit: true,
+    udsRetryOptions: true,
+    udpSocketOptions: true,
+    includeDatadogTelemetry: true,
+    telemetryFlushInterval: true,
+    datadog: true,
+    originDetection: true,
+    containerID: true,
+    cardinality: true,
+    aggregation: true,
+  } satisfies Record<keyof HotShotsOptions, true>),
+);
+
 const OPTION_KEYS = new Set(['sampleRate', 'tags', 'timestamp', 'cardinality']);
 
 /** An object that is a per-call options object rather than a tags object. */
@@ -327,6 +368,10 @@ export class StatsD {
         Math.max(maxBufferSize, packetDefault),
         protocol === 'udp' || protocol === undefined ? 65_507 : 1 << 20,
       );
+      for (const key of Object.keys(o)) {
+        // hot-shots' `socket`, `bufferHolder`, `isChild` (internal to it) and typos: never silently ignored
+        if (!OPTION_NAMES.has(key)) unsupported(key);
+      }
       for (const name of [
         'udsRetryOptions',
         'telemetryFlushInterval',

@@ -278,13 +278,21 @@ describe('options', () => {
       datadog: true,
       udsRetryOptions: {},
       aggregation: true,
+      // hot-shots also takes a dgram socket of your own; typed out here, so a JavaScript user's call
+      ...({ socket: {} } as object),
       errorHandler: (e) => errors.push(e),
       ...NO_DD,
     });
     await Promise.resolve();
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual(
-      Array(3).fill('STATSKIT_ERR_UNSUPPORTED_OPTION'),
+      Array(4).fill('STATSKIT_ERR_UNSUPPORTED_OPTION'),
     );
+    expect(errors.map((e) => e.message.split(' ')[2])).toEqual([
+      'socket',
+      'udsRetryOptions',
+      'datadog',
+      'aggregation',
+    ]);
   });
 
   test('includeDataDogTags (default true): DD_TAGS, DD_ENTITY_ID, DD_ENV, DD_SERVICE, DD_VERSION become tags', () => {
@@ -355,6 +363,30 @@ describe('options', () => {
     const c = client({ mock: true, globalize: true, ...NO_DD });
     expect((globalThis as { statsd?: unknown }).statsd).toBe(c);
     delete (globalThis as { statsd?: unknown }).statsd;
+  });
+});
+
+describe('sampling and flush', () => {
+  test('a client sampleRate samples every call, and a per-call rate overrides it', async () => {
+    await using rx = await udpReceiver();
+    const c = client({ port: rx.port, sampleRate: 0.000001, ...NO_DD });
+    const calls: unknown[][] = [];
+    for (let i = 0; i < 50; i++) c.increment('dropped', 1, (...args: unknown[]) => calls.push(args));
+    c.increment('kept', 1, 1);
+    await rx.waitForLines(1);
+    expect(rx.lines).toEqual(['kept:1|c']);
+    expect(calls).toHaveLength(50);
+    expect(calls.every((a) => a.length === 0)).toBe(true);
+  });
+
+  test('flush(callback): what is buffered is on the wire when it calls back', async () => {
+    await using rx = await udpReceiver();
+    const c = client({ port: rx.port, maxBufferSize: 8000, bufferFlushInterval: 60_000, ...NO_DD });
+    c.increment('a');
+    c.increment('b');
+    await new Promise<void>((resolve) => c.flush(() => resolve()));
+    await rx.waitForLines(2);
+    expect(rx.packets.map((p) => p.text)).toEqual(['a:1|c\nb:1|c']);
   });
 });
 
