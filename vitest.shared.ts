@@ -6,6 +6,7 @@ const src = (pkg: string, file = 'index.ts') =>
 /** Tests import @statskit/* from source, so they never run against a stale build. */
 export const alias = [
   { find: /^@statskit\/client\/testing$/, replacement: src('client', 'testing/index.ts') },
+  { find: /^@statskit\/client\/hot-shots$/, replacement: src('client', 'hot-shots/index.ts') },
   { find: /^@statskit\/client$/, replacement: src('client') },
   {
     find: /^@statskit\/instrument\/(pg|mysql2|knex|ioredis|prisma)$/,

@@ -50,6 +50,11 @@ export class Batcher {
     return this.#max;
   }
 
+  /** Bytes in the packet being filled (0: empty). */
+  get size(): number {
+    return this.#off;
+  }
+
   /** The packet being filled: write into it between `reserve()` and `commit()`. */
   get buffer(): Buffer {
     return this.#buf;

@@ -200,7 +200,13 @@ export class StatsClient {
       const table = TABLES[resolved.tagFormat].name;
       this.#prefix = joinPrefix('', resolved.prefix, table);
       this.#suffix = joinSuffix('', resolved.suffix, table);
-      this.#tags = optionTags(resolved.tags, resolved.tagFormat, 'tags');
+      const envTags = resolved.envTags;
+      this.#tags = optionTags(
+        resolved.tags,
+        resolved.tagFormat,
+        'tags',
+        envTags === undefined ? undefined : optionTags(envTags, resolved.tagFormat, 'DD_* tags'),
+      );
       this.#rate = resolved.sampleRate;
       this.#core = new Core(resolved);
       this.#core.reportSoon(unknownOptionsError(options));
@@ -562,7 +568,10 @@ export class StatsClient {
       if (errorTags === UNREADABLE) {
         this.#tagsUnreadable(name, 'opts.errorTags', readError.cause);
       } else if (errorTags !== undefined && rate !== UNREADABLE && tags !== UNREADABLE) {
-        const merged = tags === undefined ? errorTags : mergeTags(tags, errorTags, this.#core.report);
+        const merged =
+          tags === undefined
+            ? errorTags
+            : mergeTags(tags, errorTags, this.#core.report, this.#core.options.tagFormat);
         this.#emit(name, ms, '|ms', { rate: rate as number | undefined, tags: merged as Tags });
         return;
       }

@@ -46,15 +46,27 @@ export const ErrorCodes = {
    * summary's mean) overflowed to ±Infinity although every value was finite. That line is not sent.
    */
   OVERFLOW: 'STATSKIT_ERR_OVERFLOW',
+  /**
+   * A unix *datagram* socket was asked for (`@statskit/client/hot-shots` with `protocol: 'uds'`, or
+   * `udsDatagramTransport()`), but the optional native module `unix-dgram` is not installed or did not
+   * build. Every packet is dropped; install `unix-dgram` (with its install script allowed) or use a
+   * stream socket / UDP.
+   */
+  UNIX_DGRAM_UNAVAILABLE: 'STATSKIT_ERR_UNIX_DGRAM_UNAVAILABLE',
+  /** An option of `@statskit/client/hot-shots`' `StatsD` that statskit does not honour. Reported once. */
+  UNSUPPORTED_OPTION: 'STATSKIT_ERR_UNSUPPORTED_OPTION',
 } as const;
 
+/** One of the {@link ErrorCodes} values. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 const kStatsError = Symbol.for('statskit.error');
 
 /** Base class of every statskit error. `code` is stable; `cause` holds the underlying error, if any. */
 export class StatsError extends Error {
+  /** The class name, as `Error` subclasses have. */
   override name = 'StatsError';
+  /** A stable `STATSKIT_ERR_*` code: match on it, not on the message (docs/errors.md). */
   readonly code: ErrorCode;
   /** Set by `Symbol.for`, so errors are recognised across duplicate copies of the package. */
   readonly [kStatsError] = true;
@@ -79,6 +91,7 @@ export class StatsError extends Error {
 
 /** A constructor option is invalid. Thrown by `new StatsClient()` and `child()`. */
 export class InvalidOptionError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'InvalidOptionError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.INVALID_OPTION, message, options);
@@ -90,6 +103,7 @@ export class InvalidOptionError extends StatsError {
  * (or tag) was dropped.
  */
 export class InvalidMetricError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'InvalidMetricError';
   /** The metric name as the caller passed it (may be a non-string). */
   readonly metric: unknown;
@@ -112,6 +126,7 @@ export class InvalidMetricError extends StatsError {
 
 /** A transport-level failure: DNS, socket, send, queue overflow, close timeout. */
 export class TransportError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'TransportError';
   constructor(
     code:
@@ -120,7 +135,8 @@ export class TransportError extends StatsError {
       | typeof ErrorCodes.SOCKET
       | typeof ErrorCodes.CONNECT
       | typeof ErrorCodes.QUEUE_FULL
-      | typeof ErrorCodes.CLOSE_TIMEOUT,
+      | typeof ErrorCodes.CLOSE_TIMEOUT
+      | typeof ErrorCodes.UNIX_DGRAM_UNAVAILABLE,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -130,6 +146,7 @@ export class TransportError extends StatsError {
 
 /** A metric call or flush on a client that is closed. */
 export class ClientClosedError extends StatsError {
+  /** The class name, as `Error` subclasses have. */
   override name = 'ClientClosedError';
   constructor(what: string) {
     super(ErrorCodes.CLOSED, `statskit: ${what} after close(); dropped`);

@@ -1,3 +1,7 @@
+/**
+ * The StatsD client: `StatsClient`, its options, errors and transports.
+ * @module @statskit/client
+ */
 export type { AggregateOptions } from './aggregator.js';
 export type { ChildOptions, TimedDecorator, Timer } from './client.js';
 export { StatsClient } from './client.js';
@@ -17,6 +21,8 @@ export type { ParsedMetric } from './protocol/parse.js';
 export { parseLine, parsePacket } from './protocol/parse.js';
 export { MemoryTransport } from './transports/memory.js';
 export type { StreamFraming } from './transports/stream.js';
+export type { UdsDatagramOptions } from './transports/uds-dgram.js';
+export { UdsDatagramTransport, udsDatagramTransport } from './transports/uds-dgram.js';
 export type {
   MetricOptions,
   MetricType,

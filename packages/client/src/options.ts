@@ -7,6 +7,7 @@ import type { StreamFraming } from './transports/stream.js';
 import { isWritableStream } from './transports/writable.js';
 import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
 
+/** How packets travel: UDP, TCP, or a unix stream socket (`uds`). */
 export type Protocol = 'udp' | 'tcp' | 'uds';
 
 /** Options of `new StatsClient()`. Every one is optional; see the package README for the table. */
@@ -88,6 +89,13 @@ export interface ClientOptions {
    */
   readonly telemetryInterval?: number | undefined;
   /**
+   * Datadog unified service tagging, as Datadog's own clients do: with `tagFormat: 'datadog'` (the
+   * default), `DD_ENV`, `DD_SERVICE` and `DD_VERSION` become the `env`, `service` and `version` tags and
+   * `DD_ENTITY_ID` the `dd.internal.entity_id` tag, under the `tags` option (which wins on the same key).
+   * Default true; `false` turns it off. Ignored with other tag formats.
+   */
+  readonly unifiedServiceTags?: boolean | undefined;
+  /**
    * Environment to read `STATSD_HOST`, `STATSD_PORT`, `STATSD_PREFIX`, `DD_AGENT_HOST`, `DD_DOGSTATSD_PORT`
    * and `DD_DOGSTATSD_URL` from. Default `process.env`. Explicit options win over `STATSD_*`, which win over `DD_*`.
    */
@@ -96,31 +104,54 @@ export interface ClientOptions {
 
 /** Options after defaults and validation. Frozen. */
 export interface ResolvedOptions {
+  /** {@link ClientOptions.host}, resolved. */
   readonly host: string;
+  /** {@link ClientOptions.port}, resolved. */
   readonly port: number;
+  /** {@link ClientOptions.family}, resolved. */
   readonly family: 0 | 4 | 6;
+  /** {@link ClientOptions.protocol}, resolved. */
   readonly protocol: Protocol;
+  /** {@link ClientOptions.path}, resolved. */
   readonly path: string | undefined;
+  /** {@link ClientOptions.udsFraming}, resolved. */
   readonly udsFraming: StreamFraming;
+  /** {@link ClientOptions.prefix}, resolved. */
   readonly prefix: string;
+  /** {@link ClientOptions.suffix}, resolved. */
   readonly suffix: string;
+  /** {@link ClientOptions.tags}, resolved. */
   readonly tags: Tags | undefined;
+  /** {@link ClientOptions.tagFormat}, resolved. */
   readonly tagFormat: TagFormat;
+  /** {@link ClientOptions.sampleRate}, resolved. */
   readonly sampleRate: number;
+  /** {@link ClientOptions.maxPacketSize}, resolved. */
   readonly maxPacketSize: number;
+  /** {@link ClientOptions.batching}, resolved. */
   readonly batching: boolean;
+  /** {@link ClientOptions.flushInterval}, resolved. */
   readonly flushInterval: number;
+  /** {@link ClientOptions.onError}, resolved. */
   readonly onError: ((err: StatsError) => void) | undefined;
   /** ms; 0: every error reaches onError. */
   readonly onErrorInterval: number;
+  /** {@link ClientOptions.random}, resolved. */
   readonly random: () => number;
+  /** {@link ClientOptions.transport}, resolved. */
   readonly transport: Transport | TransportFactory | Writable | undefined;
+  /** {@link ClientOptions.maxQueueBytes}, resolved. */
   readonly maxQueueBytes: number;
+  /** {@link ClientOptions.dnsTtl}, resolved. */
   readonly dnsTtl: number;
+  /** {@link ClientOptions.closeTimeout}, resolved. */
   readonly closeTimeout: number;
+  /** {@link ClientOptions.aggregate}, resolved. */
   readonly aggregate: ResolvedAggregateOptions | undefined;
   /** ms between telemetry emissions; 0: off. */
   readonly telemetryInterval: number;
+  /** The tags `unifiedServiceTags` read from `DD_*` (under `tags`), or undefined. */
+  readonly envTags: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -151,6 +182,7 @@ const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
   closeTimeout: true,
   aggregate: true,
   telemetryInterval: true,
+  unifiedServiceTags: true,
   env: true,
 } satisfies Record<keyof ClientOptions, true>);
 
@@ -354,6 +386,26 @@ function parseDogStatsDUrl(env: Env): DogStatsDUrl | undefined {
   return port === '' ? { host } : { host, port: parsePort(port, 'DD_DOGSTATSD_URL port') };
 }
 
+/** `DD_*` variable → tag, for unified service tagging (the order Datadog's clients add them in). */
+const DD_TAG_VARS: readonly (readonly [string, string])[] = [
+  ['DD_ENTITY_ID', 'dd.internal.entity_id'],
+  ['DD_ENV', 'env'],
+  ['DD_SERVICE', 'service'],
+  ['DD_VERSION', 'version'],
+];
+
+/** The unified service tags found in `env`, or undefined when there are none. */
+function datadogEnvTags(env: Env): Record<string, string> | undefined {
+  let tags: Record<string, string> | undefined;
+  for (const [key, tag] of DD_TAG_VARS) {
+    const v = env[key];
+    if (v === undefined || v === '') continue;
+    tags ??= {};
+    tags[tag] = v;
+  }
+  return tags;
+}
+
 function resolveAggregate(v: boolean | AggregateOptions | undefined): ResolvedAggregateOptions | undefined {
   if (v === undefined || v === false) return undefined;
   if (v !== true && (typeof v !== 'object' || v === null)) fail('aggregate must be a boolean or an object');
@@ -454,6 +506,8 @@ function resolve(options: ClientOptions): ResolvedOptions {
   }
   const batching = options.batching ?? true;
   if (typeof batching !== 'boolean') fail('batching must be a boolean');
+  const unifiedServiceTags = options.unifiedServiceTags ?? true;
+  if (typeof unifiedServiceTags !== 'boolean') fail('unifiedServiceTags must be a boolean');
   const family = options.family ?? 0;
   if (family !== 0 && family !== 4 && family !== 6) fail('family must be 0, 4 or 6');
   return Object.freeze({
@@ -488,5 +542,6 @@ function resolve(options: ClientOptions): ResolvedOptions {
     aggregate: resolveAggregate(options.aggregate),
     telemetryInterval:
       optNumber('telemetryInterval', options.telemetryInterval, 0, 2_147_483_647, false) ?? 0,
+    envTags: unifiedServiceTags && tagFormat === 'datadog' ? datadogEnvTags(env) : undefined,
   });
 }

@@ -51,18 +51,29 @@ export interface Telemetry {
   aggregated: number;
   /** Packets, lines and bytes the kernel accepted (the socket's write/send callback succeeded). */
   packetsSent: number;
+  /** Lines in the packets the kernel accepted. */
   linesSent: number;
+  /** Bytes of the packets the kernel accepted. */
   bytesSent: number;
   /** Packets/lines/bytes that were given up on, and why. */
   packetsDropped: number;
+  /** Lines given up on, every reason. */
   linesDropped: number;
+  /** Bytes given up on, every reason. */
   bytesDropped: number;
+  /** Lines given up on, by reason. */
   droppedBy: {
+    /** Rejected by validation (name, value, rate). */
     invalid: number;
+    /** A line larger than `maxPacketSize`. */
     tooLarge: number;
+    /** Sent after `close()`. */
     closed: number;
+    /** Dropped because `maxQueueBytes` was exceeded while waiting for a socket. */
     queueFull: number;
+    /** Refused by the socket, or lost with a broken connection. */
     sendError: number;
+    /** Waiting for a host name that could not be resolved. */
     dns: number;
     /** Aggregated lines not sent because the aggregate overflowed to ±Infinity (`STATSKIT_ERR_OVERFLOW`). */
     overflow: number;

@@ -101,12 +101,15 @@ describe.each(FORMATS)('tagFormat %s: one well-formed line per call', (format) =
       (s) => s.incr('a', 1, { tags: [EVIL.replace(':', '')] }), // no ':' left in the key: a flag tag
     ]);
     const flag = format === 'datadog' ? true : 'true';
+    const noColon = EVIL.replace(':', '');
     const expected = [
       { [key(EVIL)]: value(EVIL) },
       { k: value(EVIL), [key(EVIL)]: flag },
-      // array form: the key ends at the first ':'
+      // array form: the key ends at the first ':' (Telegraf and Graphite: or '=', how they write tags)
       { k: value(EVIL) },
-      { [key(EVIL.replace(':', ''))]: flag },
+      format === 'telegraf' || format === 'graphite'
+        ? { [key(noColon.slice(0, noColon.indexOf('=')))]: value(noColon.slice(noColon.indexOf('=') + 1)) }
+        : { [key(noColon)]: flag },
     ];
     expect(packets).toHaveLength(4);
     for (const [i, p] of packets.entries()) {

@@ -1,3 +1,7 @@
+/**
+ * Request metrics for Express 4 and 5: `statsdMiddleware()`.
+ * @module @statskit/express
+ */
 export {
   type ClosableServer,
   type ClosableStats,

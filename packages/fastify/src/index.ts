@@ -1,3 +1,7 @@
+/**
+ * Request metrics for Fastify 4 and 5: the `statskit` plugin.
+ * @module @statskit/fastify
+ */
 import { statskit } from './plugin.js';
 
 export {

@@ -8,16 +8,23 @@ import type { RecorderMode, RequestRecorder, RequestRecorderOptions, RouteInfo }
  * Fastify `request`, Koa `ctx`); `Key` is the adapter's custom key function type.
  */
 export interface AdapterOptions<Req, Key> {
+  /** A `StatsClient`, or options to create one (then closing the adapter closes it). */
   readonly client?: StatsClient | ClientOptions | undefined;
+  /** `'names'` (route, method and status in the name) or `'tags'`. */
   readonly mode?: RecorderMode | undefined;
+  /** Requests not measured: paths, prefixes (`/internal/*`), RegExps, or a predicate. */
   readonly exclude?: readonly (string | RegExp)[] | ((req: Req) => boolean) | undefined;
+  /** Methods not measured. Default `OPTIONS`. */
   readonly skipMethods?: readonly string[] | undefined;
+  /** A custom route key per request. */
   readonly key?: Key | undefined;
+  /** Run requests in a request context: `'auto'`, `true` or `false`. */
   readonly context?: boolean | 'auto' | undefined;
 }
 
 /** The adapter options, checked once. */
 export interface ResolvedAdapterOptions<Req, Key> {
+  /** The client request metrics are sent through. */
   readonly client: StatsClient;
   /** True when the adapter created the client (and so closes it). */
   readonly ownsClient: boolean;
@@ -25,7 +32,9 @@ export interface ResolvedAdapterOptions<Req, Key> {
   readonly exclude: ((req: Req) => boolean) | undefined;
   /** Upper-cased. */
   readonly skipMethods: ReadonlySet<string>;
+  /** The custom route key, if any. */
   readonly key: Key | undefined;
+  /** Whether requests run in a request context (`'auto'`: once anything uses one). */
   readonly context: boolean | 'auto';
 }
 
@@ -221,9 +230,11 @@ export type RouteStatsConfig =
 
 /** A route's settings, checked once: what the adapter applies to a request of the route. */
 export interface ResolvedRouteStats {
+  /** True: the route is not measured. */
   readonly skip: boolean;
   /** The template to report under (from `name`), or `undefined` for the route's own. */
   readonly template: string | undefined;
+  /** Tags added to this route's metrics. */
   readonly tags: Tags | undefined;
 }
 
@@ -285,6 +296,7 @@ export class RouteTagsTable {
       this.#byTemplate.set(template, tags);
   }
 
+  /** The tags of a route: those `set()` for its template over those of the user's `routeTags` option. */
   readonly routeTags = (route: RouteInfo): Tags | undefined => {
     const own = route.template === undefined ? undefined : this.#byTemplate.get(route.template);
     let user: Tags | undefined;

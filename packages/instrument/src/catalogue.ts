@@ -46,8 +46,12 @@ export const metricNames = {
 
 /** Tag names of tags mode. */
 export const tagNames = {
+  /** The route template (`/users/:id`). */
   route: 'route',
+  /** The HTTP method. */
   method: 'method',
+  /** The response status code. */
   status: 'status',
+  /** The status class (`2xx`). */
   statusClass: 'status_class',
 } as const;

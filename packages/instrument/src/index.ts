@@ -1,3 +1,7 @@
+/**
+ * Request context, the request-metrics recorder shared by the framework adapters, and DB, cache and HTTP-client instrumentation.
+ * @module @statskit/instrument
+ */
 export {
   type AdapterOptions,
   type AdapterOptionsSpec,

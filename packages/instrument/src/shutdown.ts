@@ -19,6 +19,7 @@ export interface ClosableServer {
 
 /** What is closed once the server is: a `StatsClient`, or the middleware (its `close()`). */
 export interface ClosableStats {
+  /** Flush and release the client. */
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ export type ContextKind = 'db' | 'cache' | 'http' | (string & {});
 
 /** One kind's totals for one request. */
 export interface KindTotals {
+  /** The kind of operation (`db`, `cache`, `http`). */
   readonly kind: string;
   /** Operations counted. */
   readonly count: number;

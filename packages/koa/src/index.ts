@@ -1,3 +1,7 @@
+/**
+ * Request metrics for Koa 2 and 3.
+ * @module @statskit/koa
+ */
 export {
   type ClosableServer,
   type ClosableStats,

@@ -40,7 +40,17 @@ export interface EventOptions {
 }
 
 /** Service check statuses, as sent on the wire. */
-export const CheckStatus = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as const;
+export const CheckStatus = {
+  /** The service is healthy. */
+  OK: 0,
+  /** Degraded. */
+  WARNING: 1,
+  /** Failing. */
+  CRITICAL: 2,
+  /** The check could not tell. */
+  UNKNOWN: 3,
+} as const;
+/** One of the {@link CheckStatus} values. */
 export type CheckStatus = (typeof CheckStatus)[keyof typeof CheckStatus];
 
 /** Options of `stats.check()`. */

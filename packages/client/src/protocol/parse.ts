@@ -4,6 +4,7 @@ import type { MetricType, TagFormat } from '../types.js';
 export interface ParsedMetric {
   /** Metric name without tags (prefix included). */
   readonly name: string;
+  /** The type as on the wire (`c`, `g`, `ms`, `h`, `d`, `s`). */
   readonly type: MetricType;
   /** Numeric value; for sets, the member as a string. */
   readonly value: number | string;

@@ -101,6 +101,23 @@ function emptyTag(key: string, value: string | true, format: TagFormat, report: 
 }
 
 /**
+ * Where an array tag splits into key and value: the first `:`; with Telegraf and Graphite (`eq`), the
+ * first `:` or `=` — those formats write `k=v` on the wire, so `['env=prod']` is `env` = `prod` there, as
+ * hot-shots and Telegraf users write it (it was the flag `env_prod=true`). -1: a flag.
+ */
+function tagSplit(tag: string, eq: boolean): number {
+  const colon = tag.indexOf(':');
+  if (!eq) return colon;
+  const equals = tag.indexOf('=');
+  return equals !== -1 && (colon === -1 || equals < colon) ? equals : colon;
+}
+
+/** Telegraf and Graphite write tags as `k=v`: an array tag may be written so too. */
+function eqSeparates(format: TagFormat | undefined): boolean {
+  return format === 'telegraf' || format === 'graphite';
+}
+
+/**
  * Call `fn` with each tag of `tags` as the caller wrote it: `'k:v'` / `'flag'` strings of an array, the
  * entries of a Map, or an object's **own** enumerable keys (never inherited ones, e.g. keys added to
  * `Object.prototype`). A `false`, `null` or `undefined` value is skipped; other bad entries and values
@@ -110,6 +127,7 @@ function eachTag(
   tags: unknown,
   report: Report,
   fn: (key: string, value: string | number | true) => void,
+  eq = false,
 ): void {
   if (typeof tags !== 'object' || tags === null) {
     notTags(tags, report);
@@ -122,7 +140,7 @@ function eachTag(
         badTag(tag, report);
         continue;
       }
-      const at = tag.indexOf(':');
+      const at = tagSplit(tag, eq);
       if (at === -1) fn(tag, true);
       else fn(tag.slice(0, at), tag.slice(at + 1));
     }
@@ -152,11 +170,16 @@ function addTo(map: Map<string, string | true>, tags: unknown, format: TagFormat
   const t = TABLES[format];
   const added: [string, string | true][] = [];
   try {
-    eachTag(tags, report, (k, v) => {
-      const key = sanitize(k, t.tagKey);
-      const value = v === true ? true : sanitize(typeof v === 'string' ? v : `${v}`, t.tagValue);
-      if (!emptyTag(key, value, format, report)) added.push([key, value]);
-    });
+    eachTag(
+      tags,
+      report,
+      (k, v) => {
+        const key = sanitize(k, t.tagKey);
+        const value = v === true ? true : sanitize(typeof v === 'string' ? v : `${v}`, t.tagValue);
+        if (!emptyTag(key, value, format, report)) added.push([key, value]);
+      },
+      eqSeparates(format),
+    );
   } catch (err) {
     unreadable(tags, err, report);
     return;
@@ -168,15 +191,25 @@ function addTo(map: Map<string, string | true>, tags: unknown, format: TagFormat
  * `a` then `b` (which wins on the same key) as one Map of the caller's keys and values, read once and
  * safely: what is not a tag is reported here; tags that cannot be read are dropped (reported).
  */
-export function mergeTags(a: unknown, b: unknown, report: Report): Map<string, string | number | true> {
+export function mergeTags(
+  a: unknown,
+  b: unknown,
+  report: Report,
+  format?: TagFormat,
+): Map<string, string | number | true> {
   const out = new Map<string, string | number | true>();
   for (const tags of [a, b]) {
     if (tags === undefined) continue;
     const read = new Map<string, string | number | true>();
     try {
-      eachTag(tags, report, (k, v) => {
-        read.set(k, v);
-      });
+      eachTag(
+        tags,
+        report,
+        (k, v) => {
+          read.set(k, v);
+        },
+        eqSeparates(format),
+      );
     } catch (err) {
       unreadable(tags, err, report);
       continue;
@@ -323,6 +356,7 @@ export function appendCallTags(base: ResolvedTags, tags: unknown, report: Report
     return '';
   }
   const t = TABLES[format];
+  const eq = eqSeparates(format);
   // A report below runs the user's onError, which may send a tagged metric itself and so reuse `acc`
   // and `parts`: then this call's tags are read again, quietly (each problem was reported once).
   const gen = ++parts.gen;
@@ -338,7 +372,7 @@ export function appendCallTags(base: ResolvedTags, tags: unknown, report: Report
           badTag(tag, report);
           continue;
         }
-        const at = tag.indexOf(':');
+        const at = tagSplit(tag, eq);
         const key = sanitize(at === -1 ? tag : tag.slice(0, at), t.tagKey);
         const keyBytes = utf8.bytes;
         if (at === -1) appendOne(base, key, keyBytes, true, 0, report);

@@ -10,6 +10,7 @@
  * stats.incr('hits', 1, { tags: { route: '/a' } });
  * expect(stats).toHaveSentMetric('app.hits', { type: 'c', value: 1, tags: { route: '/a' } });
  * ```
+ * @module @statskit/client/testing
  */
 import { StatsClient } from '../client.js';
 import type { StatsError } from '../errors.js';
@@ -78,9 +79,13 @@ export function createTestClient(options: ClientOptions = {}): TestStatsClient {
 
 /** What a recorded metric must match; omitted fields match anything. Tags match as a subset. */
 export interface MetricMatch {
+  /** The metric type (`c`, `g`, `ms`, ...). */
   readonly type?: MetricType;
+  /** The value; for sets, the member. */
   readonly value?: number | string;
+  /** The sample rate sent (`|@rate`). */
   readonly rate?: number;
+  /** Tags that must be present (others may be too); a flag tag is `true`. */
   readonly tags?: Readonly<Record<string, string | true>>;
 }
 
@@ -130,6 +135,7 @@ function sourceOf(received: unknown): { metrics: ParsedMetric[] } {
  * `toHaveSentMetric(name, match?)` and `toHaveSentMetricTimes(name, times, match?)`.
  */
 export const statsMatchers = {
+  /** Passes when `received` (a test client or memory transport) sent `name`, matching `match`. */
   toHaveSentMetric(received: unknown, name: string, match?: MetricMatch): MatcherResult {
     const source = sourceOf(received);
     const pass = findMetrics(source, name, match).length > 0;
@@ -139,6 +145,7 @@ export const statsMatchers = {
         `expected ${pass ? 'no ' : ''}metric ${name}${match ? ` matching ${JSON.stringify(match)}` : ''}; ${describeSent(source.metrics)}`,
     };
   },
+  /** Passes when `received` sent `name` exactly `times` times, matching `match`. */
   toHaveSentMetricTimes(received: unknown, name: string, times: number, match?: MetricMatch): MatcherResult {
     const source = sourceOf(received);
     const found = findMetrics(source, name, match).length;
@@ -152,6 +159,8 @@ export const statsMatchers = {
 
 /** Types for `expect(...).toHaveSentMetric()`: add `declare module 'vitest' { interface Matchers<T> extends StatsMatchers<T> {} }`. */
 export interface StatsMatchers<R = unknown> {
+  /** Asserts that the client sent `name`, matching `match`. */
   toHaveSentMetric(name: string, match?: MetricMatch): R;
+  /** Asserts that the client sent `name` exactly `times` times, matching `match`. */
   toHaveSentMetricTimes(name: string, times: number, match?: MetricMatch): R;
 }

@@ -23,6 +23,7 @@ export class MemoryTransport implements Transport {
     return out;
   }
 
+  /** True once `close()` was called. */
   get closed(): boolean {
     return this.#closed;
   }

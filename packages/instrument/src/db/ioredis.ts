@@ -63,6 +63,7 @@ type Seen = RedisCommandLike & { [kSeen]?: true };
  * `instrumentRedis` returns it with its own type.
  */
 export interface RedisTarget {
+  /** ioredis' command entry point, wrapped to count and time each command. */
   sendCommand(...args: never[]): unknown;
 }
 

@@ -56,7 +56,9 @@ function keyOf(obj: QueryEvent | undefined): string | undefined {
  * package's types never need `knex` installed; a real `Knex` instance fits.
  */
 export interface KnexTarget {
+  /** Adds a listener (knex's `query`, `query-response`, `query-error` events). */
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Removes a listener added with `on`. */
   off(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 

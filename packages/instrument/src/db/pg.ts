@@ -31,6 +31,7 @@ type Marked = { [kState]?: State };
  * or `Client` fits, and `instrumentPg` returns it with its own type.
  */
 export interface PgTarget {
+  /** pg's `query`, wrapped to count and time each query. */
   query(...args: never[]): unknown;
 }
 

@@ -43,6 +43,7 @@ export interface PrismaOperationParams {
   readonly model?: string | undefined;
   /** `findMany`, `create`, `$queryRaw`, ... */
   readonly operation: string;
+  /** The operation's arguments, passed on unchanged. */
   readonly args: unknown;
   /** Runs the operation (with possibly changed args). */
   query(args: unknown): PromiseLike<unknown>;
@@ -50,8 +51,11 @@ export interface PrismaOperationParams {
 
 /** The extension object `prismaStats()` returns, for `prisma.$extends()`. */
 export interface PrismaStatsExtension {
+  /** The extension's name, as Prisma shows it. */
   readonly name: string;
+  /** Prisma query hooks. */
   readonly query: {
+    /** Times and counts every operation of every model. */
     readonly $allOperations: (params: PrismaOperationParams) => Promise<unknown>;
   };
 }

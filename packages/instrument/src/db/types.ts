@@ -72,8 +72,11 @@ export interface RedisStatsOptions extends DbStatsOptions {
 
 /** What mysql2 tells about the connection a query runs on. */
 export interface Mysql2ConnectionInfo {
+  /** The database (schema) name. */
   readonly database: string;
+  /** The server host. */
   readonly serverAddress: string;
+  /** The server port, when known. */
   readonly serverPort: number | undefined;
 }
 

@@ -1,4 +1,7 @@
-/** `@statskit/instrument/mysql2`: the mysql2 instrumentation alone (the root entry has it too). */
+/**
+ * `@statskit/instrument/mysql2`: the mysql2 instrumentation alone (the root entry has it too).
+ * @module @statskit/instrument/mysql2
+ */
 export { instrumentMysql2 } from '../db/mysql2.js';
 export type {
   DbStatsMode,

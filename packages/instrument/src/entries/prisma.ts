@@ -1,4 +1,7 @@
-/** `@statskit/instrument/prisma`: the Prisma client extension alone (the root entry has it too). */
+/**
+ * `@statskit/instrument/prisma`: the Prisma client extension alone (the root entry has it too).
+ * @module @statskit/instrument/prisma
+ */
 export {
   PRISMA_OPERATIONS,
   type PrismaOperationParams,

@@ -33,10 +33,15 @@ export const httpClientMetricNames = {
 
 /** Tag names of tags mode. */
 export const httpClientTagNames = {
+  /** The host called. */
   host: 'host',
+  /** The HTTP method. */
   method: 'method',
+  /** The response status code. */
   status: 'status',
+  /** The status class (`2xx`). */
   statusClass: 'status_class',
+  /** Why the call failed, when it did. */
   error: 'error',
 } as const;
 

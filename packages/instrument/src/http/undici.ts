@@ -5,7 +5,9 @@ import type { HttpClientStatsOptions } from './types.js';
 
 /** The part of undici's `DispatchOptions` the interceptor reads. */
 export interface DispatchOptionsLike {
+  /** Where the request goes. */
   readonly origin?: string | URL | undefined;
+  /** The HTTP method. */
   readonly method: string;
 }
 

@@ -1,0 +1,27 @@
+/**
+ * `@statskit/client/hot-shots`: hot-shots' `StatsD` API on statskit's core. Change the import, keep the
+ * code: `import StatsD from '@statskit/client/hot-shots'`.
+ * @module @statskit/client/hot-shots
+ */
+import { StatsD } from './stats-d.js';
+
+export { StatsD, type WithoutContext } from './stats-d.js';
+export type {
+  DatadogChecks,
+  DatadogChecksValues,
+  HotShotsCheckOptions,
+  HotShotsCheckOptions as CheckOptions,
+  HotShotsChildOptions,
+  HotShotsChildOptions as ChildClientOptions,
+  HotShotsEventOptions,
+  HotShotsEventOptions as EventOptions,
+  HotShotsMetricOptions,
+  HotShotsMetricOptions as MetricOptions,
+  HotShotsOptions,
+  HotShotsOptions as ClientOptions,
+  HotShotsTags,
+  HotShotsTags as Tags,
+  StatsCb,
+  TimerContext,
+} from './types.js';
+export default StatsD;
