@@ -50,8 +50,11 @@ export interface CollectorHandle {
  * `stop()` or when the client closes. Subclasses read their sources in `sample()`.
  */
 export abstract class Collector implements CollectorHandle {
+  /** Sends the readings (names, prefix, thresholds) through the client. */
   protected readonly emit: Emitter;
+  /** `names` or `tags`, as the `mode` option said. */
   protected readonly mode: CollectorMode;
+  /** Milliseconds between readings, on a fixed grid from the start. */
   readonly interval: number;
   readonly #grid: GridTimer;
   readonly #what: string;

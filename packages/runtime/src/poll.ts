@@ -61,8 +61,11 @@ class PollTimeoutError extends Error {
  * (`<name>.poll.skipped`). Created by {@link poll}; stopped by `stop()` or by closing the client.
  */
 export class Poller {
+  /** The gauge's name, as given to `poll()`. */
   readonly name: string;
+  /** Milliseconds between runs, on a fixed grid from the start. */
   readonly interval: number;
+  /** Milliseconds a run may take before it is abandoned and reported. */
   readonly timeout: number;
   readonly #fn: PollFunction;
   readonly #tags: Tags | undefined;

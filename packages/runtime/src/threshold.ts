@@ -39,9 +39,11 @@ export interface ThresholdEvent {
   readonly limit: number;
   /** The recovery level. */
   readonly recover: number;
+  /** Which side of the limit is a breach: `above` or `below` it. */
   readonly direction: 'above' | 'below';
   /** `breach`: the value went past the limit; `recovery`: it came back past the recovery level. */
   readonly state: 'breach' | 'recovery';
+  /** The threshold's `label` option, if it had one. */
   readonly label: string | undefined;
   /** Milliseconds since the epoch. */
   readonly at: number;
