@@ -46,6 +46,13 @@ export const ErrorCodes = {
    * summary's mean) overflowed to ±Infinity although every value was finite. That line is not sent.
    */
   OVERFLOW: 'STATSKIT_ERR_OVERFLOW',
+  /**
+   * The direct carbon reporter (`carbon` option) already holds `carbon.maxKeys` series: a new name/tag
+   * combination is dropped (counted in `droppedBy.overflow`). Reported once per interval.
+   */
+  TOO_MANY_KEYS: 'STATSKIT_ERR_TOO_MANY_KEYS',
+  /** A Graphite event (`annotate()`) could not be stored: graphite-web refused, failed or timed out. */
+  EVENT_FAILED: 'STATSKIT_ERR_EVENT_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -100,7 +107,8 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.INVALID_RATE
       | typeof ErrorCodes.INVALID_TAG
       | typeof ErrorCodes.LINE_TOO_LARGE
-      | typeof ErrorCodes.OVERFLOW,
+      | typeof ErrorCodes.OVERFLOW
+      | typeof ErrorCodes.TOO_MANY_KEYS,
     message: string,
     metric: unknown,
     options?: { cause?: unknown },
