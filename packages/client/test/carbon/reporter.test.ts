@@ -96,7 +96,9 @@ describe('carbon reporter (memory transport)', () => {
     const v = (k: string) => m.get(`app.db.${k}`)?.[0];
     expect([v('count'), v('min'), v('max'), v('mean')]).toEqual([1000, 1, 1000, 500.5]);
     expect(v('stddev')).toBeCloseTo(288.8194, 3);
-    expect([v('p50'), v('p75'), v('p95'), v('p98'), v('p99'), v('p999')]).toEqual([500, 750, 950, 980, 990, 999]);
+    expect([v('p50'), v('p75'), v('p95'), v('p98'), v('p99'), v('p999')]).toEqual([
+      500, 750, 950, 980, 990, 999,
+    ]);
     expect(v('m1_rate')).toBe(200);
     expect(m.get('app.size.p50')?.[0]).toBe(50);
     expect(m.has('app.size.m1_rate')).toBe(false);
