@@ -241,3 +241,134 @@ LOG_LISTENER_CONNECTIONS = False
     },
   };
 }
+
+/** An etsy statsd daemon (npm `statsd`) whose Graphite backend writes to a real carbon. */
+export interface CarbonStatsd {
+  readonly udpPort: number;
+  readonly mgmtPort: number;
+  readonly pid: number | undefined;
+  output(): string;
+  /** SIGKILL (a crash: what it had not flushed is lost). */
+  kill(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const STATSD_MAIN = new URL('../../../../node_modules/statsd/stats.js', import.meta.url).pathname;
+const STATSD_PROXY = new URL('../../../../node_modules/statsd/proxy.js', import.meta.url).pathname;
+
+function spawnNode(
+  script: string,
+  config: object,
+  ready: string,
+): Promise<{ child: ChildProcess; output: () => string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'statskit-statsd-'));
+  const file = join(dir, 'config.js');
+  // the daemon eval()s its config file: a parenthesised object literal
+  writeFileSync(file, `(${JSON.stringify(config)})\n`);
+  let out = '';
+  const child = spawn(process.execPath, [script, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  return new Promise((resolve, reject) => {
+    const until = Date.now() + 15_000;
+    const poll = (): void => {
+      if (out.includes(ready)) resolve({ child, output: () => out, dir });
+      else if (child.exitCode !== null || Date.now() > until) {
+        child.kill('SIGKILL');
+        reject(new Error(`${script} did not start:\n${out}`));
+      } else setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Start the daemon: UDP on a free port, Graphite backend to carbon with `globalPrefix` (under the
+ * 1-second retention), `legacyNamespace: false` (`<prefix>.counters.<name>.count`,
+ * `<prefix>.timers.<name>.upper_90`), optional `globalSuffix` (tells the daemons of a cluster apart).
+ */
+export async function startCarbonStatsd(opts: {
+  globalPrefix: string;
+  globalSuffix?: string;
+  flushInterval?: number;
+  carbonPort?: number;
+}): Promise<CarbonStatsd> {
+  const udpPort = await freePort('udp');
+  const mgmtPort = await freePort('tcp');
+  const { child, output, dir } = await spawnNode(
+    STATSD_MAIN,
+    {
+      mgmt_address: '127.0.0.1',
+      mgmt_port: mgmtPort,
+      servers: [{ server: './servers/udp', address: '127.0.0.1', port: udpPort }],
+      flushInterval: opts.flushInterval ?? 1000,
+      percentThreshold: [90],
+      backends: ['./backends/graphite'],
+      graphiteHost: CARBON_HOST,
+      graphitePort: opts.carbonPort ?? CARBON_PORT,
+      graphite: {
+        legacyNamespace: false,
+        globalPrefix: opts.globalPrefix,
+        ...(opts.globalSuffix === undefined ? {} : { globalSuffix: opts.globalSuffix }),
+      },
+      deleteIdleStats: true,
+      automaticConfigReload: false,
+    },
+    'server is up',
+  );
+  return {
+    udpPort,
+    mgmtPort,
+    pid: child.pid,
+    output,
+    kill: () => killChild(child),
+    async [Symbol.asyncDispose]() {
+      await killChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The statsd cluster proxy (`proxy.js`): a consistent hashring over `nodes`, health-checked every `checkInterval` ms. */
+export async function startStatsdProxy(
+  nodes: readonly CarbonStatsd[],
+  checkInterval = 500,
+): Promise<{ udpPort: number; output(): string } & AsyncDisposable> {
+  const udpPort = await freePort('udp');
+  const mgmtPort = await freePort('tcp');
+  const { child, output, dir } = await spawnNode(
+    STATSD_PROXY,
+    {
+      nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.udpPort, adminport: n.mgmtPort })),
+      server: './servers/udp',
+      host: '127.0.0.1',
+      port: udpPort,
+      udp_version: 'udp4',
+      mgmt_address: '127.0.0.1',
+      mgmt_port: mgmtPort,
+      forkCount: 0,
+      checkInterval,
+      cacheSize: 10000,
+    },
+    'server is up',
+  );
+  return {
+    udpPort,
+    output,
+    async [Symbol.asyncDispose]() {
+      await killChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
