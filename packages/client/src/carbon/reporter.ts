@@ -31,7 +31,7 @@ import { SlidingWindowReservoir } from './reservoir.js';
 /** Longest stretch of one scheduled report before it yields to the event loop. */
 const SLICE_MS = 4;
 /** Entries written between two looks at the clock. */
-const CHECK_EVERY = 32;
+const CHECK_EVERY = 8;
 
 const KIND_COUNTER = 0;
 const KIND_GAUGE = 1;
@@ -88,6 +88,8 @@ export class CarbonReporter {
   readonly #now: () => number;
   readonly #packer: CarbonPacker;
   readonly #quantiles: readonly number[];
+  /** Where reservoirs sort their samples for a snapshot (one per reporter: reports never overlap). */
+  #scratch: Float64Array | undefined;
   readonly #quantileStats: readonly string[];
   readonly #apiKey: string;
   /** Entries by metric key, then by kind + tags. */
@@ -104,13 +106,17 @@ export class CarbonReporter {
   #reportAt = 0;
   #immediate: NodeJS.Immediate | undefined;
   #stopped = false;
+  /** An interval ended while the previous report was still running: start it when that one ends. */
+  #due = false;
   /** New series refused this interval (reported once per interval). */
   #refused = 0;
 
   readonly #onTimer = (): void => {
     this.#timer = undefined;
-    this.#startReport();
     this.#schedule();
+    // the previous report is still being written in slices: this one follows it, never blocks for it
+    if (this.#cursor >= 0) this.#due = true;
+    else this.#startReport();
   };
 
   readonly #onImmediate = (): void => {
@@ -192,6 +198,12 @@ export class CarbonReporter {
    */
   flush(): void {
     if (this.#cursor >= 0) this.#step(false);
+    else if (this.#due) {
+      if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+      this.#due = false;
+      this.#startReport(false);
+    }
     if (this.#list.length === 0) return;
     const now = this.#now();
     const ts = `${Math.floor(this.#intervalStart / 1000)}`;
@@ -271,9 +283,8 @@ export class CarbonReporter {
     this.#timer.unref();
   }
 
-  /** The interval just ended: report it, in slices. */
-  #startReport(): void {
-    if (this.#cursor >= 0) this.#step(false); // the previous one has not finished: finish it now
+  /** The interval just ended: report it, in slices (or at once, from flush()). */
+  #startReport(slice = true): void {
     const now = this.#now();
     const interval = this.#opts.interval;
     this.#ts = `${Math.floor(this.#intervalStart / 1000)}`;
@@ -283,7 +294,7 @@ export class CarbonReporter {
     this.#refused = 0;
     this.#cursor = 0;
     this.#end = this.#list.length;
-    this.#step(true);
+    this.#step(slice);
   }
 
   /** Write entries of the report in progress; with `slice`, yield after {@link SLICE_MS}. */
@@ -311,7 +322,24 @@ export class CarbonReporter {
       this.#immediate = undefined;
     }
     this.#packer.flush();
+    if (this.#due) {
+      if (slice) {
+        // the next report, in its own slices (flush() may still take it over synchronously)
+        this.#immediate = setImmediate(this.#onStartDue);
+        this.#immediate.unref();
+      } else {
+        this.#due = false;
+        this.#startReport(false);
+      }
+    }
   }
+
+  readonly #onStartDue = (): void => {
+    this.#immediate = undefined;
+    if (!this.#due) return;
+    this.#due = false;
+    this.#startReport();
+  };
 
   #line(e: Entry, stat: string, v: number, ts: string): void {
     if (v - v !== 0) {
@@ -373,7 +401,8 @@ export class CarbonReporter {
       }
       default: {
         this.#line(e, '.count', e.count, ts);
-        const s = (e.reservoir as SlidingWindowReservoir).snapshot(this.#quantiles);
+        this.#scratch ??= new Float64Array(this.#opts.reservoirSize);
+        const s = (e.reservoir as SlidingWindowReservoir).snapshot(this.#quantiles, this.#scratch);
         if (s !== undefined) {
           this.#line(e, '.min', s.min, ts);
           this.#line(e, '.max', s.max, ts);

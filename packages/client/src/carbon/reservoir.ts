@@ -54,12 +54,17 @@ export class SlidingWindowReservoir {
     return this.#filled;
   }
 
-  /** Statistics of the window; `quantiles` in (0, 1]. Undefined while empty. */
-  snapshot(quantiles: readonly number[]): Snapshot | undefined {
+  /**
+   * Statistics of the window; `quantiles` in (0, 1]. Undefined while empty. `scratch` (at least `size`
+   * long, shared by every reservoir of a reporter) is where the samples are sorted: no allocation.
+   */
+  snapshot(quantiles: readonly number[], scratch: Float64Array): Snapshot | undefined {
     const n = this.#filled;
     if (n === 0) return undefined;
     if (!this.#dirty && this.#snapshot !== undefined) return this.#snapshot;
-    const sorted = this.#ring.slice(0, n).sort();
+    const sorted = scratch.subarray(0, n);
+    sorted.set(this.#ring.subarray(0, n));
+    sorted.sort();
     let sum = 0;
     for (let i = 0; i < n; i++) sum += sorted[i] as number;
     const mean = sum / n;
