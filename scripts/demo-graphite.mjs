@@ -130,7 +130,8 @@ const viaStatsd = new StatsClient({ port: udpPort, prefix: 'shop', tagFormat: 'n
 const direct = new StatsClient({
   carbon: { port: CARBON_PORT, interval: 1000 },
   prefix: DIRECT,
-  graphiteWeb: WEB,
+  // graphite-web's dev server and SQLite are slow while carbon registers many new series: be patient
+  graphiteWeb: { url: WEB, timeout: 20_000 },
   onError,
 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

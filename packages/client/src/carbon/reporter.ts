@@ -114,8 +114,9 @@ export class CarbonReporter {
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.#schedule();
-    // the previous report is still being written in slices: this one follows it, never blocks for it
-    if (this.#cursor >= 0) this.#due = true;
+    // the previous report is still being written in slices (or waits to start): this one follows it,
+    // never blocks for it. Under sustained overload, intervals that end meanwhile merge into that one.
+    if (this.#cursor >= 0 || this.#due) this.#due = true;
     else this.#startReport();
   };
 
@@ -285,6 +286,10 @@ export class CarbonReporter {
 
   /** The interval just ended: report it, in slices (or at once, from flush()). */
   #startReport(slice = true): void {
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
     const now = this.#now();
     const interval = this.#opts.interval;
     this.#ts = `${Math.floor(this.#intervalStart / 1000)}`;
@@ -299,6 +304,7 @@ export class CarbonReporter {
 
   /** Write entries of the report in progress; with `slice`, yield after {@link SLICE_MS}. */
   #step(slice: boolean): void {
+    if (this.#cursor < 0) return;
     const deadline = slice ? performance.now() + SLICE_MS : Number.POSITIVE_INFINITY;
     const list = this.#list;
     const now = this.#reportAt;

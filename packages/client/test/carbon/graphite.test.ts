@@ -174,11 +174,12 @@ describe.skipIf(!up)('carbon restarted mid-run', () => {
 });
 
 describe.skipIf(!up)('Graphite events', () => {
-  it('annotate() posts an event that /events/get_data returns', async () => {
+  it('annotate() posts an event that /events/get_data returns', { timeout: 30_000 }, async () => {
     const errors: StatsError[] = [];
     const stats = new StatsClient({
       carbon: { interval: 1000 },
-      graphiteWeb: WEB_URL,
+      // graphite-web (Django dev server, SQLite) can be slow while carbon registers other tests' new series
+      graphiteWeb: { url: WEB_URL, timeout: 20_000 },
       onError: (e) => errors.push(e),
     });
     const what = `deploy ${testPrefix('event')}`;
