@@ -17,8 +17,8 @@ import { StatsClient } from '@statskit/client';
 import { statsdMiddleware } from '@statskit/express';
 import express from 'express';
 
-const CARBON_PORT = Number(process.env.STATSKIT_CARBON_PORT ?? 2003);
-const WEB = process.env.STATSKIT_GRAPHITE_WEB ?? 'http://127.0.0.1:8080';
+const CARBON_PORT = 2003; // .ci/services' carbon-cache
+const WEB = 'http://127.0.0.1:8080'; // .ci/services' graphite-web
 const durArg = process.argv.indexOf('--duration');
 const DURATION_S = durArg === -1 ? 30 : Number(process.argv[durArg + 1]);
 if (!(DURATION_S >= 4 && DURATION_S <= 600)) {
@@ -206,7 +206,15 @@ async function worker() {
       console.log(`  t=${t.toFixed(1)} s: deploy event posted to graphite-web (${ok ? 'stored' : 'FAILED'})`);
     }
     let r = Math.random() * weightSum;
-    const [method, path] = mix.find((m) => (r -= m[2]) < 0) ?? mix[0];
+    let pick = mix[0];
+    for (const m of mix) {
+      r -= m[2];
+      if (r < 0) {
+        pick = m;
+        break;
+      }
+    }
+    const [method, path] = pick;
     const p = path();
     await Promise.all(
       [appStatsd.base, appDirect.base].map(async (b) => {

@@ -39,6 +39,8 @@ describe.skipIf(!up)('Express → statsd daemon → carbon → graphite-web', ()
           wire.push(packet);
           sock.send(packet, daemon.udpPort, '127.0.0.1');
         },
+        flush: async () => {},
+        close: async () => {},
       },
     });
     const mw = statsdMiddleware({ client: stats, counterInterval: 60_000 });
