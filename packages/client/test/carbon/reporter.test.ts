@@ -25,6 +25,7 @@ function client(opts: Record<string, unknown> = {}) {
     transport: mem,
     carbon: { interval: 10_000, ...(opts['carbon'] as object) },
     prefix: 'app',
+    random: () => 0.25, // sampled calls at rate 0.5 are kept
     onError: (e) => errors.push(e),
     ...Object.fromEntries(Object.entries(opts).filter(([k]) => k !== 'carbon')),
   });

@@ -82,9 +82,16 @@ export async function render(targets: readonly string[], from = '-10min'): Promi
   for (const t of targets) q.append('target', t);
   q.set('from', from);
   q.set('format', 'json');
-  const res = await fetch(`${WEB_URL}/render?${q}`, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`render ${q}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as Series[];
+  // graphite-web answers 500 when its SQLite tag database is locked by carbon registering new series
+  // (other tests create many): try again a few times
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${WEB_URL}/render?${q}`, { signal: AbortSignal.timeout(20_000) });
+    if (res.ok) return (await res.json()) as Series[];
+    const body = await res.text();
+    if (res.status < 500 || attempt >= 5)
+      throw new Error(`render ${q}: HTTP ${res.status} ${body.slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 500 * attempt));
+  }
 }
 
 /** The non-null points of a series: [value, ts]. */
@@ -175,6 +182,7 @@ CACHE_QUERY_INTERFACE = 127.0.0.1
 CACHE_QUERY_PORT = ${query}
 CACHE_WRITE_STRATEGY = sorted
 LOG_LISTENER_CONNECTIONS = False
+ENABLE_TAGS = False
 `,
   );
   writeFileSync(join(dir, 'storage-schemas.conf'), '[all]\npattern = .*\nretentions = 1s:1h\n');
