@@ -7,7 +7,7 @@
  */
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { StatsClient } from '@statskit/client';
+import { MemoryTransport, StatsClient } from '@statskit/client';
 import { statsdMiddleware } from '@statskit/express';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
@@ -127,4 +127,37 @@ describe.skipIf(!up)('Express → statsd daemon → carbon → graphite-web', ()
     }
     expect(want.size).toBeGreaterThan(20);
   }, 60_000);
+});
+
+describe('Express → direct carbon reporter', () => {
+  it('the request metrics flow through the carbon reporter unchanged: same names, carbon stats', async () => {
+    const mem = new MemoryTransport();
+    const stats = new StatsClient({ prefix: 'shop', transport: mem, carbon: { interval: 60_000 } });
+    const mw = statsdMiddleware({ client: stats });
+    const app = express();
+    app.use(mw);
+    app.get('/users/:id', (_req, res) => {
+      res.json({ ok: true });
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (let i = 0; i < 7; i++) await (await fetch(`${base}/users/${i}`)).arrayBuffer();
+    await new Promise<void>((r) => server.close(() => r()));
+    await mw.close();
+    await stats.close();
+    const values = new Map<string, number>();
+    for (const line of mem.lines.join('\n').split('\n')) {
+      const [path, value, ts] = line.split(' ');
+      expect(Number(ts)).toBeGreaterThan(1_600_000_000);
+      values.set(path as string, Number(value));
+    }
+    expect(values.get('shop.http.view.users._id.GET.count')).toBe(7);
+    expect(values.get('shop.http.view.users._id.response.200.count')).toBe(7);
+    expect(values.get('shop.http.view.users._id.response.2xx.count')).toBe(7);
+    expect(values.get('shop.http.request.count')).toBe(7);
+    for (const stat of ['min', 'max', 'mean', 'stddev', 'p50', 'p95', 'p999', 'm1_rate', 'mean_rate']) {
+      expect(values.has(`shop.http.view.users._id.GET.${stat}`), stat).toBe(true);
+    }
+  });
 });

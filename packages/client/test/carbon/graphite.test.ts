@@ -121,6 +121,40 @@ describe.skipIf(!up)('carbon reporter → real carbon → graphite-web', () => {
   }, 30_000);
 });
 
+describe.skipIf(!up)('carbon reporter over UDP', () => {
+  it('values sent in datagrams read back from graphite-web', async () => {
+    const prefix = testPrefix('udp');
+    const errors: StatsError[] = [];
+    const stats = new StatsClient({
+      carbon: { port: CARBON_PORT, protocol: 'udp', interval: 1000, maxPacketSize: 512 },
+      prefix,
+      onError: (e) => errors.push(e),
+    });
+    for (let i = 1; i <= 100; i++) stats.timing('lat', i);
+    stats.incr('hits', 12);
+    await stats.flush();
+    const want = new Map([
+      [`${prefix}.lat.p99`, 99],
+      [`${prefix}.lat.max`, 100],
+      [`${prefix}.hits.count`, 12],
+    ]);
+    let seen = new Map<string, number[]>();
+    await waitFor(
+      async () => {
+        seen = await history([...want.keys()]);
+        for (const [k, v] of want) if (!seen.get(k)?.includes(v)) return undefined;
+        return true;
+      },
+      20_000,
+      'the UDP values',
+      () => Object.fromEntries(seen),
+    );
+    expect(stats.telemetry().packetsSent).toBeGreaterThan(1); // several datagrams of <= 512 bytes
+    await stats.close();
+    expect(errors).toEqual([]);
+  }, 30_000);
+});
+
 describe.skipIf(!up)('carbon restarted mid-run', () => {
   it('no crash; data after the restart arrives; what could not be sent is counted', async () => {
     await using carbon = await startPrivateCarbon();
