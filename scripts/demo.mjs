@@ -7,6 +7,8 @@
 //   npm run demo -- --framework express|fastify|koa
 //                                (the framework's example app in this process, a handful of requests with
 //                                 fetch, then the http.* values the daemon flushed)
+//   npm run demo -- --graphite   (the whole pipeline with real carbon + graphite-web, a deploy event,
+//                                 PNG graphs: see scripts/demo-graphite.mjs)
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
+
+if (process.argv.includes('--graphite')) {
+  await import('./demo-graphite.mjs'); // exits when done
+}
 
 const protocol = process.argv.includes('--tcp') ? 'tcp' : 'udp';
 const frameworkArg = process.argv.indexOf('--framework');

@@ -1,3 +1,4 @@
+import type { AnnotateOptions } from './carbon/events.js';
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError, type StatsError } from './errors.js';
 import {
@@ -290,6 +291,36 @@ export class StatsClient {
       return;
     }
     this.#writeExtension(formatCheck(name, status, opts, this.#dogTags(this.#optTags(opts, name))), name);
+  }
+
+  /**
+   * A Graphite event (a deploy marker): POSTed to graphite-web's `/events/` (the `graphiteWeb` option),
+   * drawn with `drawAsInfinite(events('deploy'))`. Never throws: resolves `true` once stored, `false`
+   * when it was not (the reason went to onError: `STATSKIT_ERR_EVENT_FAILED`, `STATSKIT_ERR_QUEUE_FULL`,
+   * …). Works with either backend. DogStatsD events are `event()`.
+   * @example
+   * ```ts
+   * const stats = new StatsClient({ carbon: true, graphiteWeb: 'http://127.0.0.1:8080' });
+   * await stats.annotate('deploy api v1.2.3', { tags: ['deploy', 'api'], data: 'commit 1a2b3c' });
+   * ```
+   */
+  annotate(what: string, opts?: AnnotateOptions): Promise<boolean> {
+    const events = this.#core.events;
+    if (events === undefined) {
+      this.#core.report(
+        new InvalidMetricError(
+          ErrorCodes.INVALID_VALUE,
+          `statskit: annotate(${describe(what)}) needs the graphiteWeb option; not sent`,
+          what,
+        ),
+      );
+      return Promise.resolve(false);
+    }
+    if (this.#core.closed) {
+      this.#core.dropClosed(`annotate ${describe(what)}`);
+      return Promise.resolve(false);
+    }
+    return events.post(what, opts);
   }
 
   /** Count a unique member: `name:value|s`. The member is sanitized like a name. */

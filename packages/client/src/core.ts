@@ -1,5 +1,8 @@
 import { Aggregator } from './aggregator.js';
 import { Batcher } from './batcher.js';
+import { GraphiteEvents } from './carbon/events.js';
+import { RefuseStatsdLines } from './carbon/refuse.js';
+import { CarbonReporter } from './carbon/reporter.js';
 import { ErrorCoalescer } from './error-coalescer.js';
 import {
   ClientClosedError,
@@ -55,7 +58,10 @@ export class Core {
   readonly transport: PacketTransport;
   /** Always present: with `batching: false` it sends every line as a packet of its own. */
   readonly batcher: Batcher;
-  readonly aggregator: Aggregator | undefined;
+  /** In-process aggregation: the statsd `aggregate` option, or the direct carbon reporter. */
+  readonly aggregator: Aggregator | CarbonReporter | undefined;
+  /** Graphite events (`graphiteWeb` option). */
+  readonly events: GraphiteEvents | undefined;
   readonly maxBytes: number;
   readonly random: () => number;
   closed = false;
@@ -93,24 +99,38 @@ export class Core {
         : undefined;
     this.random = options.random;
     this.maxBytes = options.maxPacketSize;
-    this.transport = createTransport(options, { onError: this.report, telemetry: this.telemetry });
+    const carbon = options.carbon;
+    this.transport = createTransport(
+      carbon === undefined
+        ? options
+        : { ...options, host: carbon.host, port: carbon.port, protocol: carbon.protocol },
+      { onError: this.report, telemetry: this.telemetry },
+    );
     this.batcher = new Batcher(
       options.maxPacketSize,
       options.flushInterval,
-      this.transport,
+      carbon === undefined ? this.transport : new RefuseStatsdLines(this.telemetry, this.report),
       !options.batching,
     );
+    this.events =
+      options.graphiteWeb === undefined ? undefined : new GraphiteEvents(options.graphiteWeb, this.report);
     const tagsInName = options.tagFormat === 'telegraf' || options.tagFormat === 'graphite';
     this.aggregator =
-      options.aggregate === undefined
-        ? undefined
-        : new Aggregator(
-            options.aggregate,
-            (l, b, n, name) => this.write(l, b, n, name),
-            tagsInName,
-            this.random,
-            (name, message) => this.#dropOverflow(name, message),
-          );
+      carbon !== undefined
+        ? new CarbonReporter(carbon, {
+            send: (packet, bytes, lines) => this.transport.send(packet, bytes, lines),
+            telemetry: this.telemetry,
+            report: this.report,
+          })
+        : options.aggregate === undefined
+          ? undefined
+          : new Aggregator(
+              options.aggregate,
+              (l, b, n, name) => this.write(l, b, n, name),
+              tagsInName,
+              this.random,
+              (name, message) => this.#dropOverflow(name, message),
+            );
     if (this.aggregator !== undefined) this.#hold();
   }
 
@@ -255,6 +275,7 @@ export class Core {
     this.aggregator?.flush();
     this.aggregator?.stop();
     this.batcher.stop();
+    void this.events?.close();
     this.#closing = this.#closeTransport();
     return this.#closing;
   }

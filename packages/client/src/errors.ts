@@ -55,6 +55,13 @@ export const ErrorCodes = {
   UNIX_DGRAM_UNAVAILABLE: 'STATSKIT_ERR_UNIX_DGRAM_UNAVAILABLE',
   /** An option of `@statskit/client/hot-shots`' `StatsD` that statskit does not honour. Reported once. */
   UNSUPPORTED_OPTION: 'STATSKIT_ERR_UNSUPPORTED_OPTION',
+  /**
+   * The direct carbon reporter (`carbon` option) already holds `carbon.maxKeys` series: a new name/tag
+   * combination is dropped (counted in `droppedBy.overflow`). Reported once per interval.
+   */
+  TOO_MANY_KEYS: 'STATSKIT_ERR_TOO_MANY_KEYS',
+  /** A Graphite event (`annotate()`) could not be stored: graphite-web refused, failed or timed out. */
+  EVENT_FAILED: 'STATSKIT_ERR_EVENT_FAILED',
 } as const;
 
 /** One of the {@link ErrorCodes} values. */
@@ -114,7 +121,8 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.INVALID_RATE
       | typeof ErrorCodes.INVALID_TAG
       | typeof ErrorCodes.LINE_TOO_LARGE
-      | typeof ErrorCodes.OVERFLOW,
+      | typeof ErrorCodes.OVERFLOW
+      | typeof ErrorCodes.TOO_MANY_KEYS,
     message: string,
     metric: unknown,
     options?: { cause?: unknown },

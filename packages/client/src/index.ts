@@ -3,6 +3,8 @@
  * @module @statskit/client
  */
 export type { AggregateOptions } from './aggregator.js';
+export type { AnnotateOptions } from './carbon/events.js';
+export type { CarbonOptions, GraphiteWebOptions } from './carbon/options.js';
 export type { ChildOptions, TimedDecorator, Timer } from './client.js';
 export { StatsClient } from './client.js';
 export type { ErrorCode } from './errors.js';

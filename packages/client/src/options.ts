@@ -1,5 +1,13 @@
 import type { Writable } from 'node:stream';
 import type { AggregateOptions, ResolvedAggregateOptions } from './aggregator.js';
+import {
+  type CarbonOptions,
+  type GraphiteWebOptions,
+  type ResolvedCarbonOptions,
+  type ResolvedGraphiteWebOptions,
+  resolveCarbon,
+  resolveGraphiteWeb,
+} from './carbon/options.js';
 import type { ChildOptions } from './client.js';
 import { ErrorCodes, InvalidOptionError, StatsError } from './errors.js';
 import { describe } from './protocol/describe.js';
@@ -100,6 +108,15 @@ export interface ClientOptions {
    * and `DD_DOGSTATSD_URL` from. Default `process.env`. Explicit options win over `STATSD_*`, which win over `DD_*`.
    */
   readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Report straight to Graphite's carbon instead of a statsd server: metrics are summarised in process
+   * (counts, meter rates, percentiles) and sent as plaintext `path value timestamp` lines every
+   * `carbon.interval` ms (see docs/graphite.md). `true` for carbon on 127.0.0.1:2003 over TCP.
+   * Implies `tagFormat: 'graphite'` (Graphite 1.1 `;k=v` tags). Default off.
+   */
+  readonly carbon?: boolean | CarbonOptions | undefined;
+  /** graphite-web, for Graphite events (`annotate()`): its base URL or `{ url, timeout, maxPending }`. */
+  readonly graphiteWeb?: string | GraphiteWebOptions | undefined;
 }
 
 /** Options after defaults and validation. Frozen. */
@@ -152,6 +169,10 @@ export interface ResolvedOptions {
   readonly telemetryInterval: number;
   /** The tags `unifiedServiceTags` read from `DD_*` (under `tags`), or undefined. */
   readonly envTags: Readonly<Record<string, string>> | undefined;
+  /** The direct carbon reporter, when on. */
+  readonly carbon?: ResolvedCarbonOptions | undefined;
+  /** graphite-web for `annotate()`, when given. */
+  readonly graphiteWeb?: ResolvedGraphiteWebOptions | undefined;
 }
 
 /**
@@ -184,6 +205,8 @@ const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
   telemetryInterval: true,
   unifiedServiceTags: true,
   env: true,
+  carbon: true,
+  graphiteWeb: true,
 } satisfies Record<keyof ClientOptions, true>);
 
 /** Every key of `child()`'s options. */
@@ -475,7 +498,13 @@ function resolve(options: ClientOptions): ResolvedOptions {
   if (!FRAMINGS.includes(udsFraming)) {
     fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${describe(udsFraming)}`);
   }
-  const tagFormat = options.tagFormat ?? 'datadog';
+  const carbon = resolveCarbon(options.carbon);
+  const tagFormat = options.tagFormat ?? (carbon === undefined ? 'datadog' : 'graphite');
+  if (carbon !== undefined && tagFormat !== 'graphite')
+    fail("carbon needs tagFormat 'graphite' (Graphite 1.1 tags)");
+  if (carbon !== undefined && options.aggregate !== undefined && options.aggregate !== false) {
+    fail('carbon and aggregate cannot be combined: the carbon reporter aggregates itself');
+  }
   if (!TAG_FORMATS.includes(tagFormat)) {
     fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describe(tagFormat)}`);
   }
@@ -543,5 +572,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
     telemetryInterval:
       optNumber('telemetryInterval', options.telemetryInterval, 0, 2_147_483_647, false) ?? 0,
     envTags: unifiedServiceTags && tagFormat === 'datadog' ? datadogEnvTags(env) : undefined,
+    carbon,
+    graphiteWeb: resolveGraphiteWeb(options.graphiteWeb),
   });
 }
