@@ -12,6 +12,12 @@ export {
   resolveAdapterOptions,
   resolveRouteStats,
 } from './adapter-options.js';
+export {
+  AdapterRequest,
+  CLIENT_CLOSED_REQUEST,
+  RequestAdapter,
+  tagState,
+} from './adapter.js';
 export { countResponseBytes, requestBytes, responseBytes } from './body-size.js';
 export { metricNames, tagNames } from './catalogue.js';
 export {
@@ -64,6 +70,15 @@ export {
   regexpTemplate,
   UNMATCHED_ROUTE_KEY,
 } from './route-key.js';
+export {
+  offServerRequest,
+  onServerRequest,
+  type RequestOwner,
+  type TrackedRequest,
+  trackedState,
+  trackRequest,
+  useFinishChannel,
+} from './server-channels.js';
 export {
   type ClosableServer,
   type ClosableStats,

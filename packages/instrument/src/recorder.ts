@@ -1,7 +1,7 @@
-import { METHODS } from 'node:http';
 import type { MetricOptions, StatsClient, Tags } from '@statskit/client';
 import { metricNames, tagNames } from './catalogue.js';
 import { type ResolvedRecorderOptions, resolveRecorderOptions } from './options.js';
+import { normalizeMethod, roundMs, type StatusStrings, statusStrings } from './shared.js';
 import { encodeRouteKey, encodeSegment, OVERFLOW_ROUTE_KEY, UNMATCHED_ROUTE_KEY } from './route-key.js';
 import type { FinishedRequest, RequestRecorder, RequestRecorderOptions, RouteInfo } from './types.js';
 
@@ -10,35 +10,14 @@ import type { FinishedRequest, RequestRecorder, RequestRecorderOptions, RouteInf
  * status) was first seen, then one client call per metric. Nothing is formatted or sanitized per request.
  */
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 /** Distinct raw methods cached per route (Node only accepts known methods, so this is never reached). */
 const MAX_METHODS = 64;
 /** Distinct context kinds given names; later kinds are not reported. */
 const MAX_KINDS = 64;
 
-function normalizeMethod(method: string): string {
-  return typeof method === 'string' && KNOWN_METHODS.has(method) ? method : 'OTHER';
-}
-
-/** Status code and class as strings (`'200'`, `'2xx'`). */
-interface StatusStrings {
-  readonly code: string;
-  readonly cls: string;
-}
-
-function statusStrings(status: number): StatusStrings {
-  const n = Number.isInteger(status) && status >= 0 && status < 1000 ? status : 0;
-  return { code: String(n), cls: `${Math.floor(n / 100)}xx` };
-}
-
 interface KindNames {
   readonly count: string;
   readonly time: string;
-}
-
-/** Round a duration to the microsecond: precise enough, shorter lines. */
-function roundMs(ms: number): number {
-  return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
 }
 
 /** A body size to report: a finite count >= 0 (whole bytes), else -1 (not reported). */

@@ -1,6 +1,6 @@
-import { InvalidOptionError, type StatsClient } from '@statskit/client';
+import { type StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
-import { isStatsClient } from '../options.js';
+import { fail, isStatsClient } from '../shared.js';
 import { encodeSegment } from '../route-key.js';
 import type { DbStatsMode, DbStatsOptions } from './types.js';
 
@@ -31,9 +31,6 @@ export interface ResolvedDbOptions {
   readonly request: boolean;
 }
 
-function fail(message: string): never {
-  throw new InvalidOptionError(`statskit: ${message}`);
-}
 
 /** A name segment, or `fallback` when nothing is left of it. */
 export function segment(s: string, fallback: string): string {

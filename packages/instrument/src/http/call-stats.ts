@@ -1,7 +1,6 @@
-import { METHODS } from 'node:http';
-import { InvalidOptionError, type StatsClient } from '@statskit/client';
+import { type StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
-import { isStatsClient } from '../options.js';
+import { fail, isStatsClient, normalizeMethod, roundMs, statusStrings } from '../shared.js';
 import { encodeSegment } from '../route-key.js';
 import { errorCode } from './error-code.js';
 import { type HostEntry, type HostMatcher, HostTable } from './host-key.js';
@@ -14,7 +13,6 @@ import type { HttpClientErrorCode, HttpClientStatsMode, HttpClientStatsOptions }
  * a (host, method, status | error) is seen and cached; hosts are capped (see HostTable).
  */
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 const DEFAULT_MAX_HOSTS = 50;
 
 /** Metric names relative to the prefix: names mode per host, tags mode fixed. */
@@ -50,9 +48,6 @@ export interface ResolvedHttpClientOptions {
   readonly request: boolean;
 }
 
-function fail(message: string): never {
-  throw new InvalidOptionError(`statskit: ${message}`);
-}
 
 /** `http_client`, `my.http` → a child prefix; `''` → none. Each dot-separated piece sanitized. */
 function encodePrefix(prefix: string): string {
@@ -110,22 +105,6 @@ export function resolveHttpClientOptions(
   };
 }
 
-function normalizeMethod(method: unknown): string {
-  if (typeof method !== 'string') return 'OTHER';
-  if (KNOWN_METHODS.has(method)) return method;
-  const upper = method.toUpperCase();
-  return KNOWN_METHODS.has(upper) ? upper : 'OTHER';
-}
-
-function statusStrings(status: number): { code: string; cls: string } {
-  const n = Number.isInteger(status) && status >= 100 && status < 1000 ? status : 0;
-  return { code: String(n), cls: `${Math.floor(n / 100)}xx` };
-}
-
-/** Round a duration to the microsecond. */
-function roundMs(ms: number): number {
-  return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
-}
 
 /** Per host and method: what one call needs to send its metrics. */
 class MethodEntry {

@@ -1,0 +1,133 @@
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Where a request ends, for every framework adapter, without a listener per request: node:http's
+ * server channels (Node ≥ 20.19 has both). `http.server.request.start` is published when node:http
+ * emits `request`; `http.server.response.finish` when the response has been handed to the socket in
+ * full. A request that never finishes (the client went away, a connection timeout, `res.destroy()`)
+ * is seen by one `close` listener per *socket*, added the first time the socket carries a measured
+ * request (a keep-alive socket carries many). With pipelining only the latest request of a socket is
+ * watched for a close; earlier unfinished ones are not reported.
+ *
+ * Subscribed once per process while anything uses it, unsubscribed when the last user releases it.
+ */
+
+const START = 'http.server.request.start';
+const FINISH = 'http.server.response.finish';
+
+interface ChannelMessage {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly server: Server;
+}
+
+/** Who finishes a tracked request: called once, when the response finished or its socket closed. */
+export interface RequestOwner<S> {
+  finished(state: S, req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** What is tracked per request: the owner that finishes it, and whether it has been. */
+export interface TrackedRequest {
+  readonly owner: RequestOwner<never>;
+  done: boolean;
+}
+
+/**
+ * Request → state. A WeakMap rather than a property: adding a property to `req` costs a hidden-class
+ * transition per request. Shared by every copy of this package (ESM and CJS) in the process.
+ */
+const kStates = Symbol.for('statskit.instrument.requestStates');
+/** On a socket: the response it carries now (for `close`), and whether the listener is on. */
+const kInflight = Symbol.for('statskit.instrument.inflight');
+type WithStates = typeof globalThis & { [kStates]?: WeakMap<object, TrackedRequest> };
+type WatchedSocket = Socket & { [kInflight]?: ServerResponse | null };
+
+const states: WeakMap<object, TrackedRequest> = (globalThis as WithStates)[kStates] ?? new WeakMap();
+(globalThis as WithStates)[kStates] = states;
+
+function end(state: TrackedRequest, req: IncomingMessage, res: ServerResponse): void {
+  state.done = true;
+  try {
+    (state.owner as RequestOwner<TrackedRequest>).finished(state, req, res);
+  } catch {
+    // never throw into node:http
+  }
+}
+
+function onFinish(message: unknown): void {
+  const { request, response } = message as ChannelMessage;
+  const state = states.get(request);
+  if (state === undefined || state.done) return;
+  const socket = request.socket as WatchedSocket | null;
+  if (socket !== null && socket[kInflight] === response) socket[kInflight] = null;
+  end(state, request, response);
+}
+
+/** The socket closed: the response it carried, if unfinished, ends now (a timed 499). */
+function onSocketClose(this: WatchedSocket): void {
+  const res = this[kInflight];
+  if (res === undefined || res === null) return;
+  this[kInflight] = null;
+  const req = res.req;
+  const state = req === undefined ? undefined : states.get(req);
+  if (state !== undefined && !state.done) end(state, req, res);
+}
+
+let finishUsers = 0;
+
+/**
+ * Follow `req` until its response finishes or its socket closes; then `state.owner.finished()` runs
+ * once. Needs {@link useFinishChannel} to be held.
+ */
+export function trackRequest(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): void {
+  states.set(req, state);
+  const socket = req.socket as WatchedSocket | null;
+  if (socket === null) return;
+  if (socket[kInflight] === undefined) socket.once('close', onSocketClose);
+  socket[kInflight] = res;
+}
+
+/** The state tracked for `req`, if any. */
+export function trackedState<S extends TrackedRequest>(req: object): S | undefined {
+  return states.get(req) as S | undefined;
+}
+
+/** Subscribe to the finish channel (once per process); the function returned releases it. */
+export function useFinishChannel(): () => void {
+  if (finishUsers++ === 0) dc.subscribe(FINISH, onFinish);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--finishUsers === 0) dc.unsubscribe(FINISH, onFinish);
+  };
+}
+
+type StartListener = (req: IncomingMessage, res: ServerResponse) => void;
+const starts = new Map<object, StartListener>();
+
+function onStart(message: unknown): void {
+  const m = message as ChannelMessage;
+  const listener = starts.get(m.server);
+  if (listener !== undefined) listener(m.request, m.response);
+}
+
+/**
+ * `listener(req, res)` for every request `server` receives, from the start channel (subscribed once
+ * per process). False when `server` already has a listener. Release with {@link offServerRequest}.
+ */
+export function onServerRequest(server: object, listener: StartListener): boolean {
+  if (starts.has(server)) return false;
+  if (starts.size === 0) dc.subscribe(START, onStart);
+  starts.set(server, listener);
+  return true;
+}
+
+/** Stop the listener of `server` (unsubscribing from the channel with the last one). */
+export function offServerRequest(server: object, listener: StartListener): void {
+  if (starts.get(server) !== listener) return;
+  starts.delete(server);
+  if (starts.size === 0) dc.unsubscribe(START, onStart);
+}
