@@ -7,6 +7,7 @@ import {
   KeyOverride,
   mergeTags,
   type ResolvedRouteStats,
+  type RouteStatsConfig,
   RouteTagsTable,
   resolveAdapterOptions,
 } from './adapter-options.js';
@@ -59,6 +60,24 @@ export class AdapterRequest implements FinishedRequest, TrackedRequest {
   }
 }
 
+/** What Express's and Koa's `statsdMiddleware()` return besides the middleware itself. */
+export interface AdapterMiddlewareApi<Handler> {
+  /** The client metrics go through (yours, or the one created from client options). */
+  readonly client: StatsClient;
+  /** The shared request recorder. */
+  readonly recorder: RequestRecorder;
+  /**
+   * Per-route settings, as a middleware on the route: `false` / `{ skip: true }` (not measured),
+   * `{ name }` (reported under that key), `{ tags }` (added to the route's metrics).
+   */
+  route(config: RouteStatsConfig): Handler;
+  /**
+   * Send the summed counters, then close the client if the middleware created it, else flush it. Call
+   * it on shutdown (before closing your client) so the last counter interval is not lost.
+   */
+  close(): Promise<void>;
+}
+
 /** `tagRequest()` for every adapter: merge `tags` into the request's own, ignoring bad input. */
 export function tagState(state: AdapterRequest | undefined | null, tags: Tags): void {
   if (state === undefined || state === null || typeof tags !== 'object' || tags === null) return;
@@ -108,7 +127,7 @@ export class RequestAdapter<Req, Key> {
 
   /** Whether the request is left alone: a skipped method or an excluded path. */
   skips(method: string, req: Req): boolean {
-    return this.skipMethods.has(method) || (this.exclude !== undefined && this.exclude(req));
+    return this.skipMethods.has(method) || this.exclude?.(req) === true;
   }
 
   /** Follow a request until it finishes or its client goes away (no listener per request). */
@@ -157,6 +176,23 @@ export class RequestAdapter<Req, Key> {
       state.responseBytes = responseBytes(res);
     }
     this.recorder.record(state);
+  }
+
+  /**
+   * `fn` named `statsdMiddleware` (in `app.router.stack`, stack traces and profiles: a nested function
+   * of that name would be renamed by the bundler) with the {@link AdapterMiddlewareApi} on it.
+   */
+  middleware<F extends object, H>(
+    fn: F,
+    route: (config: RouteStatsConfig) => H,
+  ): F & AdapterMiddlewareApi<H> {
+    Object.defineProperty(fn, 'name', { value: 'statsdMiddleware' });
+    return Object.assign(fn, {
+      client: this.client,
+      recorder: this.recorder,
+      route,
+      close: (): Promise<void> => this.close(),
+    });
   }
 
   /** Send the summed counters, then close the client if the adapter created it, else flush it. */

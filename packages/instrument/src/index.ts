@@ -1,4 +1,11 @@
 export {
+  type AdapterMiddlewareApi,
+  AdapterRequest,
+  CLIENT_CLOSED_REQUEST,
+  RequestAdapter,
+  tagState,
+} from './adapter.js';
+export {
   type AdapterOptions,
   type AdapterOptionsSpec,
   type AdapterRecorderOptions,
@@ -12,12 +19,6 @@ export {
   resolveAdapterOptions,
   resolveRouteStats,
 } from './adapter-options.js';
-export {
-  AdapterRequest,
-  CLIENT_CLOSED_REQUEST,
-  RequestAdapter,
-  tagState,
-} from './adapter.js';
 export { countResponseBytes, requestBytes, responseBytes } from './body-size.js';
 export { metricNames, tagNames } from './catalogue.js';
 export {

@@ -30,7 +30,6 @@ const MODES: readonly RecorderMode[] = ['names', 'tags'];
 const GROUPINGS: readonly StatusGrouping[] = ['code', 'class', 'both'];
 const COUNT_TYPES: readonly CountMetricType[] = ['ms', 'h', 'd'];
 
-
 /** Validate once; throws InvalidOptionError. */
 export function resolveRecorderOptions(options: RequestRecorderOptions): ResolvedRecorderOptions {
   if (typeof options !== 'object' || options === null) fail('recorder options must be an object');

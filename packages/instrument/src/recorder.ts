@@ -1,8 +1,8 @@
 import type { MetricOptions, StatsClient, Tags } from '@statskit/client';
 import { metricNames, tagNames } from './catalogue.js';
 import { type ResolvedRecorderOptions, resolveRecorderOptions } from './options.js';
-import { normalizeMethod, roundMs, type StatusStrings, statusStrings } from './shared.js';
 import { encodeRouteKey, encodeSegment, OVERFLOW_ROUTE_KEY, UNMATCHED_ROUTE_KEY } from './route-key.js';
+import { normalizeMethod, roundMs, type StatusStrings, statusStrings } from './shared.js';
 import type { FinishedRequest, RequestRecorder, RequestRecorderOptions, RouteInfo } from './types.js';
 
 /**

@@ -1,4 +1,5 @@
 export {
+  CLIENT_CLOSED_REQUEST,
   type ClosableServer,
   type ClosableStats,
   type CloseOnSignalOptions,
@@ -10,7 +11,7 @@ export {
   type SignalShutdown,
   type StatusGrouping,
 } from '@statskit/instrument';
-export { CLIENT_CLOSED_REQUEST, routeStats, statsdMiddleware, tagRequest } from './middleware.js';
+export { routeStats, statsdMiddleware, tagRequest } from './middleware.js';
 export type {
   ExcludeOption,
   KeyFunction,

@@ -1,7 +1,7 @@
-import { type StatsClient } from '@statskit/client';
+import type { StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
-import { fail, isStatsClient } from '../shared.js';
 import { encodeSegment } from '../route-key.js';
+import { fail, isStatsClient } from '../shared.js';
 import type { DbStatsMode, DbStatsOptions } from './types.js';
 
 /**
@@ -30,7 +30,6 @@ export interface ResolvedDbOptions {
   readonly prefix: string;
   readonly request: boolean;
 }
-
 
 /** A name segment, or `fallback` when nothing is left of it. */
 export function segment(s: string, fallback: string): string {

@@ -1,7 +1,7 @@
-import { type StatsClient } from '@statskit/client';
+import type { StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
-import { fail, isStatsClient, normalizeMethod, roundMs, statusStrings } from '../shared.js';
 import { encodeSegment } from '../route-key.js';
+import { fail, isStatsClient, normalizeMethod, roundMs, statusStrings } from '../shared.js';
 import { errorCode } from './error-code.js';
 import { type HostEntry, type HostMatcher, HostTable } from './host-key.js';
 import type { HttpClientErrorCode, HttpClientStatsMode, HttpClientStatsOptions } from './types.js';
@@ -47,7 +47,6 @@ export interface ResolvedHttpClientOptions {
   readonly matcher: HostMatcher | undefined;
   readonly request: boolean;
 }
-
 
 /** `http_client`, `my.http` → a child prefix; `''` → none. Each dot-separated piece sanitized. */
 function encodePrefix(prefix: string): string {
@@ -104,7 +103,6 @@ export function resolveHttpClientOptions(
     request,
   };
 }
-
 
 /** Per host and method: what one call needs to send its metrics. */
 class MethodEntry {
