@@ -1,5 +1,6 @@
 import type { StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
+import { Counter, SummedCounters } from '../counters.js';
 import { encodeSegment } from '../route-key.js';
 import { fail, isStatsClient, normalizeMethod, roundMs, statusStrings } from '../shared.js';
 import { errorCode } from './error-code.js';
@@ -46,6 +47,7 @@ export interface ResolvedHttpClientOptions {
   readonly maxHosts: number;
   readonly matcher: HostMatcher | undefined;
   readonly request: boolean;
+  readonly counterInterval: number;
 }
 
 /** `http_client`, `my.http` → a child prefix; `''` → none. Each dot-separated piece sanitized. */
@@ -91,6 +93,10 @@ export function resolveHttpClientOptions(
     }
     matcher = { names, patterns };
   }
+  const counterInterval = options.counterInterval ?? 0;
+  if (typeof counterInterval !== 'number' || !Number.isFinite(counterInterval) || counterInterval < 0) {
+    fail(`${what}: \`counterInterval\` must be a number >= 0, got ${String(counterInterval)}`);
+  }
   if (request) enableRequestContext();
   const p = encodePrefix(prefix);
   return {
@@ -101,6 +107,7 @@ export function resolveHttpClientOptions(
     maxHosts,
     matcher,
     request,
+    counterInterval,
   };
 }
 
@@ -143,11 +150,10 @@ class MethodEntry {
       c.timing(httpClientMetricNames.request, ms);
       return;
     }
-    const stats = opts.stats;
-    stats.timing(this.timer, ms);
-    const names = this.#host.status(status);
-    if (opts.statusCode) stats.incr(names.code);
-    if (opts.statusClass) stats.incr(names.cls);
+    opts.stats.timing(this.timer, ms);
+    const counters = this.#host.status(status);
+    if (opts.statusCode) this.#owner.counters.count(counters.code);
+    if (opts.statusClass) this.#owner.counters.count(counters.cls);
   }
 
   fail(code: HttpClientErrorCode): void {
@@ -169,7 +175,7 @@ class HostNames implements HostEntry {
   readonly key: string;
   readonly #owner: HttpClientStats;
   readonly #methods = new Map<string, MethodEntry>();
-  readonly #status = new Map<number, { code: string; cls: string }>();
+  readonly #status = new Map<number, { code: Counter; cls: Counter }>();
   readonly #errors = new Map<HttpClientErrorCode, string>();
 
   constructor(owner: HttpClientStats, key: string) {
@@ -191,13 +197,15 @@ class HostNames implements HostEntry {
     return m;
   }
 
-  status(status: number): { code: string; cls: string } {
+  /** The summed counters of a status (names mode). */
+  status(status: number): { code: Counter; cls: Counter } {
     let s = this.#status.get(status);
     if (s === undefined) {
       const str = statusStrings(status);
+      const stats = this.#owner.options.stats;
       s = {
-        code: httpClientMetricNames.status(this.key, str.code),
-        cls: httpClientMetricNames.status(this.key, str.cls),
+        code: new Counter(stats, httpClientMetricNames.status(this.key, str.code)),
+        cls: new Counter(stats, httpClientMetricNames.status(this.key, str.cls)),
       };
       if (this.#status.size < 100) this.#status.set(status, s);
     }
@@ -265,9 +273,12 @@ export class HttpCall {
 export class HttpClientStats {
   readonly options: ResolvedHttpClientOptions;
   readonly #hosts: HostTable<HostNames>;
+  /** Status counters, summed (`counterInterval`). */
+  readonly counters: SummedCounters;
 
   constructor(options: ResolvedHttpClientOptions) {
     this.options = options;
+    this.counters = new SummedCounters(options.stats, options.counterInterval);
     this.#hosts = new HostTable(options.maxHosts, options.matcher, (key) => new HostNames(this, key));
   }
 
