@@ -160,7 +160,10 @@ export async function runHttpBench({
   const lines = [
     `statskit adds ${added('statskit').toFixed(1)} µs/req = ${((added('statskit') / medianCpu.bare) * 100).toFixed(1)} % of bare's CPU`,
   ];
-  if (hasNoop) lines.push(`${(added('statskit') / added('noop')).toFixed(2)}x what noop adds (${added('noop').toFixed(1)} µs)`);
+  if (hasNoop)
+    lines.push(
+      `${(added('statskit') / added('noop')).toFixed(2)}x what noop adds (${added('noop').toFixed(1)} µs)`,
+    );
   for (const v of variants.filter((x) => !['bare', 'noop', 'statskit'].includes(x)))
     lines.push(`${(added('statskit') / added(v)).toFixed(2)}x what ${v} adds (${added(v).toFixed(1)} µs)`);
   console.log(`\n${lines.join('; ')}`);

@@ -108,14 +108,26 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
     },
   });
 
+  const server = fastify.server;
+  const viaChannel =
+    typeof options.exclude !== 'function' &&
+    adapter.key === undefined &&
+    onServerRequest(server, plugin.onServerRequest);
+
   fastify.addHook('onRoute', function statskitOnRoute(routeOptions: RouteOptions) {
     const url = routeOptions.url;
     const config = resolveRouteStats(`route ${url}`, (routeOptions.config as { stats?: unknown })?.stats);
     const settings = { skip: config.skip, template: config.template ?? url, tags: config.tags };
     const handler = routeOptions.handler as (this: unknown, ...args: unknown[]) => unknown;
     routeOptions.handler = function statskitHandler(this: unknown, request, reply) {
-      const state = trackedState<RequestState>(request.raw);
-      if (state === undefined) return handler.call(this, request, reply);
+      let state = trackedState<RequestState>(request.raw);
+      if (state === undefined) {
+        // Not from a server channel: skipped, or `inject()` (no server), measured from here.
+        if (!viaChannel || adapter.skips(request.method, request.raw as never))
+          return handler.call(this, request, reply);
+        state = new RequestState(plugin, request.method, performance.now());
+        adapter.trackUnseen(state, request.raw, reply.raw);
+      }
       state.routeStats = settings;
       return adapter.run(state, handler, this, [request, reply]);
     } as RouteOptions['handler'];
@@ -130,11 +142,6 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
     next();
   });
 
-  const server = fastify.server;
-  const viaChannel =
-    typeof options.exclude !== 'function' &&
-    adapter.key === undefined &&
-    onServerRequest(server, plugin.onServerRequest);
   if (!viaChannel) {
     // Fallback: an onRequest hook starts the request (the finish channel or onResponse ends it).
     fastify.addHook('onRequest', function statskitOnRequest(request, reply, next) {

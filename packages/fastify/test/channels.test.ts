@@ -81,4 +81,18 @@ describe.each(versions)('%s', (_name, fastify) => {
     }
     expect(seen[1]).toEqual(seen[0]);
   });
+
+  it('inject() requests (no server, no channel) are measured from the handler; excluded ones are not', async () => {
+    const stats = createTestClient();
+    const app = fastify({ logger: false });
+    await app.register(statskit, { client: stats, exclude: ['/healthz'] });
+    app.get('/users/:id', async () => 'ok');
+    app.get('/healthz', async () => 'ok');
+    expect((await app.inject({ url: '/users/7' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    await app.close();
+    expect(stats.metrics.filter((m) => m.name === 'http.view.users._id.GET')).toHaveLength(1);
+    expect(stats.metrics.filter((m) => m.name === 'http.request')).toHaveLength(1);
+    expect(stats.metrics.some((m) => m.name.includes('healthz'))).toBe(false);
+  });
 });

@@ -13,7 +13,13 @@ import {
 } from './adapter-options.js';
 import { countResponseBytes, requestBytes, responseBytes } from './body-size.js';
 import { enableRequestContext, RequestContext, requestContextEnabled, runWithRequest } from './context.js';
-import { type RequestOwner, type TrackedRequest, trackRequest, useFinishChannel } from './server-channels.js';
+import {
+  type RequestOwner,
+  type TrackedRequest,
+  trackRequest,
+  trackResponse,
+  useFinishChannel,
+} from './server-channels.js';
 import type { FinishedRequest, RequestRecorder } from './types.js';
 
 /**
@@ -133,6 +139,12 @@ export class RequestAdapter<Req, Key> {
   /** Follow a request until it finishes or its client goes away (no listener per request). */
   track(state: AdapterRequest, req: IncomingMessage, res: ServerResponse): void {
     trackRequest(req, res, state);
+    if (this.sizes) countResponseBytes(res);
+  }
+
+  /** {@link track} for a request no server channel reports (`inject()`): listens on its response. */
+  trackUnseen(state: AdapterRequest, req: IncomingMessage, res: ServerResponse): void {
+    trackResponse(req, res, state);
     if (this.sizes) countResponseBytes(res);
   }
 

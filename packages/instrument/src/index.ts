@@ -78,6 +78,7 @@ export {
   type TrackedRequest,
   trackedState,
   trackRequest,
+  trackResponse,
   useFinishChannel,
 } from './server-channels.js';
 export {

@@ -89,6 +89,23 @@ export function trackRequest(req: IncomingMessage, res: ServerResponse, state: T
   socket[kInflight] = res;
 }
 
+/** `res.on('finish' | 'close')` of {@link trackResponse}: the first one ends the request. */
+function onResponseEnd(this: ServerResponse): void {
+  const req = this.req;
+  const state = req === undefined ? undefined : states.get(req);
+  if (state !== undefined && !state.done) end(state, req, this);
+}
+
+/**
+ * Follow a request that no server channel reports (Fastify's `inject()`, HTTP/2 compatibility
+ * objects): listeners on its response, the one case that costs a listener per request.
+ */
+export function trackResponse(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): void {
+  states.set(req, state);
+  res.on('finish', onResponseEnd);
+  res.on('close', onResponseEnd);
+}
+
 /** The state tracked for `req`, if any. */
 export function trackedState<S extends TrackedRequest>(req: object): S | undefined {
   return states.get(req) as S | undefined;
