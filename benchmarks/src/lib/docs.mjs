@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ADAPTERS, loadAdapter } from '../adapters/index.mjs';
 import { checkTargets, floorNotes, machine, renderTables } from './format.mjs';
 import { packageVersion } from './versions.mjs';
@@ -101,5 +101,12 @@ export async function writeDocs(rows, meta) {
     '```',
     '',
   ];
+  // The HTTP framework / client figures (benchmarks/http*, run by hand) are kept from the current file.
+  const current = existsSync(DOCS_PATH) ? readFileSync(DOCS_PATH, 'utf8') : '';
+  const kept = current.indexOf(HTTP_MARKER);
+  if (kept !== -1) out.push(current.slice(kept));
   writeFileSync(DOCS_PATH, out.join('\n'));
 }
+
+/** Where the hand-maintained HTTP section of docs/benchmarks.md starts; the generator keeps it. */
+export const HTTP_MARKER = '<!-- HTTP benchmarks: kept by the generator, updated by hand from benchmarks/http* -->';

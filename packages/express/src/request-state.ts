@@ -3,10 +3,9 @@ import { AdapterRequest, type RequestOwner, trackedState } from '@statskit/instr
 import type { RouteNode } from './route-node.js';
 
 /**
- * One request being measured, found from `req` through @statskit/instrument's request table (a
- * WeakMap: a property on Express's `req` would cost a hidden-class transition per request). It holds
- * neither `req` nor `res`: a WeakMap value that reaches its key makes the garbage collector's ephemeron
- * work cost about 6 % of a hello-world's CPU.
+ * One request being measured, found from `req` through @statskit/instrument's `trackedState()` (a
+ * symbol property on `req`: a WeakMap entry per request cost more in garbage-collector ephemeron work
+ * than the property's hidden-class transition).
  */
 export class RequestState extends AdapterRequest {
   /** What `req.stats` returns for this request. */
