@@ -109,4 +109,5 @@ export async function writeDocs(rows, meta) {
 }
 
 /** Where the hand-maintained HTTP section of docs/benchmarks.md starts; the generator keeps it. */
-export const HTTP_MARKER = '<!-- HTTP benchmarks: kept by the generator, updated by hand from benchmarks/http* -->';
+export const HTTP_MARKER =
+  '<!-- HTTP benchmarks: kept by the generator, updated by hand from benchmarks/http* -->';

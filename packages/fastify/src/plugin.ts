@@ -129,6 +129,7 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
         adapter.trackUnseen(state, request.raw, reply.raw);
       }
       state.routeStats = settings;
+      if (!adapter.wantsContext()) return handler.call(this, request, reply);
       return adapter.run(state, handler, this, [request, reply]);
     } as RouteOptions['handler'];
   });

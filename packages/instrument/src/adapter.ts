@@ -148,9 +148,14 @@ export class RequestAdapter<Req, Key> {
     if (this.sizes) countResponseBytes(res);
   }
 
+  /** Whether requests run in a request context now (the `context` option, and contexts switched on). */
+  wantsContext(): boolean {
+    return this.context !== false && requestContextEnabled();
+  }
+
   /** `fn.apply(self, args)`, in a new request context when contexts are on. */
   run<A extends unknown[], R>(state: AdapterRequest, fn: (...args: A) => R, self: unknown, args: A): R {
-    if (this.context === false || !requestContextEnabled()) return Reflect.apply(fn, self, args) as R;
+    if (!this.wantsContext()) return Reflect.apply(fn, self, args) as R;
     const ctx = new RequestContext();
     state.context = ctx;
     return runWithRequest(ctx, callIn, fn, self, args) as R;
