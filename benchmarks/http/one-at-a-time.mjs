@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * A cross-check of lib.mjs's figures: server CPU per request (user and system separately) with only one
- * server alive at a time. Each variant of `script` is forked (`--serve`, as lib.mjs does), warmed up 2 s,
+ * server alive at a time. Each variant of `script` is forked (`--serve`, as lib.mjs does), warmed up 2 s
+ * (`--warmup`),
  * loaded 5 s with autocannon (50 connections) while its process.cpuUsage() is read around the run, then
  * killed; the variants take turns, `--rounds` times (default 2). Metrics go to one UDP sink here.
  *
@@ -13,6 +14,8 @@ import dgram from 'node:dgram';
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
 const rounds = at === -1 ? 2 : Number(args.splice(at, 2)[1]);
+const w = args.indexOf('--warmup');
+const warmup = w === -1 ? 2 : Number(args.splice(w, 2)[1]);
 const [script, ...variants] = args;
 const { default: autocannon } = await import('autocannon');
 const sink = dgram.createSocket('udp4');
@@ -27,7 +30,7 @@ for (let round = 0; round < rounds; round++) {
         child.send('cpu');
       });
     const url = `http://127.0.0.1:${port}/hello/world`;
-    await autocannon({ url, duration: 2, connections: 50 });
+    await autocannon({ url, duration: warmup, connections: 50 });
     const c0 = await cpu();
     const { requests } = await autocannon({ url, duration: 5, connections: 50 });
     const c1 = await cpu();
