@@ -5,6 +5,7 @@
 //   interceptor npm undici 7's fetch through a plain Agent vs the same Agent composed with the
 //              deprecated statsInterceptor()
 //   node:http  http.request on a keep-alive Agent, without vs with instrumentHttpClient() installed
+//              (default, and with counterInterval: 1000: status counters summed in process)
 // metrics going to a real StatsClient over loopback UDP to a discarding receiver (another child). Rounds
 // run in rotating order; the median (and minimum) µs per request of each variant is reported.
 //
@@ -119,6 +120,14 @@ const variants = {
       inst.uninstall();
     }
   },
+  'node:http, summed counters': async () => {
+    const inst = instrumentHttpClient({ stats, counterInterval: 1000 });
+    try {
+      await httpLoop(N);
+    } finally {
+      inst.uninstall();
+    }
+  },
 };
 const names = Object.keys(variants);
 
@@ -146,13 +155,13 @@ console.log(
   `Node ${process.version}, N=${N} sequential requests per round, ${ROUNDS} rounds (µs per request)`,
 );
 console.log(`${'variant'.padEnd(34)} ${'median'.padStart(7)} ${'min'.padStart(7)}   overhead (median)`);
-for (const [plainName, instName] of [
+for (const [plainName, instName, ...rest] of [
   ['fetch, plain', 'fetch, instrumentFetch'],
   ['npm undici fetch, plain Agent', 'npm undici fetch, statsInterceptor'],
-  ['node:http, plain', 'node:http, instrumentHttpClient'],
+  ['node:http, plain', 'node:http, instrumentHttpClient', 'node:http, summed counters'],
 ]) {
   const base = median(results[plainName]);
-  for (const name of [plainName, instName]) {
+  for (const name of [plainName, instName, ...rest]) {
     const med = median(results[name]);
     const diff =
       name === plainName

@@ -15,7 +15,10 @@
  *
  * Variants the runner knows by name: 'bare' (the baseline), 'statskit' (the one with a budget) and,
  * when present, 'noop' (a middleware/hook that does nothing: what merely having one costs, so the
- * statskit delta can be read against it).
+ * statskit delta can be read against it). Every other variant is an incumbent: the table gives the
+ * packets and lines its sink received (a variant that should send and received nothing fails the run:
+ * it was not measured doing its work), and the closing lines compare statskit's added CPU per request
+ * with each incumbent's and with noop's.
  */
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -136,7 +139,7 @@ export async function runHttpBench({
   console.log(
     '| server | req/s (median) | rounds | vs bare | server CPU µs/req (median) | vs bare |' +
       (hasNoop ? ' vs noop |' : '') +
-      ' metric lines received |',
+      ' packets / metric lines received |',
   );
   console.log(`| --- | ---: | --- | ---: | ---: | ---: |${hasNoop ? ' ---: |' : ''} ---: |`);
   for (const v of variants) {
@@ -149,9 +152,26 @@ export async function runHttpBench({
       v === 'bare' ? '—' : percent(medianCpu[v], medianCpu.bare),
     ];
     if (hasNoop) cells.push(v === 'bare' || v === 'noop' ? '—' : percent(medianCpu[v], medianCpu.noop));
-    cells.push(String(sinks[v].counts.lines));
+    cells.push(`${sinks[v].counts.packets} / ${sinks[v].counts.lines}`);
     console.log(`| ${cells.join(' | ')} |`);
   }
+  // What statskit adds to bare's CPU per request, against bare, noop and each incumbent.
+  const added = (v) => medianCpu[v] - medianCpu.bare;
+  const lines = [
+    `statskit adds ${added('statskit').toFixed(1)} µs/req = ${((added('statskit') / medianCpu.bare) * 100).toFixed(1)} % of bare's CPU`,
+  ];
+  if (hasNoop)
+    lines.push(
+      `${(added('statskit') / added('noop')).toFixed(2)}x what noop adds (${added('noop').toFixed(1)} µs)`,
+    );
+  for (const v of variants.filter((x) => !['bare', 'noop', 'statskit'].includes(x)))
+    lines.push(`${(added('statskit') / added(v)).toFixed(2)}x what ${v} adds (${added(v).toFixed(1)} µs)`);
+  console.log(`\n${lines.join('; ')}`);
+  for (const v of variants.filter((x) => x !== 'bare' && x !== 'noop'))
+    if (sinks[v].counts.packets === 0) {
+      console.error(`${v} sent no metric packets: it was not measured doing its work`);
+      process.exitCode = 1;
+    }
   const cost = ((medianRps.bare - medianRps.statskit) / medianRps.bare) * 100;
   console.log(`\nstatskit costs ${cost.toFixed(1)} % of bare req/s (budget ${budget} %)`);
   if (cost > budget) process.exitCode = 1;

@@ -3,6 +3,7 @@
  * @module @statskit/express
  */
 export {
+  CLIENT_CLOSED_REQUEST,
   type ClosableServer,
   type ClosableStats,
   type CloseOnSignalOptions,
@@ -14,7 +15,7 @@ export {
   type SignalShutdown,
   type StatusGrouping,
 } from '@statskit/instrument';
-export { CLIENT_CLOSED_REQUEST, routeStats, statsdMiddleware, tagRequest } from './middleware.js';
+export { routeStats, statsdMiddleware, tagRequest } from './middleware.js';
 export type {
   ExcludeOption,
   KeyFunction,

@@ -1,46 +1,42 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Tags } from '@statskit/client';
 import {
-  countResponseBytes,
-  createAdapterRecorder,
-  enableRequestContext,
-  KeyOverride,
-  mergeTags,
-  RequestContext,
-  type RequestRecorder,
+  RequestAdapter,
+  type RequestOwner,
   type RouteStatsConfig,
-  RouteTagsTable,
-  requestBytes,
-  requestContextEnabled,
   resolveRouteStats,
-  responseBytes,
-  runWithRequest,
+  tagState,
 } from '@statskit/instrument';
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressRouter } from './internal-types.js';
-import { type ResolvedMiddlewareOptions, resolveMiddlewareOptions } from './options.js';
 import { defineReqStats } from './req-stats.js';
-import { attachState, type Finisher, onResponseClose, RequestState, stateOf } from './request-state.js';
+import { RequestState, stateOf } from './request-state.js';
 import { RouteNode } from './route-node.js';
 import { appRouter, hookRouter, isHookedRoute } from './route-tracker.js';
-import type { StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
+import type { KeyFunction, StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
 
-/** The status of a request whose client went away before the response was complete (nginx's 499). */
-export const CLIENT_CLOSED_REQUEST = 499;
+/** The path Express was asked for, without the query string (mount points do not strip it here). */
+function pathOf(req: Request): string {
+  const url = req.originalUrl ?? req.url ?? '';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
 
-/** Owns the options, the recorder and the template trie; finishes requests. */
-class Measurer implements Finisher {
-  readonly recorder: RequestRecorder;
-  readonly options: ResolvedMiddlewareOptions;
+const NO_ARGS: [] = [];
+
+/** Owns the adapter and the template trie; finishes requests. */
+class Measurer implements RequestOwner<RequestState> {
+  readonly adapter: RequestAdapter<Request, KeyFunction>;
   readonly root = new RouteNode('');
   /** The app last seen and its router, so each request costs one comparison. */
   app: unknown;
   router: ExpressRouter | undefined;
   /** Whether `req.stats` is an accessor for the app last seen. */
   accessor = false;
-  readonly #keyOverride = new KeyOverride();
-  readonly routeTags: RouteTagsTable;
-  readonly sizes: boolean;
+
+  constructor(options: StatsdMiddlewareOptions) {
+    this.adapter = new RequestAdapter(options, { what: 'statsdMiddleware', pathOf });
+  }
 
   /** Called for each request: hook the app's routers (cheap when nothing changed). */
   prepare(req: Request): void {
@@ -53,25 +49,8 @@ class Measurer implements Finisher {
     if (this.router !== undefined) hookRouter(this.router);
   }
 
-  constructor(
-    options: ResolvedMiddlewareOptions,
-    recorder: RequestRecorder,
-    routeTags: RouteTagsTable,
-    sizes: boolean,
-  ) {
-    this.options = options;
-    this.recorder = recorder;
-    this.routeTags = routeTags;
-    this.sizes = sizes;
-  }
-
-  finish(state: RequestState, req: Request, res: ServerResponse): void {
-    const settings = state.routeStats;
-    if (settings?.skip === true) return; // `metrics.route(false)` on the route
-    state.durationMs = performance.now() - state.start;
-    if (res.writableEnded) state.status = res.statusCode;
-    else if (state.error !== undefined) state.status = res.headersSent ? res.statusCode : 500;
-    else state.status = CLIENT_CLOSED_REQUEST;
+  finished(state: RequestState, raw: IncomingMessage, res: ServerResponse): void {
+    const req = raw as Request;
     let node = state.routeNode;
     if (node === undefined && req.route !== undefined && !isHookedRoute(req.route)) {
       // A route this middleware did not hook (the first request into a mounted sub-app). A hooked
@@ -80,16 +59,7 @@ class Measurer implements Finisher {
       if (typeof path === 'string' || path instanceof RegExp || Array.isArray(path))
         node = state.node.child(path);
     }
-    let route = settings?.template ?? node?.template;
-    const key = this.options.key;
-    if (key !== undefined) route = this.#keyOverride.apply(route, key, req, res as Response, route);
-    state.route = route;
-    if (settings?.tags !== undefined && route !== undefined) this.routeTags.set(route, settings.tags);
-    if (this.sizes) {
-      state.requestBytes = requestBytes(req);
-      state.responseBytes = responseBytes(res);
-    }
-    this.recorder.record(state);
+    this.adapter.record(state, node?.template, req, res, [req, res]);
     // A sub-app answered with its own router: hook it for the next requests.
     const app: unknown = req.app;
     if (app !== this.app && app !== undefined) {
@@ -118,51 +88,25 @@ class Measurer implements Finisher {
  * ```
  */
 export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdMiddleware {
-  const resolved = resolveMiddlewareOptions(options);
-  const routeTags = new RouteTagsTable(options.routeTags);
-  const recorder = createAdapterRecorder(resolved, options, routeTags.routeTags);
-  const sizes = options.sizes === true;
-  const measurer = new Measurer(resolved, recorder, routeTags, sizes);
-  const { exclude, skipMethods, context } = resolved;
-  if (context === true) enableRequestContext();
-  const stats = resolved.client.child({});
-  const root = measurer.root;
+  const measurer = new Measurer(options);
+  const { adapter, root } = measurer;
+  const stats = adapter.stats;
 
   function statskitMiddleware(req: Request, res: Response, next: NextFunction): void {
     measurer.prepare(req);
-    if (skipMethods.has(req.method) || exclude?.(req) === true) {
+    const method = req.method;
+    if (adapter.skips(method, req)) {
       req.stats = stats;
       next();
       return;
     }
-    const state = new RequestState(measurer, stats, req.method, root, performance.now());
-    attachState(req, state);
+    const state = new RequestState(measurer, stats, method, root, performance.now());
+    adapter.track(state, req, res);
     if (!measurer.accessor) req.stats = stats;
-    if ((res as { req?: unknown }).req !== req) {
-      state.req = req;
-      attachState(res, state);
-    }
-    res.on('close', onResponseClose);
-    if (sizes) countResponseBytes(res);
-    if (context !== false && requestContextEnabled()) {
-      const ctx = new RequestContext();
-      state.context = ctx;
-      runWithRequest(ctx, next as () => void);
-    } else next();
+    adapter.run(state, next as () => void, undefined, NO_ARGS);
   }
 
-  // Named like the export, so `app.router.stack`, stack traces and profiles show `statsdMiddleware` (a nested function
-  // declaration of that name would be renamed by the bundler: the shadowing is why it is set here).
-  Object.defineProperty(statskitMiddleware, 'name', { value: 'statsdMiddleware' });
-  return Object.assign(statskitMiddleware, {
-    client: resolved.client,
-    recorder,
-    route: routeStats,
-    close: (): Promise<void> => {
-      recorder.flush();
-      return resolved.ownsClient ? resolved.client.close() : resolved.client.flush();
-    },
-  });
+  return adapter.middleware(statskitMiddleware, routeStats);
 }
 
 /**
@@ -200,7 +144,5 @@ export function routeStats(
  * ```
  */
 export function tagRequest(req: Request, tags: Tags): void {
-  const state = stateOf(req);
-  if (state === undefined || typeof tags !== 'object' || tags === null) return;
-  state.tags = mergeTags(state.tags, tags);
+  tagState(stateOf(req), tags);
 }

@@ -1,13 +1,5 @@
-import type { ClientOptions, StatsClient, Tags } from '@statskit/client';
-import type {
-  CountMetricType,
-  MetricGroup,
-  RecorderMode,
-  RequestRecorder,
-  RouteInfo,
-  RouteStatsConfig,
-  StatusGrouping,
-} from '@statskit/instrument';
+import type { StatsClient } from '@statskit/client';
+import type { AdapterMiddlewareApi, AdapterOptions } from '@statskit/instrument';
 import type { Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -33,68 +25,11 @@ export type ExcludeOption = readonly (string | RegExp)[] | ((req: Request) => bo
  */
 export type KeyFunction = (req: Request, res: Response, route: string | undefined) => string | undefined;
 
-/** Options of {@link statsdMiddleware}. All optional. */
-export interface StatsdMiddlewareOptions {
-  /**
-   * A `StatsClient` to send through, or options to create one (default: `new StatsClient()`, i.e.
-   * `STATSD_HOST`/`STATSD_PORT` or 127.0.0.1:8125). A client created here is closed by `close()`.
-   */
-  readonly client?: StatsClient | ClientOptions | undefined;
-  /** Prepended to every request metric, after the client's prefix. Default `'http'`; `''` for none. */
-  readonly prefix?: string | undefined;
-  /** `'names'` (default): route/method/status in the name. `'tags'`: as tags on stable names. */
-  readonly mode?: RecorderMode | undefined;
-  /** Metric groups to send: `route`, `aggregate`, `errors`, `context`. Default: all on. */
-  readonly metrics?: Readonly<Partial<Record<MetricGroup, boolean>>> | undefined;
-  /** Status counters by exact code, class (`2xx`) or both. Default `'both'`. */
-  readonly statusGrouping?: StatusGrouping | undefined;
-  /** Tags on every request metric. */
-  readonly tags?: Tags | undefined;
-  /** Extra tags per route, asked once per (route, method). */
-  readonly routeTags?: ((route: RouteInfo) => Tags | undefined) | undefined;
-  /** Requests not to measure (health checks): matched against the path, before routing. */
+/** Options of {@link statsdMiddleware}: the options every adapter takes (docs in `AdapterOptions`). */
+export interface StatsdMiddlewareOptions extends AdapterOptions<Request, KeyFunction> {
+  /** Requests not to measure (health checks): exact paths, `'/prefix/*'`, RegExps, or a predicate. */
   readonly exclude?: ExcludeOption | undefined;
-  /** Methods not to measure. Default `['OPTIONS']` (CORS preflights). */
-  readonly skipMethods?: readonly string[] | undefined;
-  /** A custom route key. */
-  readonly key?: KeyFunction | undefined;
-  /** Most distinct route keys before new ones go to `__overflow__`. Default 1000. */
-  readonly maxRoutes?: number | undefined;
-  /** Counters are summed and sent once per this many ms (default 1000); `0`: one line per count. */
-  readonly counterInterval?: number | undefined;
-  /**
-   * Run each request in a `@statskit/instrument` request context, so DB/cache/HTTP-client work is
-   * attributed to it. `'auto'` (default): once anything uses contexts (an instrumentation is installed,
-   * `enableRequestContext()` or `currentRequest()` was called). `true`: always (switches contexts on
-   * for the process). `false`: never.
-   */
-  readonly context?: boolean | 'auto' | undefined;
-  /**
-   * Send request and response body sizes (`view.<route>.request.bytes`, `.response.bytes`, and overall;
-   * docs/metrics.md): the request's `Content-Length`, the response body bytes written. Default `false`.
-   */
-  readonly sizes?: boolean | undefined;
-  /**
-   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
-   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
-   */
-  readonly countType?: CountMetricType | undefined;
 }
 
-/** The middleware, plus what it sends through. */
-export interface StatsdMiddleware extends RequestHandler {
-  /** The client metrics go through (yours, or the one created from client options). */
-  readonly client: StatsClient;
-  /** The shared request recorder. */
-  readonly recorder: RequestRecorder;
-  /**
-   * Per-route settings, as a middleware on the route: `false` / `{ skip: true }` (not measured),
-   * `{ name }` (reported under that key), `{ tags }` (added to the route's metrics). See `routeStats()`.
-   */
-  route(config: RouteStatsConfig): RequestHandler;
-  /**
-   * Send the summed counters, then close the client if the middleware created it, else flush it. Call
-   * it on shutdown (before closing your client) so the last counter interval is not lost.
-   */
-  close(): Promise<void>;
-}
+/** The middleware, plus what it sends through (`client`, `recorder`, `route()`, `close()`). */
+export interface StatsdMiddleware extends RequestHandler, AdapterMiddlewareApi<RequestHandler> {}

@@ -5,6 +5,7 @@
 import { statskit } from './plugin.js';
 
 export {
+  CLIENT_CLOSED_REQUEST,
   type ClosableServer,
   type ClosableStats,
   type CloseOnSignalOptions,
@@ -15,7 +16,7 @@ export {
   type SignalShutdown,
   type StatusGrouping,
 } from '@statskit/instrument';
-export { CLIENT_CLOSED_REQUEST, statskit, tagRequest } from './plugin.js';
+export { statskit, tagRequest } from './plugin.js';
 export type {
   ExcludeOption,
   KeyFunction,

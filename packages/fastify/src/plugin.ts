@@ -1,131 +1,69 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatsClient, Tags } from '@statskit/client';
 import {
-  countResponseBytes,
-  createAdapterRecorder,
-  currentRequest,
-  enableRequestContext,
-  type FinishedRequest,
-  KeyOverride,
-  mergeTags,
-  RequestContext,
-  type RequestRecorder,
-  RouteTagsTable,
-  requestBytes,
-  requestContextEnabled,
+  AdapterRequest,
+  offServerRequest,
+  onServerRequest,
+  RequestAdapter,
+  type RequestOwner,
   resolveRouteStats,
-  responseBytes,
-  runWithRequest,
+  tagState,
+  trackedState,
 } from '@statskit/instrument';
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  HookHandlerDoneFunction,
-  RouteOptions,
-} from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { type ResolvedPluginOptions, resolvePluginOptions } from './options.js';
-import type { StatskitFastifyOptions } from './types.js';
+import type { KeyFunction, StatskitFastifyOptions } from './types.js';
 
-/** The status of a request whose client went away before the response was complete (nginx's 499). */
-export const CLIENT_CLOSED_REQUEST = 499;
-
-/** Where a request's state lives: a request decorator, so every request has the same shape. */
-const kState = Symbol('statskit.fastify.state');
-
-type WithState = { [kState]: RequestState | null };
-
-function stateOf(request: FastifyRequest): RequestState | null {
-  return (request as unknown as WithState)[kState];
-}
-
-function setState(request: FastifyRequest, state: RequestState | null): void {
-  (request as unknown as WithState)[kState] = state;
-}
-
-/** What statskit knows of one route, worked out once when the route is registered. */
-interface RouteSettings {
-  /** The template (with prefixes), or the route's `config.stats.name` written as a template. */
-  readonly template: string;
-  readonly skip: boolean;
-}
-
-/** One request being measured; also what the recorder receives. */
-class RequestState implements FinishedRequest {
-  readonly method: string;
-  readonly start: number;
-  route: string | undefined = undefined;
-  status = 0;
-  durationMs = 0;
-  error: unknown = undefined;
-  context: RequestContext | undefined = undefined;
-  settings: RouteSettings | undefined = undefined;
-  /** `sizes: true`: body sizes, read when the request finishes. */
-  requestBytes: number | undefined = undefined;
-  responseBytes: number | undefined = undefined;
-  /** `tagRequest()`: this request's own tags. */
-  tags: Tags | undefined = undefined;
-  /** `sizes: true`: the response whose body bytes are counted. */
-  raw: ServerResponse | undefined = undefined;
-  /** Only kept when a `key` function needs it after an abort. */
+/** One request being measured. `request`/`reply` only on the hooks path (for `exclude`/`key` functions). */
+class RequestState extends AdapterRequest {
+  template: string | undefined = undefined;
+  request: FastifyRequest | undefined = undefined;
   reply: FastifyReply | undefined = undefined;
-  done = false;
-
-  constructor(method: string, start: number) {
-    this.method = method;
-    this.start = start;
-  }
 }
 
-/** The matched template when no route hook ran (routes added before the plugin): Fastify's own. */
+const NO_ARGS: readonly unknown[] = [];
+
+/** The matched template when no route of ours ran (routes added before the plugin): Fastify's own. */
 function fastifyTemplate(request: FastifyRequest): string | undefined {
   const r = request as FastifyRequest & { routerPath?: string };
-  // Fastify 5 and 4.10+: routeOptions.url (undefined for 404s); older 4.x: routerPath.
-  const url = r.routeOptions?.url ?? r.routerPath;
+  const url = r.routeOptions?.url ?? r.routerPath; // Fastify 5 and 4.10+ ; older 4.x
   return typeof url === 'string' ? url : undefined;
 }
 
-class Measurer {
-  readonly recorder: RequestRecorder;
-  readonly options: ResolvedPluginOptions;
-  readonly #keyOverride = new KeyOverride();
-  readonly sizes: boolean;
+function pathOf(request: { url: string }): string {
+  const url = request.url;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
 
-  constructor(options: ResolvedPluginOptions, recorder: RequestRecorder, sizes: boolean) {
-    this.options = options;
-    this.recorder = recorder;
-    this.sizes = sizes;
+class Plugin implements RequestOwner<RequestState> {
+  readonly adapter: RequestAdapter<FastifyRequest, KeyFunction>;
+
+  constructor(options: StatskitFastifyOptions) {
+    this.adapter = new RequestAdapter(options, { what: 'statskit plugin', pathOf });
   }
 
-  finish(state: RequestState, request: FastifyRequest, reply: FastifyReply | undefined): void {
-    state.done = true;
-    state.durationMs = performance.now() - state.start;
-    let route = state.settings === undefined ? fastifyTemplate(request) : state.settings.template;
-    const key = this.options.key;
-    if (key !== undefined && reply !== undefined)
-      route = this.#keyOverride.apply(route, key, request, reply, route);
-    state.route = route;
-    if (this.sizes) {
-      state.requestBytes = requestBytes(request.raw);
-      state.responseBytes = state.raw === undefined ? undefined : responseBytes(state.raw);
-    }
-    this.recorder.record(state);
+  finished(state: RequestState, req: IncomingMessage, res: ServerResponse): void {
+    const args = state.reply === undefined ? NO_ARGS : [state.request, state.reply];
+    this.adapter.record(state, state.template, req, res, args);
   }
 
-  /** A request that ended without a complete response: a timed 499. */
-  abort(request: FastifyRequest): void {
-    const state = stateOf(request);
-    if (state === null || state.done) return;
-    state.status = CLIENT_CLOSED_REQUEST;
-    this.finish(state, request, state.reply);
-  }
+  /** The channel path: a request starts when node:http emits it, before Fastify sees it. */
+  readonly onServerRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const method = req.method ?? '';
+    if (this.adapter.skips(method, req as unknown as FastifyRequest)) return;
+    this.adapter.track(new RequestState(this, method, performance.now()), req, res);
+  };
 }
 
 /**
  * Fastify plugin that reports every request the way django-statsd does: a timer and status counters
  * per route *template* (prefixes included) and method, aggregates, errors, and the request's
  * DB/HTTP-client totals. The catalogue is in docs/metrics.md. Works with Fastify 4 and 5.
+ *
+ * No request hooks: timing and status come from node:http's diagnostics channels, the route from
+ * wrapping each route's handler when it is added (an `exclude` or `key` *function*, or a server that
+ * publishes no channels, use an onRequest hook instead).
  *
  * Decorates `fastify.stats` (the client) and `request.stats` (a child of it). A route's
  * `config: { stats: false }` leaves it unmeasured; `config: { stats: { name, tags } }` renames or tags it.
@@ -160,117 +98,76 @@ function statskit(
 }
 
 function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void {
-  const resolved = resolvePluginOptions(options);
-  const routeTags = new RouteTagsTable(options.routeTags);
-  const recorder = createAdapterRecorder(resolved, options, routeTags.routeTags);
-  const sizes = options.sizes === true;
-  const measurer = new Measurer(resolved, recorder, sizes);
-  const { exclude, skipMethods, context, key, client } = resolved;
-  if (context === true) enableRequestContext();
-  const stats: StatsClient = client.child({});
-
-  fastify.decorate('stats', client);
+  const plugin = new Plugin(options);
+  const { adapter } = plugin;
+  const stats: StatsClient = adapter.stats;
+  fastify.decorate('stats', adapter.client);
   fastify.decorateRequest('stats', {
     getter(): StatsClient {
       return stats;
     },
   });
-  fastify.decorateRequest(kState as unknown as string, null);
+
+  const server = fastify.server;
+  const viaChannel =
+    typeof options.exclude !== 'function' &&
+    adapter.key === undefined &&
+    onServerRequest(server, plugin.onServerRequest);
 
   fastify.addHook('onRoute', function statskitOnRoute(routeOptions: RouteOptions) {
     const url = routeOptions.url;
-    const config = resolveRouteStats(
-      `route ${url}`,
-      (routeOptions.config as { stats?: unknown } | undefined)?.stats,
-    );
-    const settings: RouteSettings = { template: config.template ?? url, skip: config.skip };
-    if (config.tags !== undefined) routeTags.set(settings.template, config.tags);
-    function statskitRoute(
-      request: FastifyRequest,
-      _reply: FastifyReply,
-      next: HookHandlerDoneFunction,
-    ): void {
-      const state = stateOf(request);
-      if (state !== null) {
-        if (settings.skip) setState(request, null);
-        else state.settings = settings;
+    const config = resolveRouteStats(`route ${url}`, (routeOptions.config as { stats?: unknown })?.stats);
+    const settings = { skip: config.skip, template: config.template ?? url, tags: config.tags };
+    const handler = routeOptions.handler as (this: unknown, ...args: unknown[]) => unknown;
+    routeOptions.handler = function statskitHandler(this: unknown, request, reply) {
+      let state = trackedState<RequestState>(request.raw);
+      if (state === undefined) {
+        // Not from a server channel: skipped, or `inject()` (no server), measured from here.
+        if (!viaChannel || adapter.skips(request.method, request.raw as never))
+          return handler.call(this, request, reply);
+        state = new RequestState(plugin, request.method, performance.now());
+        adapter.trackUnseen(state, request.raw, reply.raw);
       }
-      next();
-    }
-    const own = routeOptions.onRequest;
-    routeOptions.onRequest =
-      own === undefined ? [statskitRoute] : [statskitRoute, ...(Array.isArray(own) ? own : [own])];
+      state.routeStats = settings;
+      if (!adapter.wantsContext()) return handler.call(this, request, reply);
+      return adapter.run(state, handler, this, [request, reply]);
+    } as RouteOptions['handler'];
   });
-
-  // Fastify ≥ 4.21 reports aborted requests; older 4.x: the raw response's `close`.
-  let abortHook = true;
-  try {
-    fastify.addHook('onRequestAbort', function statskitOnAbort(request, next) {
-      measurer.abort(request);
-      next();
-    });
-  } catch {
-    abortHook = false;
-  }
-
-  fastify.addHook('onRequest', function statskitOnRequest(request, reply, next) {
-    const method = request.method;
-    if (skipMethods.has(method) || exclude?.(request) === true) {
-      next();
-      return;
-    }
-    const state = new RequestState(method, performance.now());
-    setState(request, state);
-    if (key !== undefined) state.reply = reply;
-    if (sizes) {
-      state.raw = reply.raw;
-      countResponseBytes(reply.raw);
-    }
-    if (!abortHook) {
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableEnded) measurer.abort(request);
-      });
-    }
-    if (context !== false && requestContextEnabled()) {
-      const ctx = new RequestContext();
-      state.context = ctx;
-      runWithRequest(ctx, next);
-    } else next();
-  });
-
-  if (context !== false) {
-    // Body parsing runs in the socket's async context: give the handler its request back.
-    fastify.addHook('preHandler', function statskitPreHandler(request, _reply, next) {
-      const ctx = stateOf(request)?.context;
-      if (ctx !== undefined && currentRequest() !== ctx) runWithRequest(ctx, next);
-      else next();
-    });
-  }
 
   fastify.addHook('onError', function statskitOnError(request, _reply, error, next) {
-    const state = stateOf(request);
-    if (state !== null && state.error === undefined) state.error = error;
-    next();
-  });
-
-  fastify.addHook('onTimeout', function statskitOnTimeout(request, _reply, next) {
-    measurer.abort(request);
-    next();
-  });
-
-  fastify.addHook('onResponse', function statskitOnResponse(request, reply, next) {
-    const state = stateOf(request);
-    if (state !== null && !state.done) {
-      state.status = reply.statusCode;
-      measurer.finish(state, request, reply);
+    const state = trackedState<RequestState>(request.raw);
+    if (state !== undefined) {
+      state.fail(error);
+      if (state.routeStats === undefined) state.template ??= fastifyTemplate(request);
     }
     next();
   });
 
+  if (!viaChannel) {
+    // Fallback: an onRequest hook starts the request (the finish channel or onResponse ends it).
+    fastify.addHook('onRequest', function statskitOnRequest(request, reply, next) {
+      if (!adapter.skips(request.method, request)) {
+        const state = new RequestState(plugin, request.method, performance.now());
+        state.template = fastifyTemplate(request);
+        state.request = request;
+        state.reply = reply;
+        adapter.track(state, request.raw, reply.raw);
+      }
+      next();
+    });
+    fastify.addHook('onResponse', function statskitOnResponse(request, reply, next) {
+      const state = trackedState<RequestState>(request.raw);
+      if (state !== undefined && !state.done) {
+        state.done = true;
+        plugin.finished(state, request.raw, reply.raw);
+      }
+      next();
+    });
+  }
+
   fastify.addHook('onClose', function statskitOnClose(_instance, next) {
-    recorder.flush();
-    const closing = resolved.ownsClient ? client.close() : client.flush();
-    closing.then(
+    if (viaChannel) offServerRequest(server, plugin.onServerRequest);
+    adapter.close().then(
       () => next(),
       () => next(),
     );
@@ -297,7 +194,6 @@ export { statskit };
  * ```
  */
 export function tagRequest(request: FastifyRequest, tags: Tags): void {
-  const state = typeof request === 'object' && request !== null ? stateOf(request) : null;
-  if (state === null || state === undefined || typeof tags !== 'object' || tags === null) return;
-  state.tags = mergeTags(state.tags, tags);
+  if (typeof request !== 'object' || request === null) return;
+  tagState(trackedState<RequestState>(request.raw), tags);
 }

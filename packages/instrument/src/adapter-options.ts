@@ -1,25 +1,74 @@
-import { type ClientOptions, InvalidOptionError, StatsClient, type Tags } from '@statskit/client';
+import { type ClientOptions, StatsClient, type Tags } from '@statskit/client';
 import { createRequestRecorder } from './recorder.js';
-import type { RecorderMode, RequestRecorder, RequestRecorderOptions, RouteInfo } from './types.js';
+import { fail, isStatsClient } from './shared.js';
+import type {
+  CountMetricType,
+  MetricGroup,
+  RecorderMode,
+  RequestRecorder,
+  RequestRecorderOptions,
+  RouteInfo,
+  StatusGrouping,
+} from './types.js';
 
 /**
- * The options every framework adapter (Express, Fastify, Koa) takes besides the recorder's, checked
- * the same way with the same messages. `Req` is what the framework hands a predicate (Express `req`,
- * Fastify `request`, Koa `ctx`); `Key` is the adapter's custom key function type.
+ * The options every framework adapter (Express, Fastify, Koa) takes, declared once: each adapter's
+ * options type extends it. `Req` is what the framework hands a predicate (Express `req`, Fastify
+ * `request`, Koa `ctx`); `Key` is the adapter's custom key function type. All optional.
  */
 export interface AdapterOptions<Req, Key> {
-  /** A `StatsClient`, or options to create one (then closing the adapter closes it). */
+  /**
+   * A `StatsClient` to send through, or options to create one (default: `new StatsClient()`, i.e.
+   * `STATSD_HOST`/`STATSD_PORT` or 127.0.0.1:8125). A client created here is closed when the adapter
+   * closes; one you pass is only flushed.
+   */
   readonly client?: StatsClient | ClientOptions | undefined;
-  /** `'names'` (route, method and status in the name) or `'tags'`. */
+  /** Prepended to every request metric, after the client's prefix. Default `'http'`; `''` for none. */
+  readonly prefix?: string | undefined;
+  /** `'names'` (default): route/method/status in the name. `'tags'`: as tags on stable names. */
   readonly mode?: RecorderMode | undefined;
-  /** Requests not measured: paths, prefixes (`/internal/*`), RegExps, or a predicate. */
+  /** Metric groups to send: `route`, `aggregate`, `errors`, `context`. Default: all on. */
+  readonly metrics?: Readonly<Partial<Record<MetricGroup, boolean>>> | undefined;
+  /** Status counters by exact code, class (`2xx`) or both. Default `'both'`. */
+  readonly statusGrouping?: StatusGrouping | undefined;
+  /** Tags on every request metric. */
+  readonly tags?: Tags | undefined;
+  /** Extra tags per route, asked once per (route, method). */
+  readonly routeTags?: ((route: RouteInfo) => Tags | undefined) | undefined;
+  /** Requests not to measure (health checks): exact paths, `'/prefix/*'`, RegExps, or a predicate. */
   readonly exclude?: readonly (string | RegExp)[] | ((req: Req) => boolean) | undefined;
-  /** Methods not measured. Default `OPTIONS`. */
+  /** Methods not to measure. Default `['OPTIONS']` (CORS preflights). */
   readonly skipMethods?: readonly string[] | undefined;
-  /** A custom route key per request. */
+  /**
+   * A custom route key: it returns a route *template* (encoded like any other, e.g. `/users/:id`) or
+   * `undefined` to keep the default. Called once per request; the result must come from a small set or
+   * it ends up in `__overflow__`.
+   */
   readonly key?: Key | undefined;
-  /** Run requests in a request context: `'auto'`, `true` or `false`. */
+  /** Most distinct route keys before new ones go to `__overflow__`. Default 1000. */
+  readonly maxRoutes?: number | undefined;
+  /**
+   * Status and error counters are summed in process and sent once per this many ms (default 1000);
+   * `0` sends each count at once. What is pending is sent when the adapter closes.
+   */
+  readonly counterInterval?: number | undefined;
+  /**
+   * Run each request in a `@statskit/instrument` request context, so DB/cache/HTTP-client work is
+   * attributed to it. `'auto'` (default): once anything uses contexts (an instrumentation is installed,
+   * `enableRequestContext()` or `currentRequest()` was called). `true`: always (switches contexts on
+   * for the process). `false`: never.
+   */
   readonly context?: boolean | 'auto' | undefined;
+  /**
+   * Send request and response body sizes (`view.<route>.request.bytes`, `.response.bytes`, and overall;
+   * docs/metrics.md): the request's `Content-Length`, the response body bytes written. Default `false`.
+   */
+  readonly sizes?: boolean | undefined;
+  /**
+   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
+   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
+   */
+  readonly countType?: CountMetricType | undefined;
 }
 
 /** The adapter options, checked once. */
@@ -44,20 +93,6 @@ export interface AdapterOptionsSpec<Req> {
   readonly what: string;
   /** The request's path without the query string. */
   readonly pathOf: (req: Req) => string;
-}
-
-function fail(message: string): never {
-  throw new InvalidOptionError(`statskit: ${message}`);
-}
-
-/** Duck-typed, so a client from another copy of @statskit/client is accepted too. */
-function isClient(v: unknown): v is StatsClient {
-  if (v instanceof StatsClient) return true;
-  if (typeof v !== 'object' || v === null) return false;
-  const c = v as Record<string, unknown>;
-  return (
-    typeof c['child'] === 'function' && typeof c['timing'] === 'function' && typeof c['incr'] === 'function'
-  );
 }
 
 /** The path `'/health'` matches `/health` and `/health/`; `'/internal/*'` everything below it too. */
@@ -117,7 +152,7 @@ export function resolveAdapterOptions<Req, Key>(
   if (given === undefined) {
     client = new StatsClient();
     ownsClient = true;
-  } else if (isClient(given)) client = given;
+  } else if (given instanceof StatsClient || isStatsClient(given)) client = given;
   else if (typeof given === 'object' && given !== null) {
     const clientOptions = given as ClientOptions;
     if (options.mode === 'tags' && clientOptions.tagFormat === 'none') {

@@ -3,6 +3,13 @@
  * @module @statskit/instrument
  */
 export {
+  type AdapterMiddlewareApi,
+  AdapterRequest,
+  CLIENT_CLOSED_REQUEST,
+  RequestAdapter,
+  tagState,
+} from './adapter.js';
+export {
   type AdapterOptions,
   type AdapterOptionsSpec,
   type AdapterRecorderOptions,
@@ -68,6 +75,16 @@ export {
   regexpTemplate,
   UNMATCHED_ROUTE_KEY,
 } from './route-key.js';
+export {
+  offServerRequest,
+  onServerRequest,
+  type RequestOwner,
+  type TrackedRequest,
+  trackedState,
+  trackRequest,
+  trackResponse,
+  useFinishChannel,
+} from './server-channels.js';
 export {
   type ClosableServer,
   type ClosableStats,

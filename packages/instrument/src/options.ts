@@ -1,4 +1,5 @@
-import { InvalidOptionError, type StatsClient, type Tags } from '@statskit/client';
+import type { StatsClient, Tags } from '@statskit/client';
+import { fail, isStatsClient } from './shared.js';
 import type {
   CountMetricType,
   MetricGroup,
@@ -28,19 +29,6 @@ export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'err
 const MODES: readonly RecorderMode[] = ['names', 'tags'];
 const GROUPINGS: readonly StatusGrouping[] = ['code', 'class', 'both'];
 const COUNT_TYPES: readonly CountMetricType[] = ['ms', 'h', 'd'];
-
-function fail(message: string): never {
-  throw new InvalidOptionError(`statskit: ${message}`);
-}
-
-/** Does `v` look like a StatsClient (duck-typed: another copy of @statskit/client works too)? */
-export function isStatsClient(v: unknown): v is StatsClient {
-  if (typeof v !== 'object' || v === null) return false;
-  const c = v as Record<string, unknown>;
-  return (
-    typeof c['child'] === 'function' && typeof c['timing'] === 'function' && typeof c['incr'] === 'function'
-  );
-}
 
 /** Validate once; throws InvalidOptionError. */
 export function resolveRecorderOptions(options: RequestRecorderOptions): ResolvedRecorderOptions {

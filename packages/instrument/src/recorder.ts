@@ -1,8 +1,9 @@
-import { METHODS } from 'node:http';
 import type { MetricOptions, StatsClient, Tags } from '@statskit/client';
 import { metricNames, tagNames } from './catalogue.js';
+import { Counter, SummedCounters } from './counters.js';
 import { type ResolvedRecorderOptions, resolveRecorderOptions } from './options.js';
 import { encodeRouteKey, encodeSegment, OVERFLOW_ROUTE_KEY, UNMATCHED_ROUTE_KEY } from './route-key.js';
+import { normalizeMethod, roundMs, type StatusStrings, statusStrings } from './shared.js';
 import type { FinishedRequest, RequestRecorder, RequestRecorderOptions, RouteInfo } from './types.js';
 
 /**
@@ -10,35 +11,14 @@ import type { FinishedRequest, RequestRecorder, RequestRecorderOptions, RouteInf
  * status) was first seen, then one client call per metric. Nothing is formatted or sanitized per request.
  */
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 /** Distinct raw methods cached per route (Node only accepts known methods, so this is never reached). */
 const MAX_METHODS = 64;
 /** Distinct context kinds given names; later kinds are not reported. */
 const MAX_KINDS = 64;
 
-function normalizeMethod(method: string): string {
-  return typeof method === 'string' && KNOWN_METHODS.has(method) ? method : 'OTHER';
-}
-
-/** Status code and class as strings (`'200'`, `'2xx'`). */
-interface StatusStrings {
-  readonly code: string;
-  readonly cls: string;
-}
-
-function statusStrings(status: number): StatusStrings {
-  const n = Number.isInteger(status) && status >= 0 && status < 1000 ? status : 0;
-  return { code: String(n), cls: `${Math.floor(n / 100)}xx` };
-}
-
 interface KindNames {
   readonly count: string;
   readonly time: string;
-}
-
-/** Round a duration to the microsecond: precise enough, shorter lines. */
-function roundMs(ms: number): number {
-  return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
 }
 
 /** A body size to report: a finite count >= 0 (whole bytes), else -1 (not reported). */
@@ -52,22 +32,6 @@ function callUserTags(fn: (route: RouteInfo) => Tags | undefined, route: RouteIn
     return typeof tags === 'object' && tags !== null ? tags : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * One counter (name + the client it goes through). Counts are summed here and sent as one line per
- * interval: statsd sums counters anyway, and a field increment costs nothing next to formatting a line.
- */
-class Counter {
-  readonly name: string;
-  readonly client: StatsClient;
-  pending = 0;
-  queued = false;
-
-  constructor(client: StatsClient, name: string) {
-    this.client = client;
-    this.name = name;
   }
 }
 
@@ -206,10 +170,7 @@ class Recorder implements RequestRecorder {
   readonly #kindSegments = new Map<string, string>();
   readonly #kindNames = new Map<string, KindNames>();
   readonly #errors: Counter;
-  /** Counters with a pending count, sent by the next flush. */
-  #dirty: Counter[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #flushCounters = (): void => this.flush();
+  readonly #counters: SummedCounters;
 
   constructor(options: RequestRecorderOptions) {
     const opts = resolveRecorderOptions(options);
@@ -221,7 +182,7 @@ class Recorder implements RequestRecorder {
     this.client = opts.client.child(child);
     // Summed counts are written whenever the client flushes or closes, and before the process exits:
     // closing the client alone loses nothing.
-    this.client.onFlush(this.#flushCounters);
+    this.#counters = new SummedCounters(this.client, opts.counterInterval);
     this.#errors = new Counter(this.client, metricNames.errors);
     this.#unmatched = new RouteEntry(this, UNMATCHED_ROUTE_KEY, undefined);
     this.#overflow = new RouteEntry(this, OVERFLOW_ROUTE_KEY, undefined);
@@ -240,43 +201,11 @@ class Recorder implements RequestRecorder {
   }
 
   flush(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    const dirty = this.#dirty;
-    if (dirty.length === 0) return;
-    this.#dirty = [];
-    for (const c of dirty) {
-      const n = c.pending;
-      c.pending = 0;
-      c.queued = false;
-      if (n !== 0) c.client.incr(c.name, n);
-    }
+    this.#counters.flush();
   }
 
-  /**
-   * Count one: summed until the next flush (or sent at once when `counterInterval` is 0, or with the
-   * request's own tags, which a summed counter cannot carry).
-   */
   #count(c: Counter, opts: MetricOptions | undefined): void {
-    const interval = this.options.counterInterval;
-    if (opts !== undefined) {
-      c.client.incr(c.name, 1, opts);
-      return;
-    }
-    if (interval === 0) {
-      c.client.incr(c.name);
-      return;
-    }
-    c.pending++;
-    if (c.queued) return;
-    c.queued = true;
-    this.#dirty.push(c);
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(this.#flushCounters, interval);
-      this.#timer.unref();
-    }
+    this.#counters.count(c, opts);
   }
 
   #record(req: FinishedRequest): void {

@@ -1,29 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatsClient, Tags } from '@statskit/client';
 import {
-  countResponseBytes,
-  createAdapterRecorder,
-  enableRequestContext,
-  type FinishedRequest,
-  KeyOverride,
-  mergeTags,
-  RequestContext,
-  type RequestRecorder,
-  type ResolvedRouteStats,
+  AdapterRequest,
+  RequestAdapter,
+  type RequestOwner,
   type RouteStatsConfig,
-  RouteTagsTable,
   regexpTemplate,
-  requestBytes,
-  requestContextEnabled,
   resolveRouteStats,
-  responseBytes,
-  runWithRequest,
+  tagState,
 } from '@statskit/instrument';
 import type { Context, Next } from 'koa';
-import { type ResolvedMiddlewareOptions, resolveMiddlewareOptions } from './options.js';
-import type { StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
-
-/** The status of a request whose client went away before the response was complete (nginx's 499). */
-export const CLIENT_CLOSED_REQUEST = 499;
+import type { KeyFunction, StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
 
 /** What @koa/router leaves on `ctx`: the matched layer's path, router prefixes included. */
 interface RouterContext {
@@ -38,87 +25,37 @@ function routerTemplate(ctx: Context): string | undefined {
   return path instanceof RegExp ? regexpTemplate(path) : undefined;
 }
 
-/** One request being measured; also what the recorder receives. */
-class RequestState implements FinishedRequest {
-  readonly method: string;
-  readonly start: number;
+function pathOf(ctx: Context): string {
+  const url = ctx.url;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** One request being measured, with its `ctx` (the router's template is read from it at the end). */
+class RequestState extends AdapterRequest {
   readonly ctx: Context;
-  readonly #measurer: Measurer;
-  route: string | undefined = undefined;
-  status = 0;
-  durationMs = 0;
-  error: unknown = undefined;
-  context: RequestContext | undefined = undefined;
-  /** `sizes: true`: body sizes, read when the request finishes. */
-  requestBytes: number | undefined = undefined;
-  responseBytes: number | undefined = undefined;
-  /** `tagRequest()`: this request's own tags. */
-  tags: Tags | undefined = undefined;
-  /** `metrics.route(config)` on the route that handled the request. */
-  routeStats: ResolvedRouteStats | undefined = undefined;
-  done = false;
 
-  constructor(measurer: Measurer, ctx: Context, method: string, start: number) {
-    this.#measurer = measurer;
+  constructor(owner: RequestOwner<never>, ctx: Context, method: string, start: number) {
+    super(owner, method, start);
     this.ctx = ctx;
-    this.method = method;
-    this.start = start;
   }
-
-  /** `res.on('close')`: the response is complete, or the client went away. */
-  readonly onClose = (): void => {
-    if (this.done) return;
-    this.done = true;
-    this.#measurer.finish(this);
-  };
-
-  /** An error thrown through the middleware: remember it, hand it on unchanged. */
-  readonly onError = (err: unknown): never => {
-    if (this.error === undefined) this.error = err ?? new Error('statskit: a falsy value was thrown');
-    throw err;
-  };
 }
 
-class Measurer {
-  readonly recorder: RequestRecorder;
-  readonly options: ResolvedMiddlewareOptions;
-  readonly #keyOverride = new KeyOverride();
-  readonly routeTags: RouteTagsTable;
-  readonly sizes: boolean;
+class Measurer implements RequestOwner<RequestState> {
+  readonly adapter: RequestAdapter<Context, KeyFunction>;
 
-  constructor(
-    options: ResolvedMiddlewareOptions,
-    recorder: RequestRecorder,
-    routeTags: RouteTagsTable,
-    sizes: boolean,
-  ) {
-    this.options = options;
-    this.recorder = recorder;
-    this.routeTags = routeTags;
-    this.sizes = sizes;
+  constructor(options: StatsdMiddlewareOptions) {
+    this.adapter = new RequestAdapter(options, { what: 'statsdMiddleware', pathOf });
   }
 
-  finish(state: RequestState): void {
-    const settings = state.routeStats;
-    if (settings?.skip === true) return; // `metrics.route(false)` on the route
+  // Koa's own error handler has answered by now (err.status, or 500), so the status is what was sent.
+  finished(state: RequestState, req: IncomingMessage, res: ServerResponse): void {
     const ctx = state.ctx;
-    const res = ctx.res;
-    state.durationMs = performance.now() - state.start;
-    // Koa's own error handler has answered by now (err.status, or 500), so the status is what was sent.
-    if (res.writableEnded) state.status = res.statusCode;
-    else state.status = CLIENT_CLOSED_REQUEST;
-    let route = settings?.template ?? routerTemplate(ctx);
-    const key = this.options.key;
-    if (key !== undefined) route = this.#keyOverride.apply(route, key, ctx, route);
-    state.route = route;
-    if (settings?.tags !== undefined && route !== undefined) this.routeTags.set(route, settings.tags);
-    if (this.sizes) {
-      state.requestBytes = requestBytes(ctx.req);
-      state.responseBytes = responseBytes(res);
-    }
-    this.recorder.record(state);
+    this.adapter.record(state, routerTemplate(ctx), req, res, [ctx]);
   }
 }
+
+const NO_ARGS: [] = [];
 
 /** The request's state on its `ctx` (for `metrics.route()` and `tagRequest()`). */
 const kState = Symbol.for('statskit.koa.state');
@@ -169,19 +106,14 @@ function defineCtxStats(ctx: Context, stats: StatsClient): boolean {
  * ```
  */
 export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdMiddleware {
-  const resolved = resolveMiddlewareOptions(options);
-  const routeTags = new RouteTagsTable(options.routeTags);
-  const recorder = createAdapterRecorder(resolved, options, routeTags.routeTags);
-  const sizes = options.sizes === true;
-  const measurer = new Measurer(resolved, recorder, routeTags, sizes);
-  const { exclude, skipMethods, context, client } = resolved;
-  if (context === true) enableRequestContext();
-  const stats = client.child({});
+  const measurer = new Measurer(options);
+  const { adapter } = measurer;
+  const stats = adapter.stats;
   /** The context prototype last seen and whether `ctx.stats` is defined on it. */
   let lastProto: unknown;
   let onProto = false;
 
-  function statskitMiddleware(ctx: Context, next: Next): Promise<unknown> {
+  async function statskitMiddleware(ctx: Context, next: Next): Promise<unknown> {
     const proto: unknown = Object.getPrototypeOf(ctx);
     if (proto !== lastProto) {
       lastProto = proto;
@@ -189,32 +121,19 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
     }
     if (!onProto) ctx.stats = stats;
     const method = ctx.method;
-    if (skipMethods.has(method) || exclude?.(ctx) === true) return next();
+    if (adapter.skips(method, ctx)) return next();
     const state = new RequestState(measurer, ctx, method, performance.now());
     (ctx as WithState)[kState] = state;
-    ctx.res.once('close', state.onClose);
-    if (sizes) countResponseBytes(ctx.res);
-    let downstream: Promise<unknown>;
-    if (context !== false && requestContextEnabled()) {
-      const ctxTotals = new RequestContext();
-      state.context = ctxTotals;
-      downstream = runWithRequest(ctxTotals, next);
-    } else downstream = next();
-    return downstream.then(undefined, state.onError);
+    adapter.track(state, ctx.req, ctx.res);
+    try {
+      return await adapter.run(state, next, undefined, NO_ARGS);
+    } catch (err) {
+      state.fail(err); // remembered, handed on unchanged
+      throw err;
+    }
   }
 
-  // Named like the export, so stack traces and profiles show `statsdMiddleware` (a nested function
-  // declaration of that name would be renamed by the bundler: the shadowing is why it is set here).
-  Object.defineProperty(statskitMiddleware, 'name', { value: 'statsdMiddleware' });
-  return Object.assign(statskitMiddleware, {
-    client,
-    recorder,
-    route: routeStats,
-    close: (): Promise<void> => {
-      recorder.flush();
-      return resolved.ownsClient ? client.close() : client.flush();
-    },
-  });
+  return adapter.middleware(statskitMiddleware, routeStats);
 }
 
 /**
@@ -250,7 +169,5 @@ export function routeStats(config: RouteStatsConfig): (ctx: Context, next: Next)
  * ```
  */
 export function tagRequest(ctx: Context, tags: Tags): void {
-  const state = (ctx as WithState | undefined)?.[kState];
-  if (state === undefined || typeof tags !== 'object' || tags === null) return;
-  state.tags = mergeTags(state.tags, tags);
+  tagState((ctx as WithState | undefined)?.[kState], tags);
 }

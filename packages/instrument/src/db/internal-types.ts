@@ -25,13 +25,7 @@ export interface PgSubmittableLike {
   handleError?: AnyFunction;
 }
 
-export function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    v !== null &&
-    (typeof v === 'object' || typeof v === 'function') &&
-    typeof (v as { then?: unknown }).then === 'function'
-  );
-}
+export { isThenable } from '../shared.js';
 
 /** An ioredis `Command` as the wrapper sees it. */
 export interface RedisCommandLike {

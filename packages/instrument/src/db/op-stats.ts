@@ -1,7 +1,7 @@
-import { InvalidOptionError, type StatsClient } from '@statskit/client';
+import type { StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
-import { isStatsClient } from '../options.js';
 import { encodeSegment } from '../route-key.js';
+import { fail, isStatsClient } from '../shared.js';
 import type { DbStatsMode, DbStatsOptions } from './types.js';
 
 /**
@@ -29,10 +29,6 @@ export interface ResolvedDbOptions {
   readonly mode: DbStatsMode;
   readonly prefix: string;
   readonly request: boolean;
-}
-
-function fail(message: string): never {
-  throw new InvalidOptionError(`statskit: ${message}`);
 }
 
 /** A name segment, or `fallback` when nothing is left of it. */

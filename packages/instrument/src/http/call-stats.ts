@@ -1,8 +1,8 @@
-import { METHODS } from 'node:http';
-import { InvalidOptionError, type StatsClient } from '@statskit/client';
+import type { StatsClient } from '@statskit/client';
 import { currentRequest, enableRequestContext, type RequestContext } from '../context.js';
-import { isStatsClient } from '../options.js';
+import { Counter, SummedCounters } from '../counters.js';
 import { encodeSegment } from '../route-key.js';
+import { fail, isStatsClient, normalizeMethod, roundMs, statusStrings } from '../shared.js';
 import { errorCode } from './error-code.js';
 import { type HostEntry, type HostMatcher, HostTable } from './host-key.js';
 import type { HttpClientErrorCode, HttpClientStatsMode, HttpClientStatsOptions } from './types.js';
@@ -14,7 +14,6 @@ import type { HttpClientErrorCode, HttpClientStatsMode, HttpClientStatsOptions }
  * a (host, method, status | error) is seen and cached; hosts are capped (see HostTable).
  */
 
-const KNOWN_METHODS: ReadonlySet<string> = new Set(METHODS);
 const DEFAULT_MAX_HOSTS = 50;
 
 /** Metric names relative to the prefix: names mode per host, tags mode fixed. */
@@ -53,10 +52,7 @@ export interface ResolvedHttpClientOptions {
   readonly maxHosts: number;
   readonly matcher: HostMatcher | undefined;
   readonly request: boolean;
-}
-
-function fail(message: string): never {
-  throw new InvalidOptionError(`statskit: ${message}`);
+  readonly counterInterval: number;
 }
 
 /** `http_client`, `my.http` → a child prefix; `''` → none. Each dot-separated piece sanitized. */
@@ -102,6 +98,10 @@ export function resolveHttpClientOptions(
     }
     matcher = { names, patterns };
   }
+  const counterInterval = options.counterInterval ?? 0;
+  if (typeof counterInterval !== 'number' || !Number.isFinite(counterInterval) || counterInterval < 0) {
+    fail(`${what}: \`counterInterval\` must be a number >= 0, got ${String(counterInterval)}`);
+  }
   if (request) enableRequestContext();
   const p = encodePrefix(prefix);
   return {
@@ -112,24 +112,8 @@ export function resolveHttpClientOptions(
     maxHosts,
     matcher,
     request,
+    counterInterval,
   };
-}
-
-function normalizeMethod(method: unknown): string {
-  if (typeof method !== 'string') return 'OTHER';
-  if (KNOWN_METHODS.has(method)) return method;
-  const upper = method.toUpperCase();
-  return KNOWN_METHODS.has(upper) ? upper : 'OTHER';
-}
-
-function statusStrings(status: number): { code: string; cls: string } {
-  const n = Number.isInteger(status) && status >= 100 && status < 1000 ? status : 0;
-  return { code: String(n), cls: `${Math.floor(n / 100)}xx` };
-}
-
-/** Round a duration to the microsecond. */
-function roundMs(ms: number): number {
-  return ms > 0 ? Math.round(ms * 1000) / 1000 : 0;
 }
 
 /** Per host and method: what one call needs to send its metrics. */
@@ -171,11 +155,10 @@ class MethodEntry {
       c.timing(httpClientMetricNames.request, ms);
       return;
     }
-    const stats = opts.stats;
-    stats.timing(this.timer, ms);
-    const names = this.#host.status(status);
-    if (opts.statusCode) stats.incr(names.code);
-    if (opts.statusClass) stats.incr(names.cls);
+    opts.stats.timing(this.timer, ms);
+    const counters = this.#host.status(status);
+    if (opts.statusCode) this.#owner.counters.count(counters.code);
+    if (opts.statusClass) this.#owner.counters.count(counters.cls);
   }
 
   fail(code: HttpClientErrorCode): void {
@@ -197,7 +180,7 @@ class HostNames implements HostEntry {
   readonly key: string;
   readonly #owner: HttpClientStats;
   readonly #methods = new Map<string, MethodEntry>();
-  readonly #status = new Map<number, { code: string; cls: string }>();
+  readonly #status = new Map<number, { code: Counter; cls: Counter }>();
   readonly #errors = new Map<HttpClientErrorCode, string>();
 
   constructor(owner: HttpClientStats, key: string) {
@@ -219,13 +202,15 @@ class HostNames implements HostEntry {
     return m;
   }
 
-  status(status: number): { code: string; cls: string } {
+  /** The summed counters of a status (names mode). */
+  status(status: number): { code: Counter; cls: Counter } {
     let s = this.#status.get(status);
     if (s === undefined) {
       const str = statusStrings(status);
+      const stats = this.#owner.options.stats;
       s = {
-        code: httpClientMetricNames.status(this.key, str.code),
-        cls: httpClientMetricNames.status(this.key, str.cls),
+        code: new Counter(stats, httpClientMetricNames.status(this.key, str.code)),
+        cls: new Counter(stats, httpClientMetricNames.status(this.key, str.cls)),
       };
       if (this.#status.size < 100) this.#status.set(status, s);
     }
@@ -293,9 +278,12 @@ export class HttpCall {
 export class HttpClientStats {
   readonly options: ResolvedHttpClientOptions;
   readonly #hosts: HostTable<HostNames>;
+  /** Status counters, summed (`counterInterval`). */
+  readonly counters: SummedCounters;
 
   constructor(options: ResolvedHttpClientOptions) {
     this.options = options;
+    this.counters = new SummedCounters(options.stats, options.counterInterval);
     this.#hosts = new HostTable(options.maxHosts, options.matcher, (key) => new HostNames(this, key));
   }
 

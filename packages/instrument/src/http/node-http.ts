@@ -1,25 +1,20 @@
 import dc from 'node:diagnostics_channel';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest } from 'node:http';
 import { HttpClientStats, resolveHttpClientOptions } from './call-stats.js';
-import { followRequest, responseArrived } from './client-request.js';
+import { followRequest } from './client-request.js';
 import type { HttpClientInstrumentation, HttpClientStatsOptions } from './types.js';
 
 /**
- * node:http's client channels on Node ≥ 20.19 (all three exist there; `http.client.request.created`
- * only on newer lines, and is not needed). `request.start` is published when the request is flushed
- * to its socket (a tick after `http.request()`); `response.finish` when the response *headers* are
- * parsed, before the app's `response` callback — the body's end is the response's `end` event.
- * Request errors are seen through `errorMonitor` on the request, which also covers the Agents.
+ * node:http's client channel: `http.client.request.start` is published when the request is flushed to
+ * its socket (a tick after `http.request()`). The call then ends with the request's `close` (a tick
+ * after the response's `end` on a keep-alive socket, or when the socket closes), or at its first error,
+ * as with the Agents. (`http.client.response.finish` is not used: following the response from its
+ * headers cost three more listeners per call, a profile showed, for a tick of precision.)
  */
 const START = 'http.client.request.start';
-const RESPONSE = 'http.client.response.finish';
 
 interface StartMessage {
   readonly request: ClientRequest;
-}
-interface ResponseMessage {
-  readonly request: ClientRequest;
-  readonly response: IncomingMessage;
 }
 
 /**
@@ -50,22 +45,12 @@ export function instrumentHttpClient(options: HttpClientStatsOptions): HttpClien
       // never throw into node:http
     }
   };
-  const onResponse = (message: unknown): void => {
-    try {
-      const m = message as ResponseMessage;
-      responseArrived(m.request, m.response);
-    } catch {
-      // never throw into node:http
-    }
-  };
   dc.subscribe(START, onStart);
-  dc.subscribe(RESPONSE, onResponse);
   return {
     uninstall(): void {
       if (!active) return;
       active = false;
       dc.unsubscribe(START, onStart);
-      dc.unsubscribe(RESPONSE, onResponse);
     },
   };
 }

@@ -53,6 +53,11 @@ export interface HttpClientStatsOptions {
    * metrics carry per-route outbound call counts and time. Default `true`.
    */
   readonly request?: boolean | undefined;
+  /**
+   * Status counters are summed in process and sent once per this many ms, and
+   * whenever the client flushes or closes. `0` (the default) sends each count at once, one line per call.
+   */
+  readonly counterInterval?: number | undefined;
 }
 
 /** A running instrumentation that can be removed. */

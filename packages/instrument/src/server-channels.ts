@@ -1,0 +1,158 @@
+import dc from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Where a request ends, for every framework adapter, without a listener per request: node:http's
+ * server channels (Node ≥ 20.19 has both). `http.server.request.start` is published when node:http
+ * emits `request`; `http.server.response.finish` when the response has been handed to the socket in
+ * full. A request that never finishes (the client went away, a connection timeout, `res.destroy()`)
+ * is seen by one `close` listener per *socket*, added the first time the socket carries a measured
+ * request (a keep-alive socket carries many). With pipelining only the latest request of a socket is
+ * watched for a close; earlier unfinished ones are not reported.
+ *
+ * Subscribed once per process while anything uses it, unsubscribed when the last user releases it.
+ */
+
+const START = 'http.server.request.start';
+const FINISH = 'http.server.response.finish';
+
+interface ChannelMessage {
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  readonly server: Server;
+}
+
+/** Who finishes a tracked request: called once, when the response finished or its socket closed. */
+export interface RequestOwner<S> {
+  finished(state: S, req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** What is tracked per request: the owner that finishes it, and whether it has been. */
+export interface TrackedRequest {
+  readonly owner: RequestOwner<never>;
+  done: boolean;
+}
+
+/**
+ * Request → state: a property on `req` under a symbol shared by every copy of this package (ESM and
+ * CJS). Not a WeakMap: a profile of a Fastify hello-world had the garbage collector's ephemeron work
+ * for a WeakMap entry per request at ~3 µs/req, more than everything else statskit does; a property
+ * costs a hidden-class transition, a fraction of that.
+ */
+const kState = Symbol.for('statskit.instrument.requestState');
+/** On a socket: the response it carries now (for `close`), and whether the listener is on. */
+const kInflight = Symbol.for('statskit.instrument.inflight');
+type WithState = { [kState]?: TrackedRequest };
+type WatchedSocket = Socket & { [kInflight]?: ServerResponse | null };
+
+const states = {
+  get(req: object): TrackedRequest | undefined {
+    return (req as WithState)[kState];
+  },
+  set(req: object, state: TrackedRequest): void {
+    (req as WithState)[kState] = state;
+  },
+};
+
+function end(state: TrackedRequest, req: IncomingMessage, res: ServerResponse): void {
+  state.done = true;
+  try {
+    (state.owner as RequestOwner<TrackedRequest>).finished(state, req, res);
+  } catch {
+    // never throw into node:http
+  }
+}
+
+function onFinish(message: unknown): void {
+  const { request, response } = message as ChannelMessage;
+  const state = states.get(request);
+  if (state === undefined || state.done) return;
+  const socket = request.socket as WatchedSocket | null;
+  if (socket !== null && socket[kInflight] === response) socket[kInflight] = null;
+  end(state, request, response);
+}
+
+/** The socket closed: the response it carried, if unfinished, ends now (a timed 499). */
+function onSocketClose(this: WatchedSocket): void {
+  const res = this[kInflight];
+  if (res === undefined || res === null) return;
+  this[kInflight] = null;
+  const req = res.req;
+  const state = req === undefined ? undefined : states.get(req);
+  if (state !== undefined && !state.done) end(state, req, res);
+}
+
+let finishUsers = 0;
+
+/**
+ * Follow `req` until its response finishes or its socket closes; then `state.owner.finished()` runs
+ * once. Needs {@link useFinishChannel} to be held.
+ */
+export function trackRequest(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): void {
+  states.set(req, state);
+  const socket = req.socket as WatchedSocket | null;
+  if (socket === null) return;
+  if (socket[kInflight] === undefined) socket.once('close', onSocketClose);
+  socket[kInflight] = res;
+}
+
+/** `res.on('finish' | 'close')` of {@link trackResponse}: the first one ends the request. */
+function onResponseEnd(this: ServerResponse): void {
+  const req = this.req;
+  const state = req === undefined ? undefined : states.get(req);
+  if (state !== undefined && !state.done) end(state, req, this);
+}
+
+/**
+ * Follow a request that no server channel reports (Fastify's `inject()`, HTTP/2 compatibility
+ * objects): listeners on its response, the one case that costs a listener per request.
+ */
+export function trackResponse(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): void {
+  states.set(req, state);
+  res.on('finish', onResponseEnd);
+  res.on('close', onResponseEnd);
+}
+
+/** The state tracked for `req`, if any. */
+export function trackedState<S extends TrackedRequest>(req: object): S | undefined {
+  return states.get(req) as S | undefined;
+}
+
+/** Subscribe to the finish channel (once per process); the function returned releases it. */
+export function useFinishChannel(): () => void {
+  if (finishUsers++ === 0) dc.subscribe(FINISH, onFinish);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--finishUsers === 0) dc.unsubscribe(FINISH, onFinish);
+  };
+}
+
+type StartListener = (req: IncomingMessage, res: ServerResponse) => void;
+const starts = new Map<object, StartListener>();
+
+function onStart(message: unknown): void {
+  const m = message as ChannelMessage;
+  const listener = starts.get(m.server);
+  if (listener !== undefined) listener(m.request, m.response);
+}
+
+/**
+ * `listener(req, res)` for every request `server` receives, from the start channel (subscribed once
+ * per process). False when `server` already has a listener. Release with {@link offServerRequest}.
+ */
+export function onServerRequest(server: object, listener: StartListener): boolean {
+  if (starts.has(server)) return false;
+  if (starts.size === 0) dc.subscribe(START, onStart);
+  starts.set(server, listener);
+  return true;
+}
+
+/** Stop the listener of `server` (unsubscribing from the channel with the last one). */
+export function offServerRequest(server: object, listener: StartListener): void {
+  if (starts.get(server) !== listener) return;
+  starts.delete(server);
+  if (starts.size === 0) dc.unsubscribe(START, onStart);
+}
