@@ -36,8 +36,10 @@ export const CLIENT_CLOSED_REQUEST = 499;
  * request allocates nothing more. Adapters extend it with what their framework needs.
  */
 export class AdapterRequest implements FinishedRequest, TrackedRequest {
+  /** The adapter that finishes this request (called once, from the server channels or a fallback). */
   readonly owner: RequestOwner<never>;
   readonly method: string;
+  /** `performance.now()` when the request started. */
   readonly start: number;
   route: string | undefined = undefined;
   status = 0;
@@ -52,6 +54,7 @@ export class AdapterRequest implements FinishedRequest, TrackedRequest {
   tags: Tags | undefined = undefined;
   /** The settings of the route that handled the request (Fastify `config.stats`, `metrics.route()`). */
   routeStats: ResolvedRouteStats | undefined = undefined;
+  /** Set once the request has been finished (recorded or skipped): it is never finished twice. */
   done = false;
 
   constructor(owner: RequestOwner<never>, method: string, start: number) {
@@ -101,16 +104,25 @@ function callIn<A extends unknown[], R>(fn: (...args: A) => R, self: unknown, ar
  * @throws {InvalidOptionError} when an option is invalid.
  */
 export class RequestAdapter<Req, Key> {
+  /** The client request metrics go through (yours, or one created from client options). */
   readonly client: StatsClient;
   /** What `req.stats` / `request.stats` / `ctx.stats` is: a child of {@link client}. */
   readonly stats: StatsClient;
+  /** Turns finished requests into metrics. */
   readonly recorder: RequestRecorder;
+  /** Tags per route (the `routeTags` option and per-route settings), asked once per route and method. */
   readonly routeTags: RouteTagsTable;
+  /** Whether the adapter created {@link client} (then `close()` closes it; otherwise only flushes). */
   readonly ownsClient: boolean;
+  /** Upper-case methods that are not measured (`skipMethods`). */
   readonly skipMethods: ReadonlySet<string>;
+  /** The `exclude` option as one predicate, or undefined when nothing is excluded. */
   readonly exclude: ((req: Req) => boolean) | undefined;
+  /** The `key` option: a custom route key per request. */
   readonly key: Key | undefined;
+  /** The `context` option: run requests in a request context (`'auto'`, `true`, `false`). */
   readonly context: boolean | 'auto';
+  /** The `sizes` option: report request and response body sizes. */
   readonly sizes: boolean;
   readonly #keyOverride = new KeyOverride();
   readonly #release: () => void;

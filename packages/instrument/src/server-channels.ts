@@ -25,12 +25,15 @@ interface ChannelMessage {
 
 /** Who finishes a tracked request: called once, when the response finished or its socket closed. */
 export interface RequestOwner<S> {
+  /** The request's response finished, or its socket closed first (then `res.writableFinished` is false). */
   finished(state: S, req: IncomingMessage, res: ServerResponse): void;
 }
 
 /** What is tracked per request: the owner that finishes it, and whether it has been. */
 export interface TrackedRequest {
+  /** Who finishes the request. */
   readonly owner: RequestOwner<never>;
+  /** True once finished: a request is finished once. */
   done: boolean;
 }
 
