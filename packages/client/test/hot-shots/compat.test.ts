@@ -345,6 +345,25 @@ describe('options', () => {
     expect(data).toBe('tcp.hit:1|c|#t:1\n');
   });
 
+  test('cacheDns with cacheDnsTtl: a host name is resolved and its lines arrive; errors none', async () => {
+    await using rx = await udpReceiver();
+    const errors: Error[] = [];
+    const c = client({
+      host: 'localhost',
+      port: rx.port,
+      cacheDns: true,
+      cacheDnsTtl: 1000,
+      errorHandler: (e) => errors.push(e),
+      ...NO_DD,
+    });
+    c.increment('dns.a');
+    c.increment('dns.b');
+    await closed(c);
+    await rx.waitFor(() => rx.lines.length >= 2);
+    expect(rx.lines).toEqual(['dns.a:1|c', 'dns.b:1|c']);
+    expect(errors).toEqual([]);
+  });
+
   test('protocol stream: lines written to the given Writable', async () => {
     const chunks: string[] = [];
     const stream = new Writable({
