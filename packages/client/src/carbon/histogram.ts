@@ -10,13 +10,15 @@
  *
  * **Error bound.** For a nearest-rank sample x with 2^-20 ≤ |x| < 2^44 the reported percentile p
  * satisfies |p − x| ≤ |x| / 128 (0.79 %). Magnitudes below 2^-20 (≈ 9.5e-7) are counted as 0 (absolute
- * error below 2^-20); magnitudes of 2^44 (≈ 1.8e13) and more share the top bucket (p is then clamped to
- * the exact max). Negative values (histograms, distributions) have mirrored buckets: same bound.
- * count, min, max, mean and stddev are exact (running sums, shifted by the interval's first sample).
+ * error below 2^-20); magnitudes of 2^44 (≈ 1.8e13) and more share one bucket, reported as the exact
+ * max (the exact min on the negative side). Negative values (histograms, distributions) have mirrored
+ * buckets: same bound. count, min, max, mean and stddev are exact (running sums, shifted by the
+ * interval's first sample so the variance keeps its precision).
  *
- * **Memory.** Counts (Uint32) cover only the range of buckets seen so far, grown by whole powers of two:
- * 256 bytes per power of two a metric's values span (0.001–100 000 ms: ~27 of them, ~7 KiB), at most
- * 16 KiB per sign.
+ * **Memory.** Counts (Uint32) cover only the powers of two a metric's values have reached, plus one of
+ * slack: 260 bytes per power of two (0.01 ms … 10 s: ~21 of them, ~5.5 KiB), never more than ~16.5 KiB
+ * per sign whatever the values. A report scans per-power-of-two totals and opens only the powers of
+ * two a quantile falls in.
  */
 
 import type { Reservoir, Snapshot } from './reservoir.js';
@@ -28,8 +30,8 @@ const SUB = 1 << SUB_BITS;
 const SHIFT = 20 - SUB_BITS;
 /** Smallest index with its own bucket: 2^-20. Below: the zero bucket. */
 const MIN_KEY = (1023 - 20) << SUB_BITS;
-/** Largest index: the last bucket below 2^44 takes everything above too. */
-const MAX_KEY = ((1023 + 44) << SUB_BITS) - 1;
+/** Largest index: the bucket of 2^44 and above, reported as the exact max (min when negative). */
+const MAX_KEY = (1023 + 44) << SUB_BITS;
 
 const scratch = new Float64Array(1);
 const words = new Uint32Array(scratch.buffer);
@@ -118,7 +120,7 @@ class Buckets {
     let base = (empty ? key : Math.min(key, this.base)) & ~(SUB - 1);
     let end = ((empty ? key : Math.max(key, this.base + old.length - 1)) | (SUB - 1)) + 1;
     if (!empty && key < this.base) base = Math.max(MIN_KEY, base - SUB);
-    else if (!empty) end = Math.min(MAX_KEY + 1, end + SUB);
+    else if (!empty) end = Math.min(MAX_KEY + SUB, end + SUB);
     const counts = new Uint32Array(end - base);
     const octaves = new Uint32Array((end - base) >> SUB_BITS);
     if (!empty) {
@@ -153,7 +155,8 @@ class Buckets {
         const i = sign === 1 ? from + k : from + SUB - 1 - k;
         const ci = counts[i] as number;
         if (ci === 0) continue;
-        scan.pass(ci, sign * midpoint(this.base + i));
+        const key = this.base + i;
+        scan.pass(ci, key === MAX_KEY ? (sign === 1 ? scan.max : scan.min) : sign * midpoint(key));
         if (!scan.open) return;
       }
     }
@@ -206,6 +209,16 @@ export class HistogramReservoir implements Reservoir {
 
   get size(): number {
     return this.#n;
+  }
+
+  /** Bytes of bucket counts held (for tests and docs; excludes the object itself). */
+  get bytes(): number {
+    const neg = this.#neg;
+    return (
+      this.#pos.counts.byteLength +
+      this.#pos.octaves.byteLength +
+      (neg === undefined ? 0 : neg.counts.byteLength + neg.octaves.byteLength)
+    );
   }
 
   /** Fill `out` with this interval's statistics; false while empty. `quantiles` ascending. */
