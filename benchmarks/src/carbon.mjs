@@ -172,10 +172,7 @@ await report(
 );
 await report('10 000 timers x 1028 samples per interval (worst case), histogram', [['timer', 10_000]], 1028);
 if (!process.argv.includes('--no-window')) {
-  await report(
-    "10 000 timers x 1028 samples per interval, reservoir: 'window'",
-    [['timer', 10_000]],
-    1028,
-    { reservoir: 'window' },
-  );
+  await report("10 000 timers x 1028 samples per interval, reservoir: 'window'", [['timer', 10_000]], 1028, {
+    reservoir: 'window',
+  });
 }

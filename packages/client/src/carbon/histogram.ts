@@ -204,7 +204,10 @@ export class HistogramReservoir implements Reservoir {
     }
     if (key > MAX_KEY) key = MAX_KEY;
     if (hi >>> 31 === 0) this.#pos.add(key);
-    else (this.#neg ??= new Buckets()).add(key);
+    else {
+      this.#neg ??= new Buckets();
+      this.#neg.add(key);
+    }
   }
 
   get size(): number {

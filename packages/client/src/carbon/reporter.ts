@@ -1,7 +1,8 @@
 /**
  * The direct carbon reporter: metric calls only update memory (a counter, a meter, a bucketed
- * histogram — or a sliding window with `reservoir: 'window'`); every `interval` ms one batch of `path value timestamp` lines goes to carbon, stamped
- * with the start of the interval it describes, the way the Metrics library's GraphiteReporter reports.
+ * histogram — or a sliding window with `reservoir: 'window'`); every `interval` ms one batch of
+ * `path value timestamp` lines goes to carbon, stamped with the start of the interval it describes,
+ * the way the Metrics library's GraphiteReporter reports.
  *
  * What each kind becomes (docs/metrics.md, "Direct to carbon"):
  * - counter → `.count` (total since start), `.delta` (this interval), `.m1_rate .m5_rate .m15_rate
@@ -25,9 +26,9 @@ import type { AggregateKey } from '../aggregator.js';
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
 import { countDrop, type Telemetry } from '../types.js';
 import { CarbonPacker, carbonValue, type SendPacket } from './encoder.js';
+import { HistogramReservoir } from './histogram.js';
 import { Meter } from './meter.js';
 import type { ResolvedCarbonOptions } from './options.js';
-import { HistogramReservoir } from './histogram.js';
 import { type Reservoir, SlidingWindowReservoir, type Snapshot } from './reservoir.js';
 
 /** Longest stretch of one scheduled report before it yields to the event loop. */
@@ -137,7 +138,14 @@ export class CarbonReporter {
     this.#packer = new CarbonPacker(opts.packetSize, ctx.send);
     this.#quantiles = opts.percentiles;
     this.#quantileStats = opts.percentiles.map((q) => `.${quantileName(q)}`);
-    this.#snap = { size: 0, min: 0, max: 0, mean: 0, stddev: 0, quantiles: new Float64Array(opts.percentiles.length) };
+    this.#snap = {
+      size: 0,
+      min: 0,
+      max: 0,
+      mean: 0,
+      stddev: 0,
+      quantiles: new Float64Array(opts.percentiles.length),
+    };
     this.#apiKey = opts.apiKey === '' ? '' : `${opts.apiKey}.`;
     const now = this.#now();
     this.#intervalStart = now - (now % opts.interval);

@@ -21,7 +21,14 @@ function random(seed: number): () => number {
 }
 
 function snapshotOf(h: HistogramReservoir, qs: readonly number[] = QS): Snapshot {
-  const out: Snapshot = { size: 0, min: 0, max: 0, mean: 0, stddev: 0, quantiles: new Float64Array(qs.length) };
+  const out: Snapshot = {
+    size: 0,
+    min: 0,
+    max: 0,
+    mean: 0,
+    stddev: 0,
+    quantiles: new Float64Array(qs.length),
+  };
   expect(h.snapshot(qs, out)).toBe(true);
   return out;
 }

@@ -16,7 +16,9 @@ import { createTelemetry } from '../../src/types.js';
 describe('carbon reporter under overload', () => {
   it('reports each interval once, one report at a time, without crashing', async () => {
     const opts = {
-      ...(resolveCarbon({ reservoir: 'window', reservoirSize: 512 }) as NonNullable<ReturnType<typeof resolveCarbon>>),
+      ...(resolveCarbon({ reservoir: 'window', reservoirSize: 512 }) as NonNullable<
+        ReturnType<typeof resolveCarbon>
+      >),
       interval: 20,
     };
     const writes = new Map<string, number>(); // series → times written

@@ -101,7 +101,9 @@ describe('carbon reporter (memory transport)', () => {
     const exact = [500, 750, 950, 980, 990, 999];
     const got = [v('p50'), v('p75'), v('p95'), v('p98'), v('p99'), v('p999')] as number[];
     for (let i = 0; i < exact.length; i++)
-      expect(Math.abs((got[i] as number) - (exact[i] as number))).toBeLessThanOrEqual((exact[i] as number) / 128);
+      expect(Math.abs((got[i] as number) - (exact[i] as number))).toBeLessThanOrEqual(
+        (exact[i] as number) / 128,
+      );
     expect(v('m1_rate')).toBe(200);
     expect(Math.abs((m.get('app.size.p50')?.[0] as number) - 50)).toBeLessThanOrEqual(50 / 128);
     expect(m.has('app.size.m1_rate')).toBe(false);
