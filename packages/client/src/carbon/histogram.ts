@@ -184,9 +184,12 @@ export class HistogramReservoir implements Reservoir {
   #sumSq = 0;
   #min = 0;
   #max = 0;
+  /** The interval ended: the bucket counts are cleared at the next sample, not in the report. */
+  #stale = false;
 
   update(v: number): void {
     if (this.#n++ === 0) {
+      if (this.#stale) this.#clear();
       this.#shift = v;
       this.#min = v;
       this.#max = v;
@@ -243,15 +246,23 @@ export class HistogramReservoir implements Reservoir {
     return true;
   }
 
-  /** Start a new interval: every count and sum back to zero (the bucket arrays are kept). */
+  /**
+   * Start a new interval: the statistics are empty at once; the bucket counts are zeroed at the first
+   * sample of the new interval (a report of many timers does not pay for it, an idle one never does).
+   */
   reset(): void {
     if (this.#n === 0) return;
-    this.#pos.reset();
-    this.#neg?.reset();
-    this.#zero = 0;
     this.#n = 0;
     this.#sum = 0;
     this.#sumSq = 0;
+    this.#stale = true;
+  }
+
+  #clear(): void {
+    this.#pos.reset();
+    this.#neg?.reset();
+    this.#zero = 0;
+    this.#stale = false;
   }
 }
 
