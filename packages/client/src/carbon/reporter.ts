@@ -100,6 +100,9 @@ export class CarbonReporter {
    * `type + tags` key would be concatenated and hashed again at every call).
    */
   readonly #byType = new Map<string, Map<string, Map<string, Entry>>>();
+  /** The two most used types, found without a lookup. */
+  readonly #timers = new Map<string, Map<string, Entry>>();
+  readonly #counters = new Map<string, Map<string, Entry>>();
   /** Every entry, in creation order: a sliced report resumes by index. */
   readonly #list: Entry[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -164,11 +167,12 @@ export class CarbonReporter {
     rate: number,
     delta: boolean,
   ): boolean {
-    let byKey = this.#byType.get(type);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.#byType.set(type, byKey);
-    }
+    const byKey =
+      type === '|ms'
+        ? this.#timers
+        : type === '|c'
+          ? this.#counters
+          : (this.#byType.get(type) ?? this.#typeMap(type));
     let byTags = byKey.get(key.key);
     if (byTags === undefined) {
       byTags = new Map();
@@ -204,6 +208,12 @@ export class CarbonReporter {
         if (e.meter !== undefined) e.meter.mark(1);
     }
     return true;
+  }
+
+  #typeMap(type: string): Map<string, Map<string, Entry>> {
+    const m = new Map<string, Map<string, Entry>>();
+    this.#byType.set(type, m);
+    return m;
   }
 
   /** Number of series held. */
