@@ -8,7 +8,8 @@
  *    a `setImmediate` probe, and the process CPU time while it ran.
  *
  *   node --expose-gc src/carbon.mjs            (npm run bench:carbon)
- *   node src/carbon.mjs --no-calls             (only the 10 000-series report)
+ *   node src/carbon.mjs --no-calls             (only the 10 000-series reports)
+ *   node src/carbon.mjs --no-window            (without the slow `reservoir: 'window'` case)
  */
 import { StatsClient } from '@statskit/client';
 import { bench, group, run, summary } from 'mitata';
@@ -69,48 +70,49 @@ if (!process.argv.includes('--no-calls')) {
 
 /**
  * 10 000 series of a mix (`samples` per timer), reported once synchronously (`flush()`), then by the
- * scheduled report, whose ticks a setImmediate probe measures.
+ * scheduled report, whose ticks a probe measures. Worst case for the histogram reservoir (the default,
+ * cleared at each report): every timer got `samples` samples during the interval being reported, so the
+ * timers are filled again right after a report, and the next report is the one measured.
  */
-async function report(label, mix, samples) {
+async function report(label, mix, samples, carbon = {}) {
   bytes = 0;
   lines = 0;
-  const stats = new StatsClient({ transport: noop, carbon: { interval: 1000 }, onError: () => {} });
-  let k = 0;
-  for (const [kind, n] of mix) {
-    for (let j = 0; j < n; j++, k++) {
-      const name = `svc.k${k}`;
-      if (kind === 'counter') stats.incr(name, j);
-      else if (kind === 'gauge') stats.gauge(name, j);
-      else if (kind === 'set') for (let m = 0; m < 3; m++) stats.set(name, `m${m}`);
-      else for (let s = 0; s < samples; s++) stats.timing(name, /** @type {number} */ (ms[(j + s) & 1023]));
+  const interval = 3000;
+  const stats = new StatsClient({ transport: noop, carbon: { interval, ...carbon }, onError: () => {} });
+  const fill = () => {
+    let k = 0;
+    for (const [kind, n] of mix) {
+      for (let j = 0; j < n; j++, k++) {
+        const name = `svc.k${k}`;
+        if (kind === 'counter') stats.incr(name, j);
+        else if (kind === 'gauge') stats.gauge(name, j);
+        else if (kind === 'set') for (let m = 0; m < 3; m++) stats.set(name, `m${m}`);
+        else for (let s = 0; s < samples; s++) stats.timing(name, /** @type {number} */ (ms[(j + s) & 1023]));
+      }
     }
-  }
+  };
+  fill();
   // 1. synchronous flush(): the whole batch in one go
   const t = performance.now();
   await stats.flush();
   const syncMs = performance.now() - t;
   const syncBytes = bytes;
   const syncLines = lines;
-  // 2. the scheduled reports: let the ones already due run, then add a sample to every timer (so its
-  // percentiles are computed again: the worst case) and time the ticks of the next report.
-  lines = 0;
-  await new Promise((r) => setTimeout(r, 2500));
-  // a report writes exactly syncLines lines: wait until none is half-written
-  const settled = async () => {
-    const until = performance.now() + 20_000;
-    while (lines % syncLines !== 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
-  };
-  await settled();
-  lines = 0;
-  // Time every timer/immediate callback (the report runs in them: its first slice from the interval
-  // timer, the rest from setImmediate); a callback that wrote lines is a tick of the report.
+  // 2. the scheduled report. Time every timer/immediate callback (the report runs in them: its first
+  // slice from the interval timer, the rest from setImmediate); a callback that wrote lines is a tick
+  // of the report. The interval timer was armed before the patch: the next report's first slice is not
+  // timed, but it re-arms the timer through the patched setTimeout — so: wait for one report, fill
+  // again, measure the next.
   const gaps = [];
+  /** Lines of the measured report: ticks after it are not counted. */
+  let want = Number.POSITIVE_INFINITY;
   const realTimeout = globalThis.setTimeout;
   const realImmediate = globalThis.setImmediate;
   const timed =
     (fn) =>
     (...args) => {
       const before = lines;
+      if (before >= want) return fn(...args);
       const t0 = performance.now();
       try {
         return fn(...args);
@@ -120,35 +122,39 @@ async function report(label, mix, samples) {
     };
   globalThis.setTimeout = (fn, ...rest) => realTimeout(timed(fn), ...rest);
   globalThis.setImmediate = (fn, ...rest) => realImmediate(timed(fn), ...rest);
-  // the interval timer was armed before the patch: the next report's first slice is not timed, but
-  // it re-arms the timer through the patched setTimeout. So: wait for that report, then measure the next.
-  // one report writes as many lines as flush() did: wait until that many more were written
-  const reportDone = () =>
+  /** Until `n` lines were written since `lines` was last zeroed, and no more come for 50 ms. */
+  const written = (n) =>
     new Promise((resolve) => {
       const start = performance.now();
+      let last = -1;
       const poll = () => {
-        if (lines >= syncLines || performance.now() - start > 20_000) return resolve(undefined);
-        realTimeout(poll, 5);
+        if ((lines >= n && lines === last) || performance.now() - start > 20_000) return resolve(undefined);
+        last = lines;
+        realTimeout(poll, 50);
       };
       poll();
     });
-  await reportDone();
-  await settled();
-  for (let j = 0; j < k; j++) if (mix.length > 1 || mix[0][0] === 'timer') stats.timing(`svc.k${j}`, 2);
+  lines = 0;
+  await written(1);
+  const f0 = performance.now();
+  fill();
+  const fillMs = performance.now() - f0;
   gaps.length = 0;
   lines = 0;
+  want = syncLines;
   const cpu0 = process.cpuUsage();
-  await reportDone();
+  await written(syncLines);
   globalThis.setTimeout = realTimeout;
   globalThis.setImmediate = realImmediate;
   const cpu = process.cpuUsage(cpu0);
   const loopMs = gaps.reduce((a, g) => a + g, 0);
   const maxTick = Math.max(...gaps);
+  const reported = Math.min(lines, syncLines);
   await stats.close();
   console.log(
     `${label}: flush() ${syncMs.toFixed(1)} ms for ${syncLines} lines, ${(syncBytes / 1024).toFixed(0)} KiB; ` +
-      `scheduled report: ${gaps.length} ticks, ${loopMs.toFixed(1)} ms of event loop in total, longest tick ${maxTick.toFixed(1)} ms, ` +
-      `CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms`,
+      `scheduled report: ${reported} lines in ${gaps.length} ticks, ${loopMs.toFixed(1)} ms of event loop in total, longest tick ${maxTick.toFixed(1)} ms, ` +
+      `CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms (filled in ${fillMs.toFixed(0)} ms)`,
   );
 }
 
@@ -164,4 +170,9 @@ await report(
   ],
   20,
 );
-await report('10 000 timers x 1028 samples (full windows, worst case)', [['timer', 10_000]], 1028);
+await report('10 000 timers x 1028 samples per interval (worst case), histogram', [['timer', 10_000]], 1028);
+if (!process.argv.includes('--no-window')) {
+  await report("10 000 timers x 1028 samples per interval, reservoir: 'window'", [['timer', 10_000]], 1028, {
+    reservoir: 'window',
+  });
+}

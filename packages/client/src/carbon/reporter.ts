@@ -1,14 +1,16 @@
 /**
- * The direct carbon reporter: metric calls only update memory (a counter, a meter, a sliding-window
- * reservoir); every `interval` ms one batch of `path value timestamp` lines goes to carbon, stamped
- * with the start of the interval it describes, the way the Metrics library's GraphiteReporter reports.
+ * The direct carbon reporter: metric calls only update memory (a counter, a meter, a bucketed
+ * histogram — or a sliding window with `reservoir: 'window'`); every `interval` ms one batch of
+ * `path value timestamp` lines goes to carbon, stamped with the start of the interval it describes,
+ * the way the Metrics library's GraphiteReporter reports.
  *
  * What each kind becomes (docs/metrics.md, "Direct to carbon"):
  * - counter → `.count` (total since start), `.delta` (this interval), `.m1_rate .m5_rate .m15_rate
  *   .mean_rate` (per second);
  * - gauge → the name itself (last value; deltas apply to it);
  * - set → `.count` (distinct members this interval);
- * - timer → `.count .min .max .mean .stddev .pNN` from the reservoir, plus the rates;
+ * - timer → `.count` (since start), `.min .max .mean .stddev .pNN` from the reservoir (the histogram:
+ *   this interval's samples, nothing while it had none), plus the rates;
  *   histogram / distribution → the same without rates.
  *
  * Series live until close(): a counter's total must survive idle intervals. At most `maxKeys` of them;
@@ -24,9 +26,10 @@ import type { AggregateKey } from '../aggregator.js';
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
 import { countDrop, type Telemetry } from '../types.js';
 import { CarbonPacker, carbonValue, type SendPacket } from './encoder.js';
+import { HistogramReservoir } from './histogram.js';
 import { Meter } from './meter.js';
 import type { ResolvedCarbonOptions } from './options.js';
-import { SlidingWindowReservoir } from './reservoir.js';
+import { type Reservoir, SlidingWindowReservoir, type Snapshot } from './reservoir.js';
 
 /** Longest stretch of one scheduled report before it yields to the event loop. */
 const SLICE_MS = 4;
@@ -53,7 +56,7 @@ interface Entry {
   /** Gauge value (statsd semantics: deltas before any value start from 0). */
   value: number;
   members: Set<string> | undefined;
-  readonly reservoir: SlidingWindowReservoir | undefined;
+  readonly reservoir: Reservoir | undefined;
   /** Timer/histogram samples since start. */
   count: number;
 }
@@ -88,12 +91,18 @@ export class CarbonReporter {
   readonly #now: () => number;
   readonly #packer: CarbonPacker;
   readonly #quantiles: readonly number[];
-  /** Where reservoirs sort their samples for a snapshot (one per reporter: reports never overlap). */
-  #scratch: Float64Array | undefined;
+  /** Filled by each reservoir snapshot (reports never overlap). */
+  readonly #snap: Snapshot;
   readonly #quantileStats: readonly string[];
   readonly #apiKey: string;
-  /** Entries by metric key, then by kind + tags. */
-  readonly #byKey = new Map<string, Map<string, Entry>>();
+  /**
+   * Entries by statsd type (`|c`, `|ms`, …), metric key, then tags: no string is built per call (a
+   * `type + tags` key would be concatenated and hashed again at every call).
+   */
+  readonly #byType = new Map<string, Map<string, Map<string, Entry>>>();
+  /** The two most used types, found without a lookup. */
+  readonly #timers = new Map<string, Map<string, Entry>>();
+  readonly #counters = new Map<string, Map<string, Entry>>();
   /** Every entry, in creation order: a sliced report resumes by index. */
   readonly #list: Entry[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -132,6 +141,14 @@ export class CarbonReporter {
     this.#packer = new CarbonPacker(opts.packetSize, ctx.send);
     this.#quantiles = opts.percentiles;
     this.#quantileStats = opts.percentiles.map((q) => `.${quantileName(q)}`);
+    this.#snap = {
+      size: 0,
+      min: 0,
+      max: 0,
+      mean: 0,
+      stddev: 0,
+      quantiles: new Float64Array(opts.percentiles.length),
+    };
     this.#apiKey = opts.apiKey === '' ? '' : `${opts.apiKey}.`;
     const now = this.#now();
     this.#intervalStart = now - (now % opts.interval);
@@ -150,18 +167,23 @@ export class CarbonReporter {
     rate: number,
     delta: boolean,
   ): boolean {
-    let byTags = this.#byKey.get(key.key);
+    const byKey =
+      type === '|ms'
+        ? this.#timers
+        : type === '|c'
+          ? this.#counters
+          : (this.#byType.get(type) ?? this.#typeMap(type));
+    let byTags = byKey.get(key.key);
     if (byTags === undefined) {
       byTags = new Map();
-      this.#byKey.set(key.key, byTags);
+      byKey.set(key.key, byTags);
     }
-    const slot = type === '|c' ? tags : type + tags;
-    let e = byTags.get(slot);
+    let e = byTags.get(tags);
     if (e === undefined) {
       const made = this.#create(key, tags, tagBytes, type);
       if (made === undefined) return true;
       e = made;
-      byTags.set(slot, e);
+      byTags.set(tags, e);
     }
     switch (e.kind) {
       case KIND_COUNTER: {
@@ -182,10 +204,16 @@ export class CarbonReporter {
       }
       default:
         e.count++;
-        (e.reservoir as SlidingWindowReservoir).update(value as number);
+        (e.reservoir as Reservoir).update(value as number);
         if (e.meter !== undefined) e.meter.mark(1);
     }
     return true;
+  }
+
+  #typeMap(type: string): Map<string, Map<string, Entry>> {
+    const m = new Map<string, Map<string, Entry>>();
+    this.#byType.set(type, m);
+    return m;
   }
 
   /** Number of series held. */
@@ -251,7 +279,9 @@ export class CarbonReporter {
       members: kind === KIND_SET ? new Set() : undefined,
       reservoir:
         kind === KIND_TIMER || kind === KIND_HISTOGRAM
-          ? new SlidingWindowReservoir(this.#opts.reservoirSize)
+          ? this.#opts.reservoir === 'histogram'
+            ? new HistogramReservoir()
+            : new SlidingWindowReservoir(this.#opts.reservoirSize)
           : undefined,
       count: 0,
     };
@@ -407,9 +437,9 @@ export class CarbonReporter {
       }
       default: {
         this.#line(e, '.count', e.count, ts);
-        this.#scratch ??= new Float64Array(this.#opts.reservoirSize);
-        const s = (e.reservoir as SlidingWindowReservoir).snapshot(this.#quantiles, this.#scratch);
-        if (s !== undefined) {
+        const r = e.reservoir as Reservoir;
+        const s = this.#snap;
+        if (r.snapshot(this.#quantiles, s)) {
           this.#line(e, '.min', s.min, ts);
           this.#line(e, '.max', s.max, ts);
           this.#line(e, '.mean', s.mean, ts);
@@ -417,6 +447,7 @@ export class CarbonReporter {
           const names = this.#quantileStats;
           for (let i = 0; i < names.length; i++)
             this.#line(e, names[i] as string, s.quantiles[i] as number, ts);
+          if (end) r.reset();
         }
         if (e.meter !== undefined) this.#rates(e, e.meter, ts, now);
       }

@@ -1,4 +1,6 @@
 /**
+ * The `carbon.reservoir: 'window'` reservoir (the default is the histogram, histogram.ts).
+ *
  * A sliding-window reservoir: the last `size` samples of a timer or histogram, in a ring of doubles.
  * `update()` is a store and an increment; memory is at most `8 × size` bytes per metric (the ring
  * starts at 16 samples and doubles while it fills).
@@ -9,18 +11,32 @@
  * idle metric keeps reporting its last window (as the Metrics library's SlidingWindowReservoir does).
  */
 
-/** What a report reads from a reservoir. */
+/** What a report reads from a reservoir (one object per reporter, filled by each snapshot). */
 export interface Snapshot {
-  readonly size: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  readonly stddev: number;
+  size: number;
+  min: number;
+  max: number;
+  mean: number;
+  stddev: number;
   /** Nearest-rank percentile for each requested quantile, in the order asked. */
   readonly quantiles: Float64Array;
 }
 
-export class SlidingWindowReservoir {
+/** A timer's or histogram's samples, as the reporter uses them. */
+export interface Reservoir {
+  update(v: number): void;
+  /** Samples represented. */
+  readonly size: number;
+  /** Fill `out`; false while empty. `quantiles` in (0, 1], ascending. */
+  snapshot(quantiles: readonly number[], out: Snapshot): boolean;
+  /** The reported interval ended. */
+  reset(): void;
+}
+
+/** Where windows are sorted for a snapshot: shared (a snapshot is synchronous), grown on demand. */
+let sortScratch = new Float64Array(0);
+
+export class SlidingWindowReservoir implements Reservoir {
   /** Grows by doubling up to `#size`, so a rarely used metric holds little memory. */
   #ring: Float64Array;
   readonly #size: number;
@@ -54,15 +70,22 @@ export class SlidingWindowReservoir {
     return this.#filled;
   }
 
-  /**
-   * Statistics of the window; `quantiles` in (0, 1]. Undefined while empty. `scratch` (at least `size`
-   * long, shared by every reservoir of a reporter) is where the samples are sorted: no allocation.
-   */
-  snapshot(quantiles: readonly number[], scratch: Float64Array): Snapshot | undefined {
+  /** Statistics of the window, sorted in a shared scratch array; an unchanged window reuses the last. */
+  snapshot(quantiles: readonly number[], out: Snapshot): boolean {
     const n = this.#filled;
-    if (n === 0) return undefined;
-    if (!this.#dirty && this.#snapshot !== undefined) return this.#snapshot;
-    const sorted = scratch.subarray(0, n);
+    if (n === 0) return false;
+    const last = this.#snapshot;
+    if (!this.#dirty && last !== undefined) {
+      out.size = last.size;
+      out.min = last.min;
+      out.max = last.max;
+      out.mean = last.mean;
+      out.stddev = last.stddev;
+      out.quantiles.set(last.quantiles);
+      return true;
+    }
+    if (sortScratch.length < n) sortScratch = new Float64Array(this.#size);
+    const sorted = sortScratch.subarray(0, n);
     sorted.set(this.#ring.subarray(0, n));
     sorted.sort();
     let sum = 0;
@@ -88,6 +111,9 @@ export class SlidingWindowReservoir {
       quantiles: q,
     };
     this.#dirty = false;
-    return this.#snapshot;
+    return this.snapshot(quantiles, out);
   }
+
+  /** The window outlives an interval: nothing to do. */
+  reset(): void {}
 }

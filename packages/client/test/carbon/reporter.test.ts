@@ -97,22 +97,53 @@ describe('carbon reporter (memory transport)', () => {
     const v = (k: string) => m.get(`app.db.${k}`)?.[0];
     expect([v('count'), v('min'), v('max'), v('mean')]).toEqual([1000, 1, 1000, 500.5]);
     expect(v('stddev')).toBeCloseTo(288.8194, 3);
-    expect([v('p50'), v('p75'), v('p95'), v('p98'), v('p99'), v('p999')]).toEqual([
-      500, 750, 950, 980, 990, 999,
-    ]);
+    // the exact nearest-rank values are 500 750 950 980 990 999: each within 1/128 of it
+    const exact = [500, 750, 950, 980, 990, 999];
+    const got = [v('p50'), v('p75'), v('p95'), v('p98'), v('p99'), v('p999')] as number[];
+    for (let i = 0; i < exact.length; i++)
+      expect(Math.abs((got[i] as number) - (exact[i] as number))).toBeLessThanOrEqual(
+        (exact[i] as number) / 128,
+      );
     expect(v('m1_rate')).toBe(200);
-    expect(m.get('app.size.p50')?.[0]).toBe(50);
+    expect(Math.abs((m.get('app.size.p50')?.[0] as number) - 50)).toBeLessThanOrEqual(50 / 128);
     expect(m.has('app.size.m1_rate')).toBe(false);
     await stats.close();
   });
 
-  it('keeps the last reservoirSize samples of a timer (sliding window)', async () => {
-    const { mem, stats } = client({ carbon: { reservoirSize: 100 } });
+  it('timer statistics are per interval: the next report covers only its own samples; an idle one only count and rates', async () => {
+    const { mem, stats } = client();
+    for (let i = 1; i <= 1000; i++) stats.timing('db', 100);
+    await vi.advanceTimersByTimeAsync(6_500); // the interval 00:00:00 is reported
+    for (let i = 1; i <= 10; i++) stats.timing('db', 5);
+    mem.clear();
+    await vi.advanceTimersByTimeAsync(10_000); // 00:00:10
+    let m = parse(mem.lines);
+    const v = (k: string) => m.get(`app.db.${k}`)?.[0];
+    // a window would still hold the 1000 samples of 100 ms: max 100, p50 100
+    expect([v('count'), v('min'), v('max'), v('mean'), v('stddev'), v('p50'), v('p999')]).toEqual([
+      1010, 5, 5, 5, 0, 5, 5,
+    ]);
+    mem.clear();
+    await vi.advanceTimersByTimeAsync(10_000); // 00:00:20, no sample
+    m = parse(mem.lines);
+    expect(v('count')).toBe(1010);
+    expect(m.has('app.db.m1_rate')).toBe(true);
+    expect([m.has('app.db.min'), m.has('app.db.mean'), m.has('app.db.p50')]).toEqual([false, false, false]);
+    await stats.close();
+  });
+
+  it("reservoir: 'window' keeps the last reservoirSize samples of a timer, exact, across reports", async () => {
+    const { mem, stats } = client({ carbon: { reservoir: 'window', reservoirSize: 100 } });
     for (let i = 1; i <= 1000; i++) stats.timing('db', i);
     await stats.flush();
-    const m = parse(mem.lines);
+    let m = parse(mem.lines);
     expect(m.get('app.db.count')?.[0]).toBe(1000);
     expect(m.get('app.db.min')?.[0]).toBe(901);
+    expect(m.get('app.db.p50')?.[0]).toBe(950);
+    expect(m.get('app.db.p99')?.[0]).toBe(999);
+    mem.clear();
+    await vi.advanceTimersByTimeAsync(16_500); // two reports, no new sample: the window stays
+    m = parse(mem.lines);
     expect(m.get('app.db.p50')?.[0]).toBe(950);
     await stats.close();
   });
@@ -192,5 +223,16 @@ describe('carbon reporter (memory transport)', () => {
     expect(() => new StatsClient({ carbon: true, tagFormat: 'datadog' })).toThrow(/tagFormat/);
     expect(() => new StatsClient({ carbon: true, aggregate: true })).toThrow(/aggregate/);
     expect(() => new StatsClient({ carbon: { apiKey: 'a.b' } })).toThrow(/apiKey/);
+    // @ts-expect-error: not a reservoir kind
+    expect(() => new StatsClient({ carbon: { reservoir: 'decaying' } })).toThrow(/carbon.reservoir/);
+  });
+
+  it('reports percentiles asked in any order, each under its own name', async () => {
+    const { mem, stats } = client({ carbon: { reservoir: 'window', percentiles: [0.99, 0.5, 0.99] } });
+    for (let i = 1; i <= 100; i++) stats.timing('db', i);
+    await stats.flush();
+    const m = parse(mem.lines);
+    expect([m.get('app.db.p50')?.[0], m.get('app.db.p99')?.[0]]).toEqual([50, 99]);
+    await stats.close();
   });
 });
