@@ -101,7 +101,10 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
       return;
     }
     const state = new RequestState(measurer, stats, method, root, performance.now());
-    adapter.track(state, req, res);
+    if (!adapter.track(state, req, res)) {
+      next(); // measured by the app's first statskit middleware
+      return;
+    }
     if (!measurer.accessor) req.stats = stats;
     adapter.run(state, next as () => void, undefined, NO_ARGS);
   }

@@ -126,7 +126,7 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
         if (!viaChannel || adapter.skips(request.method, request.raw as never))
           return handler.call(this, request, reply);
         state = new RequestState(plugin, request.method, performance.now());
-        adapter.trackUnseen(state, request.raw, reply.raw);
+        if (!adapter.trackUnseen(state, request.raw, reply.raw)) return handler.call(this, request, reply);
       }
       state.routeStats = settings;
       if (!adapter.wantsContext()) return handler.call(this, request, reply);

@@ -148,16 +148,36 @@ export class RequestAdapter<Req, Key> {
     return this.skipMethods.has(method) || this.exclude?.(req) === true;
   }
 
-  /** Follow a request until it finishes or its client goes away (no listener per request). */
-  track(state: AdapterRequest, req: IncomingMessage, res: ServerResponse): void {
-    trackRequest(req, res, state);
+  /**
+   * Follow a request until it finishes or its client goes away (no listener per request). False when
+   * another statskit middleware or plugin already measures it: the first one does, this one leaves the
+   * request alone (warned once per adapter).
+   */
+  track(state: AdapterRequest, req: IncomingMessage, res: ServerResponse): boolean {
+    if (!trackRequest(req, res, state)) return this.#measuredElsewhere();
     if (this.sizes) countResponseBytes(res);
+    return true;
   }
 
   /** {@link track} for a request no server channel reports (`inject()`): listens on its response. */
-  trackUnseen(state: AdapterRequest, req: IncomingMessage, res: ServerResponse): void {
-    trackResponse(req, res, state);
+  trackUnseen(state: AdapterRequest, req: IncomingMessage, res: ServerResponse): boolean {
+    if (!trackResponse(req, res, state)) return this.#measuredElsewhere();
     if (this.sizes) countResponseBytes(res);
+    return true;
+  }
+
+  #warnedTwice = false;
+
+  #measuredElsewhere(): false {
+    if (!this.#warnedTwice) {
+      this.#warnedTwice = true;
+      process.emitWarning(
+        'statskit: a request reached a second statskit middleware/plugin; only the first one measures it ' +
+          '(use one per app, or child clients for more prefixes)',
+        { type: 'StatsKitWarning', code: 'STATSKIT_SECOND_MIDDLEWARE' },
+      );
+    }
+    return false;
   }
 
   /** Whether requests run in a request context now (the `context` option, and contexts switched on). */

@@ -89,15 +89,27 @@ function onSocketClose(this: WatchedSocket): void {
 let finishUsers = 0;
 
 /**
- * Follow `req` until its response finishes or its socket closes; then `state.owner.finished()` runs
- * once. Needs {@link useFinishChannel} to be held.
+ * Whether another owner (a second middleware or plugin on the same request) already follows `req` and
+ * has not finished it: then `req` is left to that owner, which must not lose its request.
  */
-export function trackRequest(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): void {
+function heldByOther(req: object, state: TrackedRequest): boolean {
+  const held = states.get(req);
+  return held !== undefined && !held.done && held.owner !== state.owner;
+}
+
+/**
+ * Follow `req` until its response finishes or its socket closes; then `state.owner.finished()` runs
+ * once. Needs {@link useFinishChannel} to be held. Returns false, tracking nothing, when another owner
+ * already follows `req` (the first one measures it).
+ */
+export function trackRequest(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): boolean {
+  if (heldByOther(req, state)) return false;
   states.set(req, state);
   const socket = req.socket as WatchedSocket | null;
-  if (socket === null) return;
+  if (socket === null) return true;
   if (socket[kInflight] === undefined) socket.once('close', onSocketClose);
   socket[kInflight] = res;
+  return true;
 }
 
 /** `res.on('finish' | 'close')` of {@link trackResponse}: the first one ends the request. */
@@ -111,10 +123,12 @@ function onResponseEnd(this: ServerResponse): void {
  * Follow a request that no server channel reports (Fastify's `inject()`, HTTP/2 compatibility
  * objects): listeners on its response, the one case that costs a listener per request.
  */
-export function trackResponse(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): void {
+export function trackResponse(req: IncomingMessage, res: ServerResponse, state: TrackedRequest): boolean {
+  if (heldByOther(req, state)) return false;
   states.set(req, state);
   res.on('finish', onResponseEnd);
   res.on('close', onResponseEnd);
+  return true;
 }
 
 /** The state tracked for `req`, if any. */

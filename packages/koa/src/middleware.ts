@@ -123,8 +123,8 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
     const method = ctx.method;
     if (adapter.skips(method, ctx)) return next();
     const state = new RequestState(measurer, ctx, method, performance.now());
+    if (!adapter.track(state, ctx.req, ctx.res)) return next(); // measured by the first statskit middleware
     (ctx as WithState)[kState] = state;
-    adapter.track(state, ctx.req, ctx.res);
     try {
       return await adapter.run(state, next, undefined, NO_ARGS);
     } catch (err) {
