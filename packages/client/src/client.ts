@@ -250,14 +250,14 @@ export class StatsClient {
     this.#emit(name, ms, '|ms', opts, 'duration');
   }
 
-  /** A histogram sample: `name:value|h`. */
+  /** A histogram sample: `name:value|h` (`|ms` with `server: 'etsy'`). */
   histogram(name: string, value: number, opts?: MetricOptions): void {
-    this.#emit(name, value, '|h', opts);
+    this.#emit(name, value, this.#core.options.wire.histogram, opts);
   }
 
-  /** A distribution sample (DogStatsD): `name:value|d`. */
+  /** A distribution sample (DogStatsD): `name:value|d` (`|h` with `server: 'telegraf'`, `|ms` with `'etsy'`). */
   distribution(name: string, value: number, opts?: MetricOptions): void {
-    this.#emit(name, value, '|d', opts);
+    this.#emit(name, value, this.#core.options.wire.distribution, opts);
   }
 
   /**
@@ -783,7 +783,8 @@ export class StatsClient {
           );
           return;
         }
-        tsStr = ts;
+        // a server without `|T` (etsy, Telegraf) takes the value at arrival: the field is left out
+        if (core.options.wire.timestamps) tsStr = ts;
       }
     }
     const k = this.#key(name);

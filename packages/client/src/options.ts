@@ -13,7 +13,7 @@ import { ErrorCodes, InvalidOptionError, StatsError } from './errors.js';
 import { describe } from './protocol/describe.js';
 import type { StreamFraming } from './transports/stream.js';
 import { isWritableStream } from './transports/writable.js';
-import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
+import type { StatsServer, TagFormat, Tags, Transport, TransportFactory } from './types.js';
 
 /** How packets travel: UDP, TCP, or a unix stream socket (`uds`). */
 export type Protocol = 'udp' | 'tcp' | 'uds';
@@ -52,8 +52,19 @@ export interface ClientOptions {
   readonly suffix?: string | undefined;
   /** Tags on every metric. Per-call tags win on the same key. */
   readonly tags?: Tags | undefined;
-  /** Tag wire format. Default `datadog`. */
+  /**
+   * Tag wire format. Default from `server`: `datadog` for `'dogstatsd'` (and when neither is given),
+   * `telegraf` for `'telegraf'`, `graphite` (Graphite 1.1 `;k=v`, which etsy statsd keeps in the name)
+   * for `'etsy'`.
+   */
   readonly tagFormat?: TagFormat | undefined;
+  /**
+   * The statsd server (see {@link StatsServer}): what the wire may carry. `'etsy'` sends histograms and
+   * distributions as timers (`|ms`) and no `|T` timestamps; `'telegraf'` sends distributions as `|h` and
+   * no `|T`; `'dogstatsd'` sends every type as called. Default from `tagFormat`: `'dogstatsd'` for
+   * `datadog` (the default), `'telegraf'` for `telegraf`, `'etsy'` for `graphite` and `none`.
+   */
+  readonly server?: StatsServer | undefined;
   /** Default sample rate in (0, 1]. Default 1. */
   readonly sampleRate?: number | undefined;
   /** Largest packet in bytes (UTF-8). Default 1432 (UDP over a 1500-byte MTU), 8192 for uds. */
@@ -119,6 +130,24 @@ export interface ClientOptions {
   readonly graphiteWeb?: string | GraphiteWebOptions | undefined;
 }
 
+/** The wire a server dialect allows, resolved once from {@link ClientOptions.server}. */
+export interface WireDialect {
+  /** The type `histogram()` is sent as: `'|h'`, or `'|ms'` for etsy statsd. */
+  readonly histogram: '|h' | '|ms';
+  /** The type `distribution()` is sent as: `'|d'`, `'|h'` for Telegraf, `'|ms'` for etsy statsd. */
+  readonly distribution: '|d' | '|h' | '|ms';
+  /** Whether `|T<seconds>` timestamps may be written (DogStatsD only). */
+  readonly timestamps: boolean;
+}
+
+const WIRE: Readonly<Record<StatsServer, WireDialect>> = {
+  etsy: Object.freeze({ histogram: '|ms', distribution: '|ms', timestamps: false }),
+  dogstatsd: Object.freeze({ histogram: '|h', distribution: '|d', timestamps: true }),
+  telegraf: Object.freeze({ histogram: '|h', distribution: '|h', timestamps: false }),
+};
+/** The direct carbon reporter keeps every type apart (it summarises histograms itself). */
+const CARBON_WIRE: WireDialect = WIRE.dogstatsd;
+
 /** Options after defaults and validation. Frozen. */
 export interface ResolvedOptions {
   /** {@link ClientOptions.host}, resolved. */
@@ -141,6 +170,10 @@ export interface ResolvedOptions {
   readonly tags: Tags | undefined;
   /** {@link ClientOptions.tagFormat}, resolved. */
   readonly tagFormat: TagFormat;
+  /** {@link ClientOptions.server}, resolved. */
+  readonly server: StatsServer;
+  /** What `server` allows on the wire: the encoder reads this, nothing else branches on the server. */
+  readonly wire: WireDialect;
   /** {@link ClientOptions.sampleRate}, resolved. */
   readonly sampleRate: number;
   /** {@link ClientOptions.maxPacketSize}, resolved. */
@@ -190,6 +223,7 @@ const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
   suffix: true,
   tags: true,
   tagFormat: true,
+  server: true,
   sampleRate: true,
   maxPacketSize: true,
   batching: true,
@@ -299,6 +333,7 @@ export function unknownChildOptionsError(options: object): StatsError | undefine
 
 const PROTOCOLS: readonly Protocol[] = ['udp', 'tcp', 'uds'];
 const TAG_FORMATS: readonly TagFormat[] = ['datadog', 'telegraf', 'graphite', 'none'];
+const SERVERS: readonly StatsServer[] = ['etsy', 'dogstatsd', 'telegraf'];
 const FRAMINGS: readonly StreamFraming[] = ['newline', 'length-prefix'];
 /** Largest UDP payload over IPv4. */
 export const MAX_UDP_PAYLOAD = 65_507;
@@ -499,7 +534,17 @@ function resolve(options: ClientOptions): ResolvedOptions {
     fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${describe(udsFraming)}`);
   }
   const carbon = resolveCarbon(options.carbon);
-  const tagFormat = options.tagFormat ?? (carbon === undefined ? 'datadog' : 'graphite');
+  const givenServer = options.server;
+  if (givenServer !== undefined && !SERVERS.includes(givenServer)) {
+    fail(`server must be one of ${SERVERS.join(', ')}, got ${describe(givenServer)}`);
+  }
+  const tagFormat =
+    options.tagFormat ??
+    (carbon !== undefined || givenServer === 'etsy'
+      ? 'graphite'
+      : givenServer === 'telegraf'
+        ? 'telegraf'
+        : 'datadog');
   if (carbon !== undefined && tagFormat !== 'graphite')
     fail("carbon needs tagFormat 'graphite' (Graphite 1.1 tags)");
   if (carbon !== undefined && options.aggregate !== undefined && options.aggregate !== false) {
@@ -508,6 +553,8 @@ function resolve(options: ClientOptions): ResolvedOptions {
   if (!TAG_FORMATS.includes(tagFormat)) {
     fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describe(tagFormat)}`);
   }
+  const server: StatsServer =
+    givenServer ?? (tagFormat === 'datadog' ? 'dogstatsd' : tagFormat === 'telegraf' ? 'telegraf' : 'etsy');
   const useDd = protocol !== 'uds' && transport === undefined;
   const host =
     optString('host', options.host) ??
@@ -554,6 +601,8 @@ function resolve(options: ClientOptions): ResolvedOptions {
     suffix: optString('suffix', options.suffix) ?? '',
     tags,
     tagFormat,
+    server,
+    wire: carbon === undefined ? WIRE[server] : CARBON_WIRE,
     sampleRate,
     maxPacketSize:
       optNumber('maxPacketSize', options.maxPacketSize, 16, maxPacketLimit, true) ??

@@ -65,8 +65,9 @@ export interface AdapterOptions<Req, Key> {
    */
   readonly sizes?: boolean | undefined;
   /**
-   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
-   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
+   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'h'` (default: a
+   * histogram in the client's `server` dialect, `|ms` on etsy statsd, so a distribution on every
+   * server), `'ms'` or `'d'`.
    */
   readonly countType?: CountMetricType | undefined;
 }
