@@ -98,7 +98,8 @@ export interface ClientOptions {
   readonly closeTimeout?: number | undefined;
   /**
    * Aggregate in process before sending (Coda Hale style): counters summed, gauges folded, sets
-   * de-duplicated per interval; timers too with `{ timers: 'summary' }`. Default off.
+   * de-duplicated per interval (1 s); timers too with `{ timers: 'summary' }`. Default on (off with
+   * `carbon`, which aggregates itself); `false` sends one line per call.
    */
   readonly aggregate?: boolean | AggregateOptions | undefined;
   /**
@@ -464,8 +465,13 @@ function datadogEnvTags(env: Env): Record<string, string> | undefined {
   return tags;
 }
 
-function resolveAggregate(v: boolean | AggregateOptions | undefined): ResolvedAggregateOptions | undefined {
-  if (v === undefined || v === false) return undefined;
+/** `aggregate`, resolved: on by default (`{}`), off with `false` or with the carbon reporter (which aggregates itself). */
+function resolveAggregate(
+  given: boolean | AggregateOptions | undefined,
+  carbon: boolean,
+): ResolvedAggregateOptions | undefined {
+  const v = given ?? !carbon;
+  if (v === false) return undefined;
   if (v !== true && (typeof v !== 'object' || v === null)) fail('aggregate must be a boolean or an object');
   const o: AggregateOptions = v === true ? {} : v;
   const timers = o.timers ?? 'raw';
@@ -617,7 +623,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
       optNumber('maxQueueBytes', options.maxQueueBytes, 0, Number.MAX_SAFE_INTEGER, true) ?? 1 << 20,
     dnsTtl: optNumber('dnsTtl', options.dnsTtl, 0, 2_147_483_647, false) ?? 60_000,
     closeTimeout: optNumber('closeTimeout', options.closeTimeout, 0, 2_147_483_647, false) ?? 2000,
-    aggregate: resolveAggregate(options.aggregate),
+    aggregate: resolveAggregate(options.aggregate, carbon !== undefined),
     telemetryInterval:
       optNumber('telemetryInterval', options.telemetryInterval, 0, 2_147_483_647, false) ?? 0,
     envTags: unifiedServiceTags && tagFormat === 'datadog' ? datadogEnvTags(env) : undefined,
