@@ -530,6 +530,14 @@ export class StatsClient {
     return this.#core.closed;
   }
 
+  /**
+   * True when counters, gauges and sets are aggregated in process (the `aggregate` option, on by
+   * default, or the carbon reporter): code feeding the client need not sum them itself.
+   */
+  get aggregating(): boolean {
+    return this.#core.aggregator !== undefined;
+  }
+
   /** A snapshot of the client's counters (shared with its children). */
   telemetry(): Telemetry {
     const t = this.#core.telemetry;

@@ -104,8 +104,9 @@ export interface RequestRecorderOptions {
   readonly maxRoutes?: number | undefined;
   /**
    * Counters (status codes, errors) are summed in process and sent once per this many ms, one line per
-   * counter, instead of one line per request; statsd sums them the same way. Default 1000. `0` sends
-   * every count at once. Call `flush()` before closing the client so the last interval is not lost.
+   * counter, instead of one line per request; statsd sums them the same way. Default `0` (every count
+   * handed to the client at once) when the client aggregates (`stats.aggregating`, the client's default),
+   * else 1000. Call `flush()` before closing the client so the last interval is not lost.
    */
   readonly counterInterval?: number | undefined;
   /**

@@ -1,4 +1,4 @@
-import { InvalidOptionError, StatsClient } from '@statskit/client';
+import { InvalidOptionError, MemoryTransport, StatsClient } from '@statskit/client';
 import { createTestClient, type ParsedMetric, type TestStatsClient } from '@statskit/client/testing';
 import {
   createRequestRecorder,
@@ -312,6 +312,31 @@ describe('createRequestRecorder: options', () => {
     expect(() => createRequestRecorder({ client, ...bad } as unknown as RequestRecorderOptions)).toThrow(
       InvalidOptionError,
     );
+  });
+});
+
+describe('status and error counters with an aggregating client', () => {
+  it("the client's aggregation sums them (counterInterval defaults to 0); a raw client keeps the recorder's summing", async () => {
+    const memory = new MemoryTransport();
+    const stats = new StatsClient({ transport: memory, batching: false });
+    expect(stats.aggregating).toBe(true);
+    const recorder = createRequestRecorder({ client: stats });
+    for (let i = 0; i < 3; i++) recorder.record(ok('/r', { status: 500, error: new Error('x') }));
+    // handed to the client at once (not held by the recorder), folded there: nothing on the wire yet
+    expect(stats.telemetry().aggregated).toBeGreaterThanOrEqual(3 * 4);
+    await stats.flush();
+    const sent = memory.lines.filter((l) => l.includes('|c'));
+    expect(sent).toContain('http.view.r.response.500:3|c');
+    expect(sent).toContain('http.errors:3|c');
+    await stats.close();
+    // a raw client: the recorder sums for 1 s as before
+    const raw = createTestClient();
+    expect(raw.aggregating).toBe(false);
+    const r2 = createRequestRecorder({ client: raw });
+    for (let i = 0; i < 3; i++) r2.record(ok('/r', { status: 500 }));
+    expect(raw.lines.filter((l) => l.includes('|c'))).toEqual([]);
+    await raw.flush();
+    expect(raw.lines).toContain('http.errors:3|c');
   });
 });
 
