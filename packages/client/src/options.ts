@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { AggregateOptions, ResolvedAggregateOptions } from './aggregator.js';
+import type { AggregateOptions, MultiValueForm, ResolvedAggregateOptions } from './aggregator.js';
 import {
   type CarbonOptions,
   type GraphiteWebOptions,
@@ -61,7 +61,8 @@ export interface ClientOptions {
   /**
    * The statsd server (see {@link StatsServer}): what the wire may carry. `'etsy'` sends histograms and
    * distributions as timers (`|ms`) and no `|T` timestamps; `'telegraf'` sends distributions as `|h` and
-   * no `|T`; `'dogstatsd'` sends every type as called. Default from `tagFormat`: `'dogstatsd'` for
+   * no `|T`; `'dogstatsd'` sends every type as called. Given (or implied by a `tagFormat`), it also lets
+   * aggregation pack timer samples into multi-value lines (`aggregate.multiValue`). Default from `tagFormat`: `'dogstatsd'` for
    * `datadog` (the default), `'telegraf'` for `telegraf`, `'etsy'` for `graphite` and `none`.
    */
   readonly server?: StatsServer | undefined;
@@ -139,13 +140,25 @@ export interface WireDialect {
   readonly distribution: '|d' | '|h' | '|ms';
   /** Whether `|T<seconds>` timestamps may be written (DogStatsD only). */
   readonly timestamps: boolean;
+  /** How samples of one key share a line (`aggregate.multiValue`): DogStatsD 1.1, etsy, or not at all. */
+  readonly multiValue: MultiValueForm;
 }
 
 const WIRE: Readonly<Record<StatsServer, WireDialect>> = {
-  etsy: Object.freeze({ histogram: '|ms', distribution: '|ms', timestamps: false }),
-  dogstatsd: Object.freeze({ histogram: '|h', distribution: '|d', timestamps: true }),
-  telegraf: Object.freeze({ histogram: '|h', distribution: '|h', timestamps: false }),
+  etsy: Object.freeze({ histogram: '|ms', distribution: '|ms', timestamps: false, multiValue: 'etsy' }),
+  dogstatsd: Object.freeze({
+    histogram: '|h',
+    distribution: '|d',
+    timestamps: true,
+    multiValue: 'dogstatsd',
+  }),
+  telegraf: Object.freeze({ histogram: '|h', distribution: '|h', timestamps: false, multiValue: undefined }),
 };
+/**
+ * Neither `server` nor `tagFormat` given: DogStatsD lines, which the etsy daemon reads too — except
+ * multi-value lines, whose form differs between the two, so one line per sample.
+ */
+const DEFAULT_WIRE: WireDialect = Object.freeze({ ...WIRE.dogstatsd, multiValue: undefined });
 /** The direct carbon reporter keeps every type apart (it summarises histograms itself). */
 const CARBON_WIRE: WireDialect = WIRE.dogstatsd;
 
@@ -475,6 +488,8 @@ function resolveAggregate(
   if (v !== true && (typeof v !== 'object' || v === null)) fail('aggregate must be a boolean or an object');
   const o: AggregateOptions = v === true ? {} : v;
   const timers = o.timers ?? 'raw';
+  if (o.multiValue !== undefined && typeof o.multiValue !== 'boolean')
+    fail('aggregate.multiValue must be a boolean');
   if (timers !== 'raw' && timers !== 'summary') fail("aggregate.timers must be 'raw' or 'summary'");
   const percentiles = o.percentiles ?? [0.5, 0.95, 0.99];
   if (!Array.isArray(percentiles) || percentiles.some((p) => typeof p !== 'number' || !(p > 0 && p < 1))) {
@@ -486,6 +501,7 @@ function resolveAggregate(
     percentiles: Object.freeze([...percentiles]),
     reservoirSize: optNumber('aggregate.reservoirSize', o.reservoirSize, 1, 1_000_000, true) ?? 1028,
     maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 10_000,
+    multiValue: o.multiValue ?? true,
   });
 }
 
@@ -608,7 +624,12 @@ function resolve(options: ClientOptions): ResolvedOptions {
     tags,
     tagFormat,
     server,
-    wire: carbon === undefined ? WIRE[server] : CARBON_WIRE,
+    wire:
+      carbon !== undefined
+        ? CARBON_WIRE
+        : givenServer === undefined && options.tagFormat === undefined
+          ? DEFAULT_WIRE
+          : WIRE[server],
     sampleRate,
     maxPacketSize:
       optNumber('maxPacketSize', options.maxPacketSize, 16, maxPacketLimit, true) ??
