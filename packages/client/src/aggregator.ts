@@ -29,7 +29,11 @@ export interface AggregateOptions {
   readonly percentiles?: readonly number[] | undefined;
   /** Samples kept per timer per interval for percentiles (uniform reservoir). Default 1028. */
   readonly reservoirSize?: number | undefined;
-  /** Distinct (name, tags) entries held before an early flush, to bound memory. Default 10 000. */
+  /**
+   * Distinct (name, tags) entries held, to bound memory. Default 10 000. Past it, a call for a new key
+   * is sent as a raw line at once (as with `aggregate: false`); with `timers: 'summary'` a new timer key
+   * flushes everything early instead.
+   */
   readonly maxKeys?: number | undefined;
   /**
    * With `timers: 'raw'`: the samples of one (name, tags, rate) are packed into one multi-value line
@@ -201,6 +205,9 @@ export class Aggregator {
     let e = byTags.get(slot);
     if (e === undefined) {
       if (this.#size >= this.#opts.maxKeys) {
+        // Past the bound a new key costs what a raw line costs: the caller sends it as one (the keys
+        // held stay until the interval). Summaries cannot go raw: they flush early instead.
+        if (kind !== KIND_TIMER) return false;
         this.flush();
         return this.add(key, tags, tagBytes, type, value, rate, delta);
       }
