@@ -197,6 +197,8 @@ export class Aggregator {
     else return false;
     let byTags = this.#entries.get(key);
     if (byTags === undefined) {
+      // past the bound a new name allocates nothing: it goes out raw (summaries flush below)
+      if (this.#size >= this.#opts.maxKeys && kind !== KIND_TIMER) return false;
       byTags = new Map();
       this.#entries.set(key, byTags);
     }
