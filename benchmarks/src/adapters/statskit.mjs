@@ -12,15 +12,17 @@ export default {
   tags: 'object',
   sampling: true,
   notes:
-    'buffered: `maxPacketSize: 1432, flushInterval: 100`; unbuffered: `batching: false`; aggregated: ' +
-    'buffered plus `aggregate: { interval: 1000 }` (timers stay raw). ' +
+    'buffered (raw mode): `maxPacketSize: 1432, flushInterval: 100, aggregate: false`; unbuffered: ' +
+    '`batching: false, aggregate: false`; aggregated: the default options (aggregation on, interval 1000 ms; ' +
+    'timers stay one line per sample, as no `server`/`tagFormat` is named). ' +
     '`close()` flushes the batch, waits for every send callback, then closes the socket.',
   create({ host, port, buffered, aggregated }) {
     const stats = new StatsClient({
       host,
       port,
       batching: buffered,
-      ...(aggregated ? { aggregate: { interval: 1000 } } : {}),
+      // aggregated: the client's default (aggregation on); buffered/unbuffered: raw lines
+      ...(aggregated ? {} : { aggregate: false }),
       maxPacketSize: MTU_PAYLOAD,
       flushInterval: 100,
       onError: () => {},

@@ -6,6 +6,7 @@
  * same totals.
  */
 
+import { formatNumber } from './protocol/number.js';
 import { utf8Length } from './protocol/sanitize.js';
 
 /** A name resolved by the client: prefix + name + suffix and its UTF-8 size. */
@@ -28,8 +29,21 @@ export interface AggregateOptions {
   readonly percentiles?: readonly number[] | undefined;
   /** Samples kept per timer per interval for percentiles (uniform reservoir). Default 1028. */
   readonly reservoirSize?: number | undefined;
-  /** Distinct (name, tags) entries held before an early flush, to bound memory. Default 10 000. */
+  /**
+   * Distinct (name, tags) entries held, to bound memory. Default 10 000. Past it, a call for a new key
+   * is sent as a raw line at once (as with `aggregate: false`); with `timers: 'summary'` a new timer key
+   * flushes everything early instead.
+   */
   readonly maxKeys?: number | undefined;
+  /**
+   * With `timers: 'raw'`: the samples of one (name, tags, rate) are packed into one multi-value line
+   * per interval (or as soon as the line would fill a packet) where the server reads them — DogStatsD
+   * protocol 1.1 `name:1:2:3|ms|#tags`, etsy statsd `name:1|ms:2|ms:3|ms`; every sample still reaches
+   * the server. Only with a known server: `server` or `tagFormat` given (neither: DogStatsD lines that
+   * the etsy daemon also reads, one per sample); Telegraf gets one line per sample. Default true; false
+   * sends one line per call.
+   */
+  readonly multiValue?: boolean | undefined;
 }
 
 export interface ResolvedAggregateOptions {
@@ -38,7 +52,14 @@ export interface ResolvedAggregateOptions {
   readonly percentiles: readonly number[];
   readonly reservoirSize: number;
   readonly maxKeys: number;
+  readonly multiValue: boolean;
 }
+
+/**
+ * How samples of one key share a line: `'dogstatsd'` (`name:1:2|ms`), `'etsy'` (`name:1|ms:2|ms`), or
+ * undefined for one line per sample. From the server dialect.
+ */
+export type MultiValueForm = 'dogstatsd' | 'etsy' | undefined;
 
 /** Writes one formatted line (or several joined lines that must share a packet). */
 type Write = (line: string, bytes: number, lines: number, name: string) => void;
@@ -59,6 +80,8 @@ const KIND_COUNTER = 0;
 const KIND_GAUGE = 1;
 const KIND_SET = 2;
 const KIND_TIMER = 3;
+/** Raw samples packed into multi-value lines. */
+const KIND_MULTI = 4;
 
 interface Entry {
   readonly kind: number;
@@ -81,6 +104,10 @@ interface Entry {
   min: number;
   max: number;
   samples: number[] | undefined;
+  /** Multi-value: the pieces so far (`:1`, or `:1|ms|@0.5` in the etsy form), their bytes, the rate suffix. */
+  pieces: string;
+  pieceBytes: number;
+  rateStr: string;
 }
 
 function newEntry(kind: number, key: AggregateKey, tags: string, tagBytes: number, type: string): Entry {
@@ -99,6 +126,9 @@ function newEntry(kind: number, key: AggregateKey, tags: string, tagBytes: numbe
     min: Number.POSITIVE_INFINITY,
     max: Number.NEGATIVE_INFINITY,
     samples: undefined,
+    pieces: '',
+    pieceBytes: 0,
+    rateStr: '',
   };
 }
 
@@ -113,6 +143,9 @@ export class Aggregator {
   readonly #tagsInName: boolean;
   readonly #random: () => number;
   readonly #overflow: Overflow;
+  readonly #multi: MultiValueForm;
+  /** Longest multi-value line, in bytes: a packet. */
+  readonly #maxLine: number;
   /** Entries by resolved key object (identity), then by kind + tag string. */
   readonly #entries = new Map<AggregateKey, Map<string, Entry>>();
   readonly #percentileNames: readonly string[];
@@ -129,7 +162,11 @@ export class Aggregator {
     tagsInName: boolean,
     random: () => number,
     overflow: Overflow,
+    multi: MultiValueForm = undefined,
+    maxLine = 1432,
   ) {
+    this.#multi = opts.multiValue && opts.timers === 'raw' ? multi : undefined;
+    this.#maxLine = maxLine;
     this.#opts = opts;
     this.#write = write;
     this.#tagsInName = tagsInName;
@@ -156,21 +193,28 @@ export class Aggregator {
     else if (type === '|g') kind = KIND_GAUGE;
     else if (type === '|s') kind = KIND_SET;
     else if (this.#opts.timers === 'summary') kind = KIND_TIMER;
+    else if (this.#multi !== undefined) kind = KIND_MULTI;
     else return false;
     let byTags = this.#entries.get(key);
     if (byTags === undefined) {
+      // past the bound a new name allocates nothing: it goes out raw (summaries flush below)
+      if (this.#size >= this.#opts.maxKeys && kind !== KIND_TIMER) return false;
       byTags = new Map();
       this.#entries.set(key, byTags);
     }
     // One map per name; entries of different kinds for one name are told apart by the type prefix.
-    const slot = kind === KIND_COUNTER ? tags : type + tags;
+    const slot = kind === KIND_COUNTER ? tags : kind === KIND_MULTI ? `${type}@${rate}${tags}` : type + tags;
     let e = byTags.get(slot);
     if (e === undefined) {
       if (this.#size >= this.#opts.maxKeys) {
+        // Past the bound a new key costs what a raw line costs: the caller sends it as one (the keys
+        // held stay until the interval). Summaries cannot go raw: they flush early instead.
+        if (kind !== KIND_TIMER) return false;
         this.flush();
         return this.add(key, tags, tagBytes, type, value, rate, delta);
       }
       e = newEntry(kind, key, tags, tagBytes, type);
+      if (rate !== 1) e.rateStr = `|@${rate}`;
       byTags.set(slot, e);
       this.#size++;
       if (this.#timer === undefined) {
@@ -194,10 +238,37 @@ export class Aggregator {
         if (e.members === undefined) e.members = new Set();
         e.members.add(typeof value === 'string' ? value : String(value));
         break;
+      case KIND_MULTI:
+        this.#piece(e, value as number);
+        break;
       default:
         this.#sample(e, value as number);
     }
     return true;
+  }
+
+  /** Add one sample to a multi-value line; a line that would outgrow a packet is sent first. */
+  #piece(e: Entry, v: number): void {
+    const s = formatNumber(v);
+    // dogstatsd: `:v`; etsy: `:v|ms|@r`
+    const piece = this.#multi === 'dogstatsd' ? `:${s}` : `:${s}${e.type}${e.rateStr}`;
+    const fixed =
+      e.key.bytes + e.tagBytes + (this.#multi === 'dogstatsd' ? e.type.length + e.rateStr.length : 0);
+    if (e.pieceBytes > 0 && fixed + e.pieceBytes + piece.length > this.#maxLine) this.#multiLine(e);
+    e.pieces += piece;
+    e.pieceBytes += piece.length;
+  }
+
+  /** Send an entry's multi-value line and empty it. */
+  #multiLine(e: Entry): void {
+    if (e.pieceBytes === 0) return;
+    const { key, bytes } = e.key;
+    const head = this.#tagsInName ? key + e.tags : key;
+    const tail = this.#multi === 'dogstatsd' ? e.type + e.rateStr : '';
+    const line = this.#tagsInName ? head + e.pieces + tail : head + e.pieces + tail + e.tags;
+    this.#write(line, bytes + e.tagBytes + e.pieceBytes + tail.length, 1, key);
+    e.pieces = '';
+    e.pieceBytes = 0;
   }
 
   /** Send every entry and start a new interval. */
@@ -290,6 +361,9 @@ export class Aggregator {
       }
       case KIND_SET:
         for (const m of e.members ?? []) this.#line(key, bytes, e, m, '|s', utf8Length(m));
+        return;
+      case KIND_MULTI:
+        this.#multiLine(e);
         return;
       default:
         this.#summary(e);

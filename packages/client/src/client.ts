@@ -185,6 +185,14 @@ export class StatsClient {
   readonly #keys = new Map<unknown, Key>();
   /** Sum of the cached keys' `cost`. */
   #keyBytes = 0;
+  /**
+   * Insertion order of `#keys`, oldest first from `#orderHead` (a queue: names and their Key, a stale
+   * pair — the name re-cached since — is skipped). Evicting through the Map's own iterator re-scanned
+   * every deleted slot: with more distinct names than the cache holds, each call cost microseconds.
+   */
+  #orderNames: unknown[] = [];
+  #orderKeys: Key[] = [];
+  #orderHead = 0;
 
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
@@ -250,14 +258,14 @@ export class StatsClient {
     this.#emit(name, ms, '|ms', opts, 'duration');
   }
 
-  /** A histogram sample: `name:value|h`. */
+  /** A histogram sample: `name:value|h` (`|ms` with `server: 'etsy'`). */
   histogram(name: string, value: number, opts?: MetricOptions): void {
-    this.#emit(name, value, '|h', opts);
+    this.#emit(name, value, this.#core.options.wire.histogram, opts);
   }
 
-  /** A distribution sample (DogStatsD): `name:value|d`. */
+  /** A distribution sample (DogStatsD): `name:value|d` (`|h` with `server: 'telegraf'`, `|ms` with `'etsy'`). */
   distribution(name: string, value: number, opts?: MetricOptions): void {
-    this.#emit(name, value, '|d', opts);
+    this.#emit(name, value, this.#core.options.wire.distribution, opts);
   }
 
   /**
@@ -530,6 +538,14 @@ export class StatsClient {
     return this.#core.closed;
   }
 
+  /**
+   * True when counters, gauges and sets are aggregated in process (the `aggregate` option, on by
+   * default, or the carbon reporter): code feeding the client need not sum them itself.
+   */
+  get aggregating(): boolean {
+    return this.#core.aggregator !== undefined;
+  }
+
   /** A snapshot of the client's counters (shared with its children). */
   telemetry(): Telemetry {
     const t = this.#core.telemetry;
@@ -645,12 +661,28 @@ export class StatsClient {
     k.cached = true;
     keys.set(name, k);
     this.#keyBytes += k.cost;
-    while (keys.size > KEY_CACHE_ENTRIES || this.#keyBytes > KEY_CACHE_BYTES) {
-      const oldest = keys.entries().next().value;
-      if (oldest === undefined) break;
-      keys.delete(oldest[0]);
-      oldest[1].cached = false;
-      this.#keyBytes -= oldest[1].cost;
+    const names = this.#orderNames;
+    const order = this.#orderKeys;
+    names.push(name);
+    order.push(k);
+    while (
+      (keys.size > KEY_CACHE_ENTRIES || this.#keyBytes > KEY_CACHE_BYTES) &&
+      this.#orderHead < names.length
+    ) {
+      const i = this.#orderHead++;
+      const oldName = names[i];
+      const old = order[i] as Key;
+      names[i] = undefined;
+      if (keys.get(oldName) !== old) continue; // re-cached since: a newer pair is further on
+      keys.delete(oldName);
+      old.cached = false;
+      this.#keyBytes -= old.cost;
+    }
+    if (this.#orderHead > 1024 && this.#orderHead * 2 > names.length) {
+      // drop the consumed front (amortised: at most once per half of the queue)
+      names.splice(0, this.#orderHead);
+      order.splice(0, this.#orderHead);
+      this.#orderHead = 0;
     }
   }
 
@@ -783,7 +815,8 @@ export class StatsClient {
           );
           return;
         }
-        tsStr = ts;
+        // a server without `|T` (etsy, Telegraf) takes the value at arrival: the field is left out
+        if (core.options.wire.timestamps) tsStr = ts;
       }
     }
     const k = this.#key(name);

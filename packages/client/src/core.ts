@@ -130,6 +130,8 @@ export class Core {
               tagsInName,
               this.random,
               (name, message) => this.#dropOverflow(name, message),
+              options.wire.multiValue,
+              options.maxPacketSize,
             );
     if (this.aggregator !== undefined) this.#hold();
   }

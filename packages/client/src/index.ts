@@ -28,6 +28,7 @@ export { UdsDatagramTransport, udsDatagramTransport } from './transports/uds-dgr
 export type {
   MetricOptions,
   MetricType,
+  StatsServer,
   TagFormat,
   Tags,
   Telemetry,

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { AggregateOptions, ResolvedAggregateOptions } from './aggregator.js';
+import type { AggregateOptions, MultiValueForm, ResolvedAggregateOptions } from './aggregator.js';
 import {
   type CarbonOptions,
   type GraphiteWebOptions,
@@ -13,7 +13,7 @@ import { ErrorCodes, InvalidOptionError, StatsError } from './errors.js';
 import { describe } from './protocol/describe.js';
 import type { StreamFraming } from './transports/stream.js';
 import { isWritableStream } from './transports/writable.js';
-import type { TagFormat, Tags, Transport, TransportFactory } from './types.js';
+import type { StatsServer, TagFormat, Tags, Transport, TransportFactory } from './types.js';
 
 /** How packets travel: UDP, TCP, or a unix stream socket (`uds`). */
 export type Protocol = 'udp' | 'tcp' | 'uds';
@@ -52,8 +52,20 @@ export interface ClientOptions {
   readonly suffix?: string | undefined;
   /** Tags on every metric. Per-call tags win on the same key. */
   readonly tags?: Tags | undefined;
-  /** Tag wire format. Default `datadog`. */
+  /**
+   * Tag wire format. Default from `server`: `datadog` for `'dogstatsd'` (and when neither is given),
+   * `telegraf` for `'telegraf'`, `graphite` (Graphite 1.1 `;k=v`, which etsy statsd keeps in the name)
+   * for `'etsy'`.
+   */
   readonly tagFormat?: TagFormat | undefined;
+  /**
+   * The statsd server (see {@link StatsServer}): what the wire may carry. `'etsy'` sends histograms and
+   * distributions as timers (`|ms`) and no `|T` timestamps; `'telegraf'` sends distributions as `|h` and
+   * no `|T`; `'dogstatsd'` sends every type as called. Given (or implied by a `tagFormat`), it also lets
+   * aggregation pack timer samples into multi-value lines (`aggregate.multiValue`). Default from `tagFormat`: `'dogstatsd'` for
+   * `datadog` (the default), `'telegraf'` for `telegraf`, `'etsy'` for `graphite` and `none`.
+   */
+  readonly server?: StatsServer | undefined;
   /** Default sample rate in (0, 1]. Default 1. */
   readonly sampleRate?: number | undefined;
   /** Largest packet in bytes (UTF-8). Default 1432 (UDP over a 1500-byte MTU), 8192 for uds. */
@@ -87,7 +99,8 @@ export interface ClientOptions {
   readonly closeTimeout?: number | undefined;
   /**
    * Aggregate in process before sending (Coda Hale style): counters summed, gauges folded, sets
-   * de-duplicated per interval; timers too with `{ timers: 'summary' }`. Default off.
+   * de-duplicated per interval (1 s); timers too with `{ timers: 'summary' }`. Default on (off with
+   * `carbon`, which aggregates itself); `false` sends one line per call.
    */
   readonly aggregate?: boolean | AggregateOptions | undefined;
   /**
@@ -119,6 +132,36 @@ export interface ClientOptions {
   readonly graphiteWeb?: string | GraphiteWebOptions | undefined;
 }
 
+/** The wire a server dialect allows, resolved once from {@link ClientOptions.server}. */
+export interface WireDialect {
+  /** The type `histogram()` is sent as: `'|h'`, or `'|ms'` for etsy statsd. */
+  readonly histogram: '|h' | '|ms';
+  /** The type `distribution()` is sent as: `'|d'`, `'|h'` for Telegraf, `'|ms'` for etsy statsd. */
+  readonly distribution: '|d' | '|h' | '|ms';
+  /** Whether `|T<seconds>` timestamps may be written (DogStatsD only). */
+  readonly timestamps: boolean;
+  /** How samples of one key share a line (`aggregate.multiValue`): DogStatsD 1.1, etsy, or not at all. */
+  readonly multiValue: MultiValueForm;
+}
+
+const WIRE: Readonly<Record<StatsServer, WireDialect>> = {
+  etsy: Object.freeze({ histogram: '|ms', distribution: '|ms', timestamps: false, multiValue: 'etsy' }),
+  dogstatsd: Object.freeze({
+    histogram: '|h',
+    distribution: '|d',
+    timestamps: true,
+    multiValue: 'dogstatsd',
+  }),
+  telegraf: Object.freeze({ histogram: '|h', distribution: '|h', timestamps: false, multiValue: undefined }),
+};
+/**
+ * Neither `server` nor `tagFormat` given: DogStatsD lines, which the etsy daemon reads too — except
+ * multi-value lines, whose form differs between the two, so one line per sample.
+ */
+const DEFAULT_WIRE: WireDialect = Object.freeze({ ...WIRE.dogstatsd, multiValue: undefined });
+/** The direct carbon reporter keeps every type apart (it summarises histograms itself). */
+const CARBON_WIRE: WireDialect = WIRE.dogstatsd;
+
 /** Options after defaults and validation. Frozen. */
 export interface ResolvedOptions {
   /** {@link ClientOptions.host}, resolved. */
@@ -141,6 +184,10 @@ export interface ResolvedOptions {
   readonly tags: Tags | undefined;
   /** {@link ClientOptions.tagFormat}, resolved. */
   readonly tagFormat: TagFormat;
+  /** {@link ClientOptions.server}, resolved. */
+  readonly server: StatsServer;
+  /** What `server` allows on the wire: the encoder reads this, nothing else branches on the server. */
+  readonly wire: WireDialect;
   /** {@link ClientOptions.sampleRate}, resolved. */
   readonly sampleRate: number;
   /** {@link ClientOptions.maxPacketSize}, resolved. */
@@ -190,6 +237,7 @@ const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
   suffix: true,
   tags: true,
   tagFormat: true,
+  server: true,
   sampleRate: true,
   maxPacketSize: true,
   batching: true,
@@ -299,6 +347,7 @@ export function unknownChildOptionsError(options: object): StatsError | undefine
 
 const PROTOCOLS: readonly Protocol[] = ['udp', 'tcp', 'uds'];
 const TAG_FORMATS: readonly TagFormat[] = ['datadog', 'telegraf', 'graphite', 'none'];
+const SERVERS: readonly StatsServer[] = ['etsy', 'dogstatsd', 'telegraf'];
 const FRAMINGS: readonly StreamFraming[] = ['newline', 'length-prefix'];
 /** Largest UDP payload over IPv4. */
 export const MAX_UDP_PAYLOAD = 65_507;
@@ -429,11 +478,18 @@ function datadogEnvTags(env: Env): Record<string, string> | undefined {
   return tags;
 }
 
-function resolveAggregate(v: boolean | AggregateOptions | undefined): ResolvedAggregateOptions | undefined {
-  if (v === undefined || v === false) return undefined;
+/** `aggregate`, resolved: on by default (`{}`), off with `false` or with the carbon reporter (which aggregates itself). */
+function resolveAggregate(
+  given: boolean | AggregateOptions | undefined,
+  carbon: boolean,
+): ResolvedAggregateOptions | undefined {
+  const v = given ?? !carbon;
+  if (v === false) return undefined;
   if (v !== true && (typeof v !== 'object' || v === null)) fail('aggregate must be a boolean or an object');
   const o: AggregateOptions = v === true ? {} : v;
   const timers = o.timers ?? 'raw';
+  if (o.multiValue !== undefined && typeof o.multiValue !== 'boolean')
+    fail('aggregate.multiValue must be a boolean');
   if (timers !== 'raw' && timers !== 'summary') fail("aggregate.timers must be 'raw' or 'summary'");
   const percentiles = o.percentiles ?? [0.5, 0.95, 0.99];
   if (!Array.isArray(percentiles) || percentiles.some((p) => typeof p !== 'number' || !(p > 0 && p < 1))) {
@@ -445,6 +501,7 @@ function resolveAggregate(v: boolean | AggregateOptions | undefined): ResolvedAg
     percentiles: Object.freeze([...percentiles]),
     reservoirSize: optNumber('aggregate.reservoirSize', o.reservoirSize, 1, 1_000_000, true) ?? 1028,
     maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 10_000,
+    multiValue: o.multiValue ?? true,
   });
 }
 
@@ -499,7 +556,17 @@ function resolve(options: ClientOptions): ResolvedOptions {
     fail(`udsFraming must be one of ${FRAMINGS.join(', ')}, got ${describe(udsFraming)}`);
   }
   const carbon = resolveCarbon(options.carbon);
-  const tagFormat = options.tagFormat ?? (carbon === undefined ? 'datadog' : 'graphite');
+  const givenServer = options.server;
+  if (givenServer !== undefined && !SERVERS.includes(givenServer)) {
+    fail(`server must be one of ${SERVERS.join(', ')}, got ${describe(givenServer)}`);
+  }
+  const tagFormat =
+    options.tagFormat ??
+    (carbon !== undefined || givenServer === 'etsy'
+      ? 'graphite'
+      : givenServer === 'telegraf'
+        ? 'telegraf'
+        : 'datadog');
   if (carbon !== undefined && tagFormat !== 'graphite')
     fail("carbon needs tagFormat 'graphite' (Graphite 1.1 tags)");
   if (carbon !== undefined && options.aggregate !== undefined && options.aggregate !== false) {
@@ -508,6 +575,8 @@ function resolve(options: ClientOptions): ResolvedOptions {
   if (!TAG_FORMATS.includes(tagFormat)) {
     fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describe(tagFormat)}`);
   }
+  const server: StatsServer =
+    givenServer ?? (tagFormat === 'datadog' ? 'dogstatsd' : tagFormat === 'telegraf' ? 'telegraf' : 'etsy');
   const useDd = protocol !== 'uds' && transport === undefined;
   const host =
     optString('host', options.host) ??
@@ -554,6 +623,13 @@ function resolve(options: ClientOptions): ResolvedOptions {
     suffix: optString('suffix', options.suffix) ?? '',
     tags,
     tagFormat,
+    server,
+    wire:
+      carbon !== undefined
+        ? CARBON_WIRE
+        : givenServer === undefined && options.tagFormat === undefined
+          ? DEFAULT_WIRE
+          : WIRE[server],
     sampleRate,
     maxPacketSize:
       optNumber('maxPacketSize', options.maxPacketSize, 16, maxPacketLimit, true) ??
@@ -568,7 +644,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
       optNumber('maxQueueBytes', options.maxQueueBytes, 0, Number.MAX_SAFE_INTEGER, true) ?? 1 << 20,
     dnsTtl: optNumber('dnsTtl', options.dnsTtl, 0, 2_147_483_647, false) ?? 60_000,
     closeTimeout: optNumber('closeTimeout', options.closeTimeout, 0, 2_147_483_647, false) ?? 2000,
-    aggregate: resolveAggregate(options.aggregate),
+    aggregate: resolveAggregate(options.aggregate, carbon !== undefined),
     telemetryInterval:
       optNumber('telemetryInterval', options.telemetryInterval, 0, 2_147_483_647, false) ?? 0,
     envTags: unifiedServiceTags && tagFormat === 'datadog' ? datadogEnvTags(env) : undefined,

@@ -13,6 +13,17 @@ export type Tags =
 /** How tags are written on the wire. */
 export type TagFormat = 'datadog' | 'telegraf' | 'graphite' | 'none';
 
+/**
+ * The statsd server the client talks to, which decides what the wire may carry:
+ * - `'etsy'`: the etsy statsd daemon (and Graphite shops): histograms and distributions are sent as
+ *   timers (`|ms`, which it turns into count/mean/upper/percentiles; it counts `|h` as a plain counter),
+ *   and no DogStatsD-only field (`|T` timestamps) is written.
+ * - `'dogstatsd'`: the Datadog Agent: `|h`, `|d`, `|T` as given.
+ * - `'telegraf'`: Telegraf's statsd input: distributions as `|h` (it reads `|d` only with
+ *   `datadog_distributions`), no `|T` timestamps.
+ */
+export type StatsServer = 'etsy' | 'dogstatsd' | 'telegraf';
+
 /** Metric types as they appear on the wire. */
 export type MetricType = 'c' | 'g' | 'ms' | 'h' | 'd' | 's';
 

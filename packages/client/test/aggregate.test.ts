@@ -147,7 +147,7 @@ describe('aggregate: in-process aggregation', () => {
     },
   );
 
-  test('aggregates are sent on the interval timer, on close(), and early when maxKeys is reached', async () => {
+  test('aggregates are sent on the interval timer and on close(); past maxKeys a new key goes out raw at once', async () => {
     vi.useFakeTimers();
     const { stats, rec } = client({ aggregate: { interval: 1000, maxKeys: 3 }, flushInterval: 10 });
     stats.incr('a');
@@ -159,11 +159,13 @@ describe('aggregate: in-process aggregation', () => {
     stats.incr('k1');
     stats.incr('k2');
     stats.incr('k3');
-    stats.incr('k4'); // the 4th distinct key flushes the first three at once
+    stats.incr('k4'); // the 4th distinct key is sent raw, within flushInterval; the first three stay held
+    stats.incr('k4');
     await vi.advanceTimersByTimeAsync(20);
-    expect(rec.lines()).toEqual(['a:1|c', 'k1:1|c', 'k2:1|c', 'k3:1|c']);
+    expect(rec.lines()).toEqual(['a:1|c', 'k4:1|c', 'k4:1|c']);
+    expect(stats.telemetry().aggregated).toBe(4);
     await stats.close();
-    expect(rec.lines()).toEqual(['a:1|c', 'k1:1|c', 'k2:1|c', 'k3:1|c', 'k4:1|c']);
+    expect(rec.lines()).toEqual(['a:1|c', 'k4:1|c', 'k4:1|c', 'k1:1|c', 'k2:1|c', 'k3:1|c']);
   });
 
   test('children share the aggregator and keep their own prefix and tags', async () => {

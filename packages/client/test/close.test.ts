@@ -115,6 +115,7 @@ describe('after close()', () => {
     let finishClose = (): void => {};
     const errors: StatsError[] = [];
     const stats = new StatsClient({
+      aggregate: false,
       transport: {
         send() {},
         flush: async () => {},
@@ -152,6 +153,7 @@ describe('after close()', () => {
     const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const stats = new StatsClient({
+        aggregate: false,
         transport: { send() {}, flush: async () => {}, close: async () => {} },
       });
       await Promise.all([stats.close(), stats.close()]);
@@ -167,6 +169,7 @@ describe('after close()', () => {
     const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const stats = new StatsClient({
+        aggregate: false,
         transport: { send() {}, flush: async () => {}, close: async () => {} },
       });
       await stats.close();

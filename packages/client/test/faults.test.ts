@@ -43,7 +43,7 @@ const causeCode = (e: StatsError): unknown => (e.cause as NodeJS.ErrnoException 
 describe('unresolvable host', () => {
   test('STATSKIT_ERR_DNS once, the lines counted as dropped, close() resolves', async () => {
     const { errors, onError } = collect();
-    const stats = new StatsClient({ host: 'does-not-exist.invalid', port: 8125, onError });
+    const stats = new StatsClient({ aggregate: false, host: 'does-not-exist.invalid', port: 8125, onError });
     expect(() => stats.incr('a')).not.toThrow();
     stats.incr('b');
     await stats.flush(); // resolves even though nothing could be sent
@@ -61,7 +61,12 @@ describe('unresolvable host', () => {
 
   test('unbatched, every call on its own', async () => {
     const { errors, onError } = collect();
-    const stats = new StatsClient({ host: 'does-not-exist.invalid', batching: false, onError });
+    const stats = new StatsClient({
+      aggregate: false,
+      host: 'does-not-exist.invalid',
+      batching: false,
+      onError,
+    });
     for (let i = 0; i < 5; i++) stats.incr('a');
     await stats.close();
     expect(errors.map((e) => e.code)).toEqual(['STATSKIT_ERR_DNS']);
@@ -73,7 +78,7 @@ describe('nothing listening on the port', () => {
   test('STATSKIT_ERR_SEND with cause ECONNREFUSED, and the socket keeps working', async () => {
     const port = await closedPort();
     const { errors, onError } = collect();
-    const stats = new StatsClient({ host: '127.0.0.1', port, batching: false, onError });
+    const stats = new StatsClient({ aggregate: false, host: '127.0.0.1', port, batching: false, onError });
     for (let i = 0; i < 5; i++) {
       expect(() => stats.incr('refused')).not.toThrow();
       await sleep(10); // room for the ICMP port-unreachable to come back
@@ -94,7 +99,7 @@ describe('nothing listening on the port', () => {
   test('telemetry agrees with the errors: refused packets are dropped (sendError), not sent', async () => {
     const port = await closedPort();
     const { errors, onError } = collect();
-    const stats = new StatsClient({ host: '127.0.0.1', port, batching: false, onError });
+    const stats = new StatsClient({ aggregate: false, host: '127.0.0.1', port, batching: false, onError });
     for (let i = 0; i < 5; i++) {
       stats.incr('refused');
       await sleep(10); // room for each ICMP port-unreachable to come back before the next packet
@@ -117,7 +122,7 @@ describe('nothing listening on the port', () => {
   test('a refused packet among delivered ones: only it moves from sent to dropped', async () => {
     const port = await closedPort();
     const { errors, onError } = collect();
-    const stats = new StatsClient({ host: '127.0.0.1', port, batching: false, onError });
+    const stats = new StatsClient({ aggregate: false, host: '127.0.0.1', port, batching: false, onError });
     stats.incr('lost');
     await sleep(20);
     expect(errors.map((e) => e.code)).toEqual(['STATSKIT_ERR_SEND']);
@@ -137,6 +142,7 @@ describe('the app misbehaves', () => {
     const emitWarning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     try {
       const stats = new StatsClient({
+        aggregate: false,
         transport: { send() {}, flush: async () => {}, close: async () => {} },
         onError: () => {
           throw new Error('bad handler');
@@ -155,6 +161,7 @@ describe('the app misbehaves', () => {
     const { errors, onError } = collect();
     const boom = new Error('transport down');
     const stats = new StatsClient({
+      aggregate: false,
       batching: false,
       transport: {
         send() {

@@ -61,7 +61,7 @@ describe('formatNumber', () => {
 describe('values on the wire', () => {
   test('timings, gauges and deltas keep their exact decimal form', async () => {
     const transport = new MemoryTransport();
-    const stats = new StatsClient({ transport, batching: false });
+    const stats = new StatsClient({ aggregate: false, transport, batching: false });
     stats.timing('t', 12.345);
     stats.timing('t', 0.5);
     stats.timing('t', 1e-7);

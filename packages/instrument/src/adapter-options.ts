@@ -48,8 +48,9 @@ export interface AdapterOptions<Req, Key> {
   /** Most distinct route keys before new ones go to `__overflow__`. Default 1000. */
   readonly maxRoutes?: number | undefined;
   /**
-   * Status and error counters are summed in process and sent once per this many ms (default 1000);
-   * `0` sends each count at once. What is pending is sent when the adapter closes.
+   * Status and error counters are summed in process and sent once per this many ms (default `0`, each
+   * count handed to the client at once, when the client aggregates — its default — else 1000). What is
+   * pending is sent when the adapter closes.
    */
   readonly counterInterval?: number | undefined;
   /**
@@ -65,8 +66,9 @@ export interface AdapterOptions<Req, Key> {
    */
   readonly sizes?: boolean | undefined;
   /**
-   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'ms'` (default: every
-   * statsd server, etsy statsd included, aggregates it as a distribution), `'h'` or `'d'`.
+   * The statsd type of the per-request DB/cache/HTTP counts (`<kind>.count`): `'h'` (default: a
+   * histogram in the client's `server` dialect, `|ms` on etsy statsd, so a distribution on every
+   * server), `'ms'` or `'d'`.
    */
   readonly countType?: CountMetricType | undefined;
 }

@@ -63,7 +63,10 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   if (typeof maxRoutes !== 'number' || !Number.isInteger(maxRoutes) || maxRoutes < 1) {
     fail(`\`maxRoutes\` must be a positive integer, got ${String(maxRoutes)}`);
   }
-  const counterInterval = options.counterInterval ?? 1000;
+  // a client that aggregates (the default) sums the counters itself: send each at once
+  const counterInterval =
+    options.counterInterval ??
+    ((options.client as { aggregating?: unknown }).aggregating === true ? 0 : 1000);
   if (
     typeof counterInterval !== 'number' ||
     !Number.isFinite(counterInterval) ||
@@ -72,7 +75,7 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   ) {
     fail(`\`counterInterval\` must be a number of ms >= 0, got ${String(counterInterval)}`);
   }
-  const countType = options.countType ?? 'ms';
+  const countType = options.countType ?? 'h';
   if (!COUNT_TYPES.includes(countType))
     fail(`\`countType\` must be 'ms', 'h' or 'd', got ${String(countType)}`);
   const sizes = options.sizes ?? false;

@@ -289,7 +289,7 @@ class Recorder implements RequestRecorder {
     }
   }
 
-  /** One per-request count, as the `countType` option says (`ms` by default: see CountMetricType). */
+  /** One per-request count, as the `countType` option says (`h` by default, in the client's dialect: see CountMetricType). */
   #sendCount(client: StatsClient, name: string, n: number, call: MetricOptions | undefined): void {
     const type = this.options.countType;
     if (type === 'ms') client.timing(name, n, call);

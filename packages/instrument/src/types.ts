@@ -70,10 +70,11 @@ export interface RouteInfo {
 }
 
 /**
- * The statsd type the per-request counts (`view.<route>.db.count`, `db.count`, ...) are sent as. `ms`
- * (a timer) is the one type every statsd server aggregates as a distribution (count, mean, upper,
- * percentiles), etsy statsd included, which counts `h` as a plain counter. `h` (DogStatsD, Telegraf) or
- * `d` (DogStatsD distributions) for servers that aggregate those.
+ * The statsd type the per-request counts (`view.<route>.db.count`, `db.count`, ...) are sent as.
+ * `h` (default) is a histogram, which the client writes as its `server` dialect allows: `|h` for
+ * DogStatsD and Telegraf, `|ms` for etsy statsd (which counts `|h` as a plain counter) — a
+ * distribution (count, mean, upper, percentiles) on every server. `ms` always sends a timer; `d` a
+ * distribution (DogStatsD; `|h` on Telegraf, `|ms` on etsy).
  */
 export type CountMetricType = 'ms' | 'h' | 'd';
 
@@ -103,13 +104,15 @@ export interface RequestRecorderOptions {
   readonly maxRoutes?: number | undefined;
   /**
    * Counters (status codes, errors) are summed in process and sent once per this many ms, one line per
-   * counter, instead of one line per request; statsd sums them the same way. Default 1000. `0` sends
-   * every count at once. Call `flush()` before closing the client so the last interval is not lost.
+   * counter, instead of one line per request; statsd sums them the same way. Default `0` (every count
+   * handed to the client at once) when the client aggregates (`stats.aggregating`, the client's default),
+   * else 1000. Call `flush()` before closing the client so the last interval is not lost.
    */
   readonly counterInterval?: number | undefined;
   /**
-   * The statsd type of the per-request counts (`<kind>.count`): `'ms'` (default; aggregated as a
-   * distribution by every statsd server, etsy statsd included), `'h'` or `'d'`. See {@link CountMetricType}.
+   * The statsd type of the per-request counts (`<kind>.count`): `'h'` (default; a histogram in the
+   * client's `server` dialect — `|ms` on etsy statsd — so a distribution on every server), `'ms'` or
+   * `'d'`. See {@link CountMetricType}.
    */
   readonly countType?: CountMetricType | undefined;
   /**

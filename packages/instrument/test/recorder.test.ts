@@ -1,4 +1,4 @@
-import { InvalidOptionError, StatsClient } from '@statskit/client';
+import { InvalidOptionError, MemoryTransport, StatsClient } from '@statskit/client';
 import { createTestClient, type ParsedMetric, type TestStatsClient } from '@statskit/client/testing';
 import {
   createRequestRecorder,
@@ -71,24 +71,28 @@ describe('createRequestRecorder: names mode', () => {
     recorder.record(ok('/r', { context }));
     recorder.record(ok('/r', { context: new RequestContext() }));
     expect(stats.lines.filter((l) => l.includes('db.'))).toEqual([
-      'http.view.r.db.count:2|ms',
+      'http.view.r.db.count:2|h',
       'http.view.r.db.time:5.5|ms',
-      'http.db.count:2|ms',
+      'http.db.count:2|h',
       'http.db.time:5.5|ms',
     ]);
   });
 
-  it("per-request counts are timers by default ('ms'); countType 'h' or 'd' picks another type", () => {
-    const sent = (countType?: 'ms' | 'h' | 'd'): string[] => {
-      const { stats, recorder } = setup(countType === undefined ? {} : { countType });
+  it("per-request counts are histograms in the client's server dialect by default; countType picks another type", () => {
+    const sent = (countType?: 'ms' | 'h' | 'd', server?: 'etsy' | 'dogstatsd' | 'telegraf'): string[] => {
+      const { stats, recorder } = setup(countType === undefined ? {} : { countType }, { server });
       const context = new RequestContext();
       context.add('cache', 1);
       recorder.record(ok('/r', { context }));
       return stats.lines.filter((l) => l.includes('cache.count'));
     };
-    expect(sent()).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
-    expect(sent('h')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent()).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent(undefined, 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
+    expect(sent(undefined, 'telegraf')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent('ms')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent('d')).toEqual(['http.view.r.cache.count:1|d', 'http.cache.count:1|d']);
+    expect(sent('d', 'telegraf')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent('d', 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
   });
 
   it('statusGrouping picks code, class or both', () => {
@@ -211,7 +215,7 @@ describe('createRequestRecorder: tags mode', () => {
     recorder.record(ok('/boom', { status: 500, error: new Error('x') }));
     expect(stats.lines).toEqual([
       'http.request:12.346|ms|#svc:api,method:GET,route:users._id,status:200,status_class:2xx',
-      'http.db.count:1|ms|#svc:api,method:GET,route:users._id',
+      'http.db.count:1|h|#svc:api,method:GET,route:users._id',
       'http.db.time:4|ms|#svc:api,method:GET,route:users._id',
       'http.request:12.346|ms|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
       'http.errors:1|c|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
@@ -311,10 +315,35 @@ describe('createRequestRecorder: options', () => {
   });
 });
 
+describe('status and error counters with an aggregating client', () => {
+  it("the client's aggregation sums them (counterInterval defaults to 0); a raw client keeps the recorder's summing", async () => {
+    const memory = new MemoryTransport();
+    const stats = new StatsClient({ transport: memory, batching: false });
+    expect(stats.aggregating).toBe(true);
+    const recorder = createRequestRecorder({ client: stats });
+    for (let i = 0; i < 3; i++) recorder.record(ok('/r', { status: 500, error: new Error('x') }));
+    // handed to the client at once (not held by the recorder), folded there: nothing on the wire yet
+    expect(stats.telemetry().aggregated).toBeGreaterThanOrEqual(3 * 4);
+    await stats.flush();
+    const sent = memory.lines.filter((l) => l.includes('|c'));
+    expect(sent).toContain('http.view.r.response.500:3|c');
+    expect(sent).toContain('http.errors:3|c');
+    await stats.close();
+    // a raw client: the recorder sums for 1 s as before
+    const raw = createTestClient();
+    expect(raw.aggregating).toBe(false);
+    const r2 = createRequestRecorder({ client: raw });
+    for (let i = 0; i < 3; i++) r2.record(ok('/r', { status: 500 }));
+    expect(raw.lines.filter((l) => l.includes('|c'))).toEqual([]);
+    await raw.flush();
+    expect(raw.lines).toContain('http.errors:3|c');
+  });
+});
+
 describe('per-request counts on the real etsy statsd daemon', () => {
-  it('requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3', async () => {
+  it("server: 'etsy': requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3", async () => {
     await using daemon = await startStatsd({ flushInterval: 200 });
-    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy' });
+    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy', server: 'etsy' });
     try {
       const recorder = createRequestRecorder({ client, counterInterval: 0, metrics: { aggregate: false } });
       // all three in one daemon flush interval
@@ -390,9 +419,9 @@ describe('createRequestRecorder: per-request tags', () => {
       'http.response.5xx|c',
       'http.errors|c',
       'http.view.t.errors|c',
-      'http.view.t.db.count|ms',
+      'http.view.t.db.count|h',
       'http.view.t.db.time|ms',
-      'http.db.count|ms',
+      'http.db.count|h',
       'http.db.time|ms',
     ]);
     // The untagged request's counters are still summed (nothing sent before the flush).

@@ -127,6 +127,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     ...(values.prefix === undefined ? {} : { prefix: values.prefix }),
     ...(tagText === undefined ? {} : { tags: parseTags(tagText) }),
     ...(tagFormat === undefined ? {} : { tagFormat }),
+    // one reading per interval already: the client's aggregation (on by default) would only delay them
+    aggregate: false,
     onError,
   };
   const stats = new StatsClient({

@@ -409,6 +409,8 @@ export class StatsD {
       }
       const base: ClientOptions = {
         tagFormat: 'none',
+        // hot-shots sends one line per call (and calls back with its bytes)
+        aggregate: false,
         maxPacketSize,
         flushInterval,
         onError: route,

@@ -36,6 +36,8 @@ export class TestStatsClient extends StatsClient {
     const userOnError = options.onError;
     super({
       batching: false,
+      // raw by default: each call is one line, visible at once (pass `aggregate` to test aggregation)
+      aggregate: false,
       ...options,
       transport: memory,
       onError: (err) => {
@@ -45,7 +47,9 @@ export class TestStatsClient extends StatsClient {
     });
     this.memory = memory;
     this.errors = errors;
-    this.#format = options.tagFormat ?? 'datadog';
+    this.#format =
+      options.tagFormat ??
+      (options.server === 'etsy' ? 'graphite' : options.server === 'telegraf' ? 'telegraf' : 'datadog');
   }
 
   /** Every line sent so far (after flush, when batching is on). */

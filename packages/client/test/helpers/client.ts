@@ -23,6 +23,8 @@ export function udpClient(rx: UdpReceiver, options: ClientOptions = {}): UdpClie
     host: rx.address,
     port: rx.port,
     flushInterval: 60_000,
+    // these tests assert raw lines: one per call (pass `aggregate` to test aggregation)
+    aggregate: false,
     ...options,
     onError: (err) => errors.push(err),
   });

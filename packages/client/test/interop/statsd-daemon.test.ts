@@ -24,63 +24,74 @@ function alternating(): () => number {
 describe.each(['udp', 'tcp'] as const)('etsy statsd daemon over %s', (protocol) => {
   const port = (): number => (protocol === 'udp' ? daemon.udpPort : daemon.tcpPort);
 
-  test('counters, sampled counters, timers, gauges and sets flush to the values we sent', async () => {
-    const errors: StatsError[] = [];
-    const p = `interop_${protocol}`;
-    const stats = new StatsClient({
-      protocol,
-      host: '127.0.0.1',
-      port: port(),
-      prefix: p,
-      random: alternating(),
-      onError: (e) => errors.push(e),
-    });
-    // Start right after a flush, so the whole burst lands in one flush interval.
-    await daemon.nextFlush();
-    for (let i = 0; i < 100; i++) stats.incr('hits');
-    stats.decr('hits', 10);
-    for (let i = 0; i < 100; i++) stats.incr('sampled', 1, { rate: 0.5 }); // 50 sent, each counts 2
-    for (let ms = 1; ms <= 100; ms++) stats.timing('latency', ms);
-    for (let i = 0; i < 20; i++) stats.timing('sampled_latency', 7, { rate: 0.5 }); // 10 sent, count 20
-    stats.gauge('abs', 10);
-    stats.gaugeDelta('abs', 5);
-    stats.gaugeDelta('abs', -3);
-    stats.gauge('neg', 5);
-    stats.gauge('neg', -7); // `neg:0|g` then `neg:-7|g`: absolute, not a delta
-    stats.gauge('float', 0.25);
-    for (const u of ['ann', 'bob', 'ann', 'cyd', 'bob']) stats.set('users', u);
-    for (const n of [1, 2, 2, 3]) stats.set('ids', n);
-    stats.incr('tagged', 3, { tags: { route: 'home' } }); // DogStatsD tags → Graphite `;route=home`
-    await stats.close();
-    expect(errors).toEqual([]);
+  // The same calls with client-side aggregation (the default) and without (`aggregate: false`): the
+  // daemon must flush identical values.
+  test.each([
+    ['raw lines (aggregate: false)', false],
+    ['aggregated (the default)', undefined],
+  ] as const)(
+    'counters, sampled counters, timers, gauges and sets flush to the values we sent: %s',
+    async (_, aggregate) => {
+      const errors: StatsError[] = [];
+      const p = `interop_${protocol}_${aggregate === false ? 'raw' : 'agg'}`;
+      const stats = new StatsClient({
+        aggregate,
+        protocol,
+        host: '127.0.0.1',
+        port: port(),
+        prefix: p,
+        random: alternating(),
+        onError: (e) => errors.push(e),
+      });
+      // Start right after a flush, so the whole burst lands in one flush interval.
+      await daemon.nextFlush();
+      for (let i = 0; i < 100; i++) stats.incr('hits');
+      stats.decr('hits', 10);
+      for (let i = 0; i < 100; i++) stats.incr('sampled', 1, { rate: 0.5 }); // 50 sent, each counts 2
+      for (let ms = 1; ms <= 100; ms++) stats.timing('latency', ms);
+      for (let i = 0; i < 20; i++) stats.timing('sampled_latency', 7, { rate: 0.5 }); // 10 sent, count 20
+      stats.gauge('abs', 10);
+      stats.gaugeDelta('abs', 5);
+      stats.gaugeDelta('abs', -3);
+      stats.gauge('neg', 5);
+      stats.gauge('neg', -7); // `neg:0|g` then `neg:-7|g`: absolute, not a delta
+      stats.gauge('float', 0.25);
+      for (const u of ['ann', 'bob', 'ann', 'cyd', 'bob']) stats.set('users', u);
+      for (const n of [1, 2, 2, 3]) stats.set('ids', n);
+      stats.incr('tagged', 3, { tags: { route: 'home' } }); // DogStatsD tags → Graphite `;route=home`
+      await stats.close();
+      expect(errors).toEqual([]);
 
-    const v = (path: string, expected: number): Promise<number> =>
-      daemon.waitForValue(path, (x) => x === expected);
-    await expect(v(`stats.counters.${p}.hits.count`, 90)).resolves.toBe(90);
-    await expect(v(`stats.counters.${p}.sampled.count`, 100)).resolves.toBe(100);
-    await expect(v(`stats.timers.${p}.latency.count`, 100)).resolves.toBe(100);
-    await expect(v(`stats.timers.${p}.latency.upper_90`, 90)).resolves.toBe(90);
-    await expect(v(`stats.timers.${p}.latency.upper`, 100)).resolves.toBe(100);
-    await expect(v(`stats.timers.${p}.latency.lower`, 1)).resolves.toBe(1);
-    await expect(v(`stats.timers.${p}.latency.sum`, 5050)).resolves.toBe(5050);
-    await expect(v(`stats.timers.${p}.latency.mean`, 50.5)).resolves.toBe(50.5);
-    await expect(v(`stats.timers.${p}.sampled_latency.count`, 20)).resolves.toBe(20);
-    await expect(v(`stats.gauges.${p}.abs`, 12)).resolves.toBe(12);
-    await expect(v(`stats.gauges.${p}.neg`, -7)).resolves.toBe(-7);
-    await expect(v(`stats.gauges.${p}.float`, 0.25)).resolves.toBe(0.25);
-    await expect(v(`stats.sets.${p}.users.count`, 3)).resolves.toBe(3);
-    await expect(v(`stats.sets.${p}.ids.count`, 3)).resolves.toBe(3);
-    await expect(v(`stats.counters.${p}.tagged.count;route=home`, 3)).resolves.toBe(3);
-    // Counted once, never split or merged into another key.
-    expect(daemon.sum(`stats.counters.${p}.hits.count`)).toBe(90);
-    expect(daemon.sum(`stats.counters.${p}.sampled.count`)).toBe(100);
-    expect(daemon.sum('stats.counters.statsd.bad_lines_seen.count')).toBe(0);
-    expect(stats.telemetry()).toMatchObject({ sampledOut: 60, linesDropped: 0, queueBytes: 0 });
-  });
+      const v = (path: string, expected: number): Promise<number> =>
+        daemon.waitForValue(path, (x) => x === expected);
+      await expect(v(`stats.counters.${p}.hits.count`, 90)).resolves.toBe(90);
+      await expect(v(`stats.counters.${p}.sampled.count`, 100)).resolves.toBe(100);
+      await expect(v(`stats.timers.${p}.latency.count`, 100)).resolves.toBe(100);
+      await expect(v(`stats.timers.${p}.latency.upper_90`, 90)).resolves.toBe(90);
+      await expect(v(`stats.timers.${p}.latency.upper`, 100)).resolves.toBe(100);
+      await expect(v(`stats.timers.${p}.latency.lower`, 1)).resolves.toBe(1);
+      await expect(v(`stats.timers.${p}.latency.sum`, 5050)).resolves.toBe(5050);
+      await expect(v(`stats.timers.${p}.latency.mean`, 50.5)).resolves.toBe(50.5);
+      await expect(v(`stats.timers.${p}.sampled_latency.count`, 20)).resolves.toBe(20);
+      await expect(v(`stats.gauges.${p}.abs`, 12)).resolves.toBe(12);
+      await expect(v(`stats.gauges.${p}.neg`, -7)).resolves.toBe(-7);
+      await expect(v(`stats.gauges.${p}.float`, 0.25)).resolves.toBe(0.25);
+      await expect(v(`stats.sets.${p}.users.count`, 3)).resolves.toBe(3);
+      await expect(v(`stats.sets.${p}.ids.count`, 3)).resolves.toBe(3);
+      await expect(v(`stats.counters.${p}.tagged.count;route=home`, 3)).resolves.toBe(3);
+      // Counted once, never split or merged into another key.
+      expect(daemon.sum(`stats.counters.${p}.hits.count`)).toBe(90);
+      expect(daemon.sum(`stats.counters.${p}.sampled.count`)).toBe(100);
+      expect(daemon.sum('stats.counters.statsd.bad_lines_seen.count')).toBe(0);
+      expect(stats.telemetry()).toMatchObject({ sampledOut: 60, linesDropped: 0, queueBytes: 0 });
+      // by default the counters, gauges and sets were folded in process (110 + 3 + 3 + … calls, a few lines)
+      expect(stats.telemetry().aggregated > 0).toBe(aggregate === undefined);
+    },
+  );
 
   test('a burst of many packets arrives complete: every counter adds up', async () => {
     const p = `burst_${protocol}`;
-    const stats = new StatsClient({ protocol, host: '127.0.0.1', port: port(), prefix: p });
+    const stats = new StatsClient({ aggregate: false, protocol, host: '127.0.0.1', port: port(), prefix: p });
     // 20 keys × 500 increments, interleaved: ~70 full packets. UDP may lose datagrams when the daemon's
     // receive buffer overflows (a single-threaded reader), so the UDP run is paced; TCP is not.
     for (let i = 0; i < 500; i++) {
@@ -101,6 +112,7 @@ describe.each(['udp', 'tcp'] as const)('etsy statsd daemon over %s', (protocol) 
 
   test('telemetryInterval: the client reports its own counters through the same socket', async () => {
     const stats = new StatsClient({
+      aggregate: false,
       protocol,
       host: '127.0.0.1',
       port: port(),
@@ -129,7 +141,12 @@ describe.each(['udp', 'tcp'] as const)('etsy statsd daemon over %s', (protocol) 
 
 describe('names the etsy daemon would rewrite (issue 12, item 6; docs/protocol.md)', () => {
   test('tagFormat graphite: the daemon stores the name exactly as statskit sent it', async () => {
-    const stats = new StatsClient({ host: '127.0.0.1', port: daemon.udpPort, tagFormat: 'graphite' });
+    const stats = new StatsClient({
+      aggregate: false,
+      host: '127.0.0.1',
+      port: daemon.udpPort,
+      tagFormat: 'graphite',
+    });
     stats.incr('names GET /users (v2)', 1, { tags: { route: 'home' } });
     await stats.close();
     // space, '/', '(' and ')' were replaced by statskit; the daemon had nothing left to strip

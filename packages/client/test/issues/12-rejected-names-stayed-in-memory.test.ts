@@ -30,7 +30,7 @@ async function retained(
     `import { StatsClient } from './client.mjs';
 let lines = 0;
 let errors = 0;
-const stats = new StatsClient({
+const stats = new StatsClient({ aggregate: false,
   transport: { send(_p, _b, n) { lines += n; }, flush: async () => {}, close: async () => {} },
   batching: false,
   maxPacketSize: ${maxPacketSize},

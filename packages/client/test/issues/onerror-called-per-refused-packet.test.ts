@@ -21,6 +21,7 @@ describe('onErrorInterval', () => {
     await gone.close(); // nobody listens there now: every packet comes back ECONNREFUSED
     const calls: StatsError[] = [];
     const stats = new StatsClient({
+      aggregate: false,
       host: '127.0.0.1',
       port,
       batching: false,
@@ -55,6 +56,7 @@ describe('onErrorInterval', () => {
     vi.useFakeTimers();
     const calls: [string, number | undefined][] = [];
     const stats = new StatsClient({
+      aggregate: false,
       transport: { send() {}, flush: async () => {}, close: async () => {} },
       onErrorInterval: 1000,
       onError: (e) => calls.push([e.code, e.suppressed]),
@@ -87,6 +89,7 @@ describe('onErrorInterval', () => {
   test('off by default: a user onError gets every error, and `suppressed` stays undefined', () => {
     const calls: StatsError[] = [];
     const stats = new StatsClient({
+      aggregate: false,
       transport: { send() {}, flush: async () => {}, close: async () => {} },
       onError: (e) => calls.push(e),
     });

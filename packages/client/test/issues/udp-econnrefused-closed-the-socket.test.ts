@@ -13,7 +13,13 @@ test('a statsd restart is a refused send (STATSKIT_ERR_SEND), not a dead socket:
   const first = await udpReceiver();
   const { port } = first;
   const errors: StatsError[] = [];
-  const stats = new StatsClient({ host: '127.0.0.1', port, batching: false, onError: (e) => errors.push(e) });
+  const stats = new StatsClient({
+    aggregate: false,
+    host: '127.0.0.1',
+    port,
+    batching: false,
+    onError: (e) => errors.push(e),
+  });
   stats.incr('up');
   await first.waitFor(() => first.packets.length === 1);
   const source = first.packets[0]?.from;

@@ -13,7 +13,8 @@ export interface TestClient {
 /** A client with its onError calls collected. */
 export function client(options: ClientOptions): TestClient {
   const errors: StatsError[] = [];
-  const stats = new StatsClient({ ...options, onError: (err) => errors.push(err) });
+  // raw lines, one per call, as the transport tests count them (pass `aggregate` to test aggregation)
+  const stats = new StatsClient({ aggregate: false, ...options, onError: (err) => errors.push(err) });
   return { stats, errors, codes: () => errors.map((e) => e.code) };
 }
 

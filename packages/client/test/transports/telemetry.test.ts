@@ -10,6 +10,7 @@ function setup(options: ConstructorParameters<typeof StatsClient>[0] = {}) {
   const memory = new MemoryTransport();
   const errors: StatsError[] = [];
   const stats = new StatsClient({
+    aggregate: false,
     batching: false,
     prefix: 'app',
     tags: { env: 'test' },
@@ -31,7 +32,7 @@ describe('telemetryInterval', () => {
   test('off by default: no timer, nothing extra sent', async () => {
     vi.useFakeTimers();
     const memory = new MemoryTransport();
-    const stats = new StatsClient({ transport: memory, batching: false });
+    const stats = new StatsClient({ aggregate: false, transport: memory, batching: false });
     stats.incr('x');
     vi.advanceTimersByTime(60_000);
     await stats.close();
