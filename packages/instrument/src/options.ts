@@ -75,7 +75,7 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   ) {
     fail(`\`counterInterval\` must be a number of ms >= 0, got ${String(counterInterval)}`);
   }
-  const countType = options.countType ?? 'h';
+  const countType = options.countType ?? 'ms';
   if (!COUNT_TYPES.includes(countType))
     fail(`\`countType\` must be 'ms', 'h' or 'd', got ${String(countType)}`);
   const sizes = options.sizes ?? false;

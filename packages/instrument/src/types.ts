@@ -110,9 +110,10 @@ export interface RequestRecorderOptions {
    */
   readonly counterInterval?: number | undefined;
   /**
-   * The statsd type of the per-request counts (`<kind>.count`): `'h'` (default; a histogram in the
-   * client's `server` dialect — `|ms` on etsy statsd — so a distribution on every server), `'ms'` or
-   * `'d'`. See {@link CountMetricType}.
+   * The statsd type of the per-request counts (`<kind>.count`): `'ms'` (default: every statsd server,
+   * etsy statsd included, aggregates timer data as a distribution, whatever the client's `server`
+   * option says), `'h'` (a histogram in the client's `server` dialect: `|ms` on etsy, `|h` on DogStatsD
+   * and Telegraf) or `'d'`. See {@link CountMetricType}.
    */
   readonly countType?: CountMetricType | undefined;
   /**

@@ -71,14 +71,14 @@ describe('createRequestRecorder: names mode', () => {
     recorder.record(ok('/r', { context }));
     recorder.record(ok('/r', { context: new RequestContext() }));
     expect(stats.lines.filter((l) => l.includes('db.'))).toEqual([
-      'http.view.r.db.count:2|h',
+      'http.view.r.db.count:2|ms',
       'http.view.r.db.time:5.5|ms',
-      'http.db.count:2|h',
+      'http.db.count:2|ms',
       'http.db.time:5.5|ms',
     ]);
   });
 
-  it("per-request counts are histograms in the client's server dialect by default; countType picks another type", () => {
+  it("per-request counts are timers by default on every server; countType 'h'/'d' follow the client's server dialect", () => {
     const sent = (countType?: 'ms' | 'h' | 'd', server?: 'etsy' | 'dogstatsd' | 'telegraf'): string[] => {
       const { stats, recorder } = setup(countType === undefined ? {} : { countType }, { server });
       const context = new RequestContext();
@@ -86,9 +86,11 @@ describe('createRequestRecorder: names mode', () => {
       recorder.record(ok('/r', { context }));
       return stats.lines.filter((l) => l.includes('cache.count'));
     };
-    expect(sent()).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent()).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent(undefined, 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
-    expect(sent(undefined, 'telegraf')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent(undefined, 'telegraf')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
+    expect(sent('h')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    expect(sent('h', 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent('ms')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent('d')).toEqual(['http.view.r.cache.count:1|d', 'http.cache.count:1|d']);
     expect(sent('d', 'telegraf')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
@@ -215,7 +217,7 @@ describe('createRequestRecorder: tags mode', () => {
     recorder.record(ok('/boom', { status: 500, error: new Error('x') }));
     expect(stats.lines).toEqual([
       'http.request:12.346|ms|#svc:api,method:GET,route:users._id,status:200,status_class:2xx',
-      'http.db.count:1|h|#svc:api,method:GET,route:users._id',
+      'http.db.count:1|ms|#svc:api,method:GET,route:users._id',
       'http.db.time:4|ms|#svc:api,method:GET,route:users._id',
       'http.request:12.346|ms|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
       'http.errors:1|c|#svc:api,method:GET,route:boom,status:500,status_class:5xx',
@@ -341,9 +343,9 @@ describe('status and error counters with an aggregating client', () => {
 });
 
 describe('per-request counts on the real etsy statsd daemon', () => {
-  it("server: 'etsy': requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3", async () => {
+  it('default options: requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3', async () => {
     await using daemon = await startStatsd({ flushInterval: 200 });
-    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy', server: 'etsy' });
+    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy' });
     try {
       const recorder = createRequestRecorder({ client, counterInterval: 0, metrics: { aggregate: false } });
       // all three in one daemon flush interval
@@ -419,9 +421,9 @@ describe('createRequestRecorder: per-request tags', () => {
       'http.response.5xx|c',
       'http.errors|c',
       'http.view.t.errors|c',
-      'http.view.t.db.count|h',
+      'http.view.t.db.count|ms',
       'http.view.t.db.time|ms',
-      'http.db.count|h',
+      'http.db.count|ms',
       'http.db.time|ms',
     ]);
     // The untagged request's counters are still summed (nothing sent before the flush).

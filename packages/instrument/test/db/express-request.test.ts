@@ -50,8 +50,8 @@ describe.skipIf(!up)('Express request metrics carry the DB queries of the reques
     expect(await res.json()).toEqual({ id: 42, name: 'x', at: 1 });
     await vi.waitFor(() => expect(findMetrics(stats, 'app.http.view.users._id.db.count')).toHaveLength(1));
 
-    expect(findMetrics(stats, 'app.http.view.users._id.db.count', { type: 'h', value: 3 })).toHaveLength(1);
-    expect(findMetrics(stats, 'app.http.db.count', { type: 'h', value: 3 })).toHaveLength(1);
+    expect(findMetrics(stats, 'app.http.view.users._id.db.count', { type: 'ms', value: 3 })).toHaveLength(1);
+    expect(findMetrics(stats, 'app.http.db.count', { type: 'ms', value: 3 })).toHaveLength(1);
     const [time] = findMetrics(stats, 'app.http.view.users._id.db.time', { type: 'ms' });
     expect(time?.value).toBeGreaterThan(0);
     // and the queries themselves

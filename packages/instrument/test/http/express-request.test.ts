@@ -58,8 +58,10 @@ describe('Express request metrics carry the outbound HTTP calls of the request',
     expect(await res.json()).toEqual({ first: true, second: 201 });
     await vi.waitFor(() => expect(findMetrics(stats, 'app.http.view.proxy._id.http.count')).toHaveLength(1));
 
-    expect(findMetrics(stats, 'app.http.view.proxy._id.http.count', { type: 'h', value: 2 })).toHaveLength(1);
-    expect(findMetrics(stats, 'app.http.http.count', { type: 'h', value: 2 })).toHaveLength(1);
+    expect(findMetrics(stats, 'app.http.view.proxy._id.http.count', { type: 'ms', value: 2 })).toHaveLength(
+      1,
+    );
+    expect(findMetrics(stats, 'app.http.http.count', { type: 'ms', value: 2 })).toHaveLength(1);
     const [time] = findMetrics(stats, 'app.http.view.proxy._id.http.time', { type: 'ms' });
     const calls = findMetrics(stats, `app.http_client.${hostKey(upstream.port)}.GET`, { type: 'ms' });
     expect(calls).toHaveLength(2);
