@@ -7,7 +7,6 @@
 // Needs Debian's graphite-carbon, graphite-web and python3-whisper, configured and started by
 // `bash .ci/services` (loopback only, 1-second retention for statskit_demo.*).
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
 import { statsdMiddleware } from '@statskit/express';
 import express from 'express';
+import { freePort } from './lib/free-port.mjs';
 
 const CARBON_PORT = 2003; // .ci/services' carbon-cache
 const WEB = 'http://127.0.0.1:8080'; // .ci/services' graphite-web
@@ -70,21 +70,6 @@ if (!carbonOk || !webOk) {
     ].join('\n'),
   );
   process.exit(1);
-}
-
-async function freePort(type) {
-  if (type === 'udp') {
-    const s = dgram.createSocket('udp4');
-    await new Promise((resolve) => s.bind(0, '127.0.0.1', resolve));
-    const { port } = s.address();
-    s.close();
-    return port;
-  }
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }
 
 // 1. the etsy statsd daemon, flushing to the real carbon

@@ -10,13 +10,13 @@
 //   npm run demo -- --graphite   (the whole pipeline with real carbon + graphite-web, a deploy event,
 //                                 PNG graphs: see scripts/demo-graphite.mjs)
 import { spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
+import { freePort } from './lib/free-port.mjs';
 
 if (process.argv.includes('--graphite')) {
   await import('./demo-graphite.mjs'); // exits when done
@@ -31,21 +31,6 @@ if (framework !== undefined && !['express', 'fastify', 'koa'].includes(framework
 }
 const FLUSH_MS = 1000;
 const statsdMain = fileURLToPath(new URL('../node_modules/statsd/stats.js', import.meta.url));
-
-async function freePort(type) {
-  if (type === 'udp') {
-    const s = dgram.createSocket('udp4');
-    await new Promise((resolve) => s.bind(0, '127.0.0.1', resolve));
-    const { port } = s.address();
-    s.close();
-    return port;
-  }
-  const srv = net.createServer();
-  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address();
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 // A Graphite plaintext listener: the daemon's graphite backend connects here on every flush.
 const graphite = [];
