@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@statskit/client';
-import { checkInterval, GridTimer } from './schedule.js';
+import { ClientGrid, checkInterval } from './schedule.js';
 import {
   callbackError,
   Emitter,
@@ -56,11 +56,9 @@ export abstract class Collector implements CollectorHandle {
   protected readonly mode: CollectorMode;
   /** Milliseconds between readings, on a fixed grid from the start. */
   readonly interval: number;
-  readonly #grid: GridTimer;
+  readonly #grid: ClientGrid;
   readonly #what: string;
-  #offClose: (() => void) | undefined;
   #busy: Promise<void> | undefined;
-  #stopped = true;
 
   constructor(stats: MetricSink, options: CollectorOptions, defaultPrefix: string, what: string) {
     if (typeof options !== 'object' || options === null) {
@@ -85,27 +83,25 @@ export abstract class Collector implements CollectorHandle {
       options.onThreshold,
       options.onError ?? warningHandler(),
     );
-    this.#grid = new GridTimer(this.interval, () => {
+    this.#grid = new ClientGrid(this.interval, () => {
       if (this.#busy === undefined) void this.collect();
     });
   }
 
   get active(): boolean {
-    return !this.#stopped;
+    return this.#grid.running;
   }
 
   /** Take the baseline readings and start the grid. */
   start(): this {
-    if (!this.#stopped || this.emit.stats.closed) return this;
-    this.#stopped = false;
+    if (this.#grid.running || this.emit.stats.closed) return this;
     this.baseline();
-    this.#offClose = this.emit.stats.onClose(() => this.stop());
-    this.#grid.start();
+    this.#grid.startFor(this.emit.stats, () => this.stop());
     return this;
   }
 
   collect(): Promise<void> {
-    if (this.#stopped) return Promise.resolve();
+    if (!this.#grid.running) return Promise.resolve();
     if (this.#busy !== undefined) return this.#busy;
     const run = (async () => {
       try {
@@ -121,18 +117,14 @@ export abstract class Collector implements CollectorHandle {
   }
 
   stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
+    if (!this.#grid.running) return;
     this.#grid.stop();
-    const off = this.#offClose;
-    this.#offClose = undefined;
-    off?.();
     this.release();
   }
 
   /** Whether readings may still be sent (not stopped, client open). */
   protected get live(): boolean {
-    return !this.#stopped && !this.emit.stats.closed;
+    return this.#grid.running && !this.emit.stats.closed;
   }
 
   /** Readings that later values are deltas against; called once at start. */

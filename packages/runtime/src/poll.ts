@@ -1,5 +1,5 @@
 import { ErrorCodes, InvalidOptionError, StatsError, type Tags } from '@statskit/client';
-import { checkInterval, GridTimer, now } from './schedule.js';
+import { ClientGrid, checkInterval } from './schedule.js';
 import {
   callbackError,
   Emitter,
@@ -70,11 +70,9 @@ export class Poller {
   readonly #fn: PollFunction;
   readonly #tags: Tags | undefined;
   readonly #emit: Emitter;
-  readonly #grid: GridTimer;
+  readonly #grid: ClientGrid;
   readonly #immediate: boolean;
-  #offClose: (() => void) | undefined;
   #running = false;
-  #stopped = true;
   #runs = 0;
   #skipped = 0;
   #errors = 0;
@@ -99,33 +97,24 @@ export class Poller {
     this.#immediate = options.immediate ?? true;
     const thresholds = new Map([[name, resolveThresholds(options.thresholds)]]);
     this.#emit = new Emitter(stats, '', thresholds, options.onThreshold, options.onError ?? warningHandler());
-    this.#grid = new GridTimer(this.interval, (_at, missed) => this.#tick(missed));
+    this.#grid = new ClientGrid(this.interval, (_at, missed) => this.#tick(missed));
   }
 
   /** Start polling (done by {@link poll}). A no-op when running or when the client is closed. */
   start(): this {
-    if (!this.#stopped || this.#emit.stats.closed) return this;
-    this.#stopped = false;
-    this.#offClose = this.#emit.stats.onClose(() => this.stop());
-    const origin = now();
-    this.#grid.start(origin);
+    if (!this.#grid.startFor(this.#emit.stats, () => this.stop())) return this;
     if (this.#immediate) this.#run();
     return this;
   }
 
   /** Stop: no more runs; a run in progress finishes but its value is not sent. Idempotent. */
   stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
     this.#grid.stop();
-    const off = this.#offClose;
-    this.#offClose = undefined;
-    off?.();
   }
 
   /** True between start() and stop(). */
   get active(): boolean {
-    return !this.#stopped;
+    return this.#grid.running;
   }
 
   /** Counts so far. */
@@ -165,7 +154,7 @@ export class Poller {
       timedOut = true;
       const reason = new PollTimeoutError(`poll('${this.name}') took longer than ${this.timeout} ms`);
       ac.abort(reason);
-      if (this.#stopped) return;
+      if (!this.#grid.running) return;
       this.#timeouts++;
       this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
       this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
@@ -186,7 +175,7 @@ export class Poller {
   }
 
   #value(v: unknown): void {
-    if (this.#stopped || v === undefined || v === null) return;
+    if (!this.#grid.running || v === undefined || v === null) return;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       this.#fail(
         new StatsError(
@@ -201,7 +190,7 @@ export class Poller {
 
   /** A failed run: counted and reported, unless the poll was stopped meanwhile (its outcome no longer matters). */
   #fail(err: StatsError): void {
-    if (this.#stopped) return;
+    if (!this.#grid.running) return;
     this.#errors++;
     this.#emit.count(`${this.name}.poll.errors`, 1, this.#tags);
     safeReport(this.#emit.onError, err);

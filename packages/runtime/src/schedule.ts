@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@statskit/client';
+import type { MetricSink } from './sink.js';
 
 /** Monotonic milliseconds (never jumps with the wall clock). */
 export const now = (): number => performance.now();
@@ -61,6 +62,33 @@ export class GridTimer {
     this.#arm(t);
     this.#tick(at + missed * this.interval, missed);
   };
+}
+
+/**
+ * A {@link GridTimer} that serves one client: it starts only while the client is open and stops when the
+ * client closes (then `onClientClose` runs, once). What the collectors and polls share.
+ */
+export class ClientGrid extends GridTimer {
+  #offClose: (() => void) | undefined;
+
+  /**
+   * Start on the grid from `origin` unless running or the client is closed; `onClientClose` runs when the
+   * client closes first. Returns whether it started.
+   */
+  startFor(stats: MetricSink, onClientClose: () => void, origin = now()): boolean {
+    if (this.running || stats.closed) return false;
+    this.#offClose = stats.onClose(onClientClose);
+    this.start(origin);
+    return true;
+  }
+
+  /** Stop the grid and unregister from the client's close. Idempotent. */
+  override stop(): void {
+    super.stop();
+    const off = this.#offClose;
+    this.#offClose = undefined;
+    off?.();
+  }
 }
 
 /** Validate an `interval` option (ms, a finite number >= `min`). */
