@@ -1,28 +1,29 @@
 /**
  * In-process aggregation, the way Coda Hale's Metrics library reports: instead of one line per call, each
  * interval sends one line per (name, tags) — counters summed, gauges folded to their last value, sets
- * de-duplicated, and (optionally) timers summarised as count/min/max/mean/percentiles. A hot counter
- * incremented a million times a second costs one line a second on the wire, and the server sees the
- * same totals.
+ * de-duplicated, timer samples packed into multi-value lines (or summarised as count/min/max/mean/
+ * percentiles). A hot counter incremented a million times a second costs one line a second on the wire,
+ * and the server sees the same totals.
+ *
+ * Values are held by the caller's own name string, per client (its prefix, suffix and tags): a call for
+ * a name already held is one Map lookup, whatever the number of names, and the name is sanitized and
+ * written only when the interval's line is.
  */
 
+import type { Encoder } from './encoder.js';
+import type { Names } from './names.js';
 import { formatNumber } from './protocol/number.js';
 import { utf8Length } from './protocol/sanitize.js';
-
-/** A name resolved by the client: prefix + name + suffix and its UTF-8 size. */
-export interface AggregateKey {
-  readonly key: string;
-  readonly bytes: number;
-}
+import type { ResolvedTags } from './protocol/tags.js';
 
 /** Options of `aggregate`. */
 export interface AggregateOptions {
   /** How often, in ms, aggregated values are sent. Default 1000. */
   readonly interval?: number | undefined;
   /**
-   * Timers, histograms and distributions: `'raw'` (default) sends every sample as usual (the server
-   * computes percentiles across hosts); `'summary'` sends `<name>.count|c` and `.min .max .mean .pNN|g`
-   * computed here from a uniform reservoir.
+   * Timers, histograms and distributions: `'raw'` (default) sends every sample (packed into multi-value
+   * lines where the server reads them; the server computes percentiles across hosts); `'summary'` sends
+   * `<name>.count|c` and `.min .max .mean .pNN|g` computed here from a uniform reservoir.
    */
   readonly timers?: 'raw' | 'summary' | undefined;
   /** Percentiles for `timers: 'summary'`, in (0, 1). Default [0.5, 0.95, 0.99]. */
@@ -30,18 +31,17 @@ export interface AggregateOptions {
   /** Samples kept per timer per interval for percentiles (uniform reservoir). Default 1028. */
   readonly reservoirSize?: number | undefined;
   /**
-   * Distinct (name, tags) entries held, to bound memory. Default 10 000. Past it, a call for a new key
-   * is sent as a raw line at once (as with `aggregate: false`); with `timers: 'summary'` a new timer key
-   * flushes everything early instead.
+   * Distinct (name, tags) entries held, to bound memory. Default 100 000 (about 15 MB at most). Past
+   * it, a call for a new key is sent as a raw line at once (as with `aggregate: false`); with
+   * `timers: 'summary'` a new timer key flushes everything early instead.
    */
   readonly maxKeys?: number | undefined;
   /**
    * With `timers: 'raw'`: the samples of one (name, tags, rate) are packed into one multi-value line
    * per interval (or as soon as the line would fill a packet) where the server reads them — DogStatsD
-   * protocol 1.1 `name:1:2:3|ms|#tags`, etsy statsd `name:1|ms:2|ms:3|ms`; every sample still reaches
-   * the server. Only with a known server: `server` or `tagFormat` given (neither: DogStatsD lines that
-   * the etsy daemon also reads, one per sample); Telegraf gets one line per sample. Default true; false
-   * sends one line per call.
+   * protocol 1.1 `name:1:2:3|ms|#tags` (the default server), etsy statsd `name:1|ms:2|ms:3|ms`; every
+   * sample still reaches the server. Telegraf gets one line per sample. Default true; false sends one
+   * line per call.
    */
   readonly multiValue?: boolean | undefined;
 }
@@ -61,12 +61,9 @@ export interface ResolvedAggregateOptions {
  */
 export type MultiValueForm = 'dogstatsd' | 'etsy' | undefined;
 
-/** Writes one formatted line (or several joined lines that must share a packet). */
-type Write = (line: string, bytes: number, lines: number, name: string) => void;
-
 /**
  * Told about an aggregate that is not finite (a sum of finite values can overflow to ±Infinity): it is
- * not sent. `name` is the metric's key, `message` says which value overflowed.
+ * not sent. `name` is the metric's name, `message` says which value overflowed.
  */
 type Overflow = (name: string, message: string) => void;
 
@@ -76,79 +73,121 @@ function round3(v: number): number {
   return v > -1e15 && v < 1e15 ? Math.round(v * 1000) / 1000 : v;
 }
 
-const KIND_COUNTER = 0;
-const KIND_GAUGE = 1;
+export const KIND_COUNTER = 0;
+export const KIND_GAUGE = 1;
 const KIND_SET = 2;
-const KIND_TIMER = 3;
+const KIND_SUMMARY = 3;
 /** Raw samples packed into multi-value lines. */
-const KIND_MULTI = 4;
+export const KIND_MULTI = 4;
 
-interface Entry {
-  readonly kind: number;
-  readonly key: AggregateKey;
+/**
+ * One (name, kind, type, tags, rate) held this interval. The entries of one name form a chain (`next`)
+ * in the order they were first seen, so a flush writes a name's lines together. One class per kind, each
+ * with only the fields it needs: a service with 100 000 names holds 100 000 of them.
+ */
+abstract class HeldEntry {
+  abstract readonly kind: number;
+  /** Created with the client's own tags (no per-call tags) and rate 1: what the fast paths take. */
+  readonly plain: boolean;
   /** Tag string as the client formatted it (leading separator included), and its bytes. */
   readonly tags: string;
   readonly tagBytes: number;
-  /** Wire type for timers: '|ms', '|h' or '|d'. */
+  /** The wire type: '|c', '|g', '|s', '|ms', '|h' or '|d'. */
   readonly type: string;
-  /** Counter sum; gauge absolute value (when `absolute`) */
-  value: number;
-  /** Gauge: an absolute value was set this interval; later deltas add to it. */
-  absolute: boolean;
-  /** Gauge deltas since the last absolute value (or since the interval began). */
-  delta: number;
-  members: Set<string> | undefined;
-  /** Timer summary state. */
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  samples: number[] | undefined;
-  /** Multi-value: the pieces so far (`:1`, or `:1|ms|@0.5` in the etsy form), their bytes, the rate suffix. */
-  pieces: string;
-  pieceBytes: number;
-  rateStr: string;
+  next: Entry | undefined = undefined;
+
+  constructor(plain: boolean, tags: string, tagBytes: number, type: string) {
+    this.plain = plain;
+    this.tags = tags;
+    this.tagBytes = tagBytes;
+    this.type = type;
+  }
 }
 
-function newEntry(kind: number, key: AggregateKey, tags: string, tagBytes: number, type: string): Entry {
-  return {
-    kind,
-    key,
-    tags,
-    tagBytes,
-    type,
-    value: 0,
-    absolute: false,
-    delta: 0,
-    members: undefined,
-    count: 0,
-    sum: 0,
-    min: Number.POSITIVE_INFINITY,
-    max: Number.NEGATIVE_INFINITY,
-    samples: undefined,
-    pieces: '',
-    pieceBytes: 0,
-    rateStr: '',
-  };
+/** A counter: the interval's sum, sampled calls weighted by 1/rate. */
+export class Count extends HeldEntry {
+  readonly kind = KIND_COUNTER;
+  value = 0;
 }
 
-/** `p` as a metric-name segment: 0.5 → p50, 0.999 → p999. */
+/** A gauge: the last value set this interval, and the deltas since (or only deltas). */
+export class Level extends HeldEntry {
+  readonly kind = KIND_GAUGE;
+  value = 0;
+  /** An absolute value was set this interval; later deltas add to it. */
+  absolute = false;
+  delta = 0;
+}
+
+/** A set: the interval's distinct members. */
+class Members extends HeldEntry {
+  readonly kind = KIND_SET;
+  readonly members = new Set<string>();
+}
+
+/** Timer samples packed into one multi-value line: `1:2` (DogStatsD) or `1|ms:2|ms` (etsy). */
+export class Samples extends HeldEntry {
+  readonly kind = KIND_MULTI;
+  /** The rate suffix (`|@0.5`, or ''). */
+  readonly rate: string;
+  /** The samples so far and their bytes. */
+  text = '';
+  bytes = 0;
+  /** Bytes of the rest of the line (name, tags, and the type and rate in the DogStatsD form). */
+  fixed = 0;
+
+  constructor(plain: boolean, tags: string, tagBytes: number, type: string, rate: string) {
+    super(plain, tags, tagBytes, type);
+    this.rate = rate;
+  }
+}
+
+/** Timer samples summarised here (`timers: 'summary'`): count/min/max/mean and a reservoir. */
+class Summary extends HeldEntry {
+  readonly kind = KIND_SUMMARY;
+  count = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  readonly samples: number[] = [];
+}
+
+export type Entry = Count | Level | Members | Samples | Summary;
+
+/**
+ * What one client (its names and tags) holds this interval, by the caller's name. The client keeps a
+ * reference for its fast paths; the aggregator lists it while it holds anything.
+ */
+export class Held {
+  readonly names: Names;
+  readonly tags: ResolvedTags;
+  /** Replaced (not cleared) at each flush: the flush walks the old one. */
+  entries = new Map<string, Entry>();
+  /** Listed by the aggregator (it holds entries). */
+  live = false;
+
+  constructor(names: Names, tags: ResolvedTags) {
+    this.names = names;
+    this.tags = tags;
+  }
+}
+
+/** `p` as a metric-name segment: 0.5 → .p50, 0.999 → .p999. */
 function percentileName(p: number): string {
-  return `p${String(p).slice(2).padEnd(2, '0')}`;
+  return `.p${String(p).slice(2).padEnd(2, '0')}`;
 }
 
 export class Aggregator {
   readonly #opts: ResolvedAggregateOptions;
-  readonly #write: Write;
-  readonly #tagsInName: boolean;
+  readonly #encoder: Encoder;
   readonly #random: () => number;
   readonly #overflow: Overflow;
   readonly #multi: MultiValueForm;
   /** Longest multi-value line, in bytes: a packet. */
   readonly #maxLine: number;
-  /** Entries by resolved key object (identity), then by kind + tag string. */
-  readonly #entries = new Map<AggregateKey, Map<string, Entry>>();
   readonly #percentileNames: readonly string[];
+  /** The clients' holdings with entries this interval. */
+  #live: Held[] = [];
   #size = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #onTimer = (): void => {
@@ -158,8 +197,7 @@ export class Aggregator {
 
   constructor(
     opts: ResolvedAggregateOptions,
-    write: Write,
-    tagsInName: boolean,
+    encoder: Encoder,
     random: () => number,
     overflow: Overflow,
     multi: MultiValueForm = undefined,
@@ -168,19 +206,25 @@ export class Aggregator {
     this.#multi = opts.multiValue && opts.timers === 'raw' ? multi : undefined;
     this.#maxLine = maxLine;
     this.#opts = opts;
-    this.#write = write;
-    this.#tagsInName = tagsInName;
+    this.#encoder = encoder;
     this.#random = random;
     this.#overflow = overflow;
     this.#percentileNames = opts.percentiles.map(percentileName);
   }
 
+  /** True when timer samples are packed into multi-value lines. */
+  get multiValue(): boolean {
+    return this.#multi !== undefined;
+  }
+
   /**
-   * Fold one call into its entry. Returns false for what is not aggregated (raw timers): the caller
-   * then sends the line as usual. `value` is already validated; `rate` is the rate it was sampled at.
+   * Fold one call into its entry. Returns false for what is not aggregated (raw timers, a new key past
+   * `maxKeys`): the caller then sends the line as usual. `name` is a non-empty string, `value` is
+   * already validated; `rate` is the rate it was sampled at.
    */
   add(
-    key: AggregateKey,
+    held: Held,
+    name: string,
     tags: string,
     tagBytes: number,
     type: string,
@@ -192,37 +236,40 @@ export class Aggregator {
     if (type === '|c') kind = KIND_COUNTER;
     else if (type === '|g') kind = KIND_GAUGE;
     else if (type === '|s') kind = KIND_SET;
-    else if (this.#opts.timers === 'summary') kind = KIND_TIMER;
+    else if (this.#opts.timers === 'summary') kind = KIND_SUMMARY;
     else if (this.#multi !== undefined) kind = KIND_MULTI;
     else return false;
-    let byTags = this.#entries.get(key);
-    if (byTags === undefined) {
-      // past the bound a new name allocates nothing: it goes out raw (summaries flush below)
-      if (this.#size >= this.#opts.maxKeys && kind !== KIND_TIMER) return false;
-      byTags = new Map();
-      this.#entries.set(key, byTags);
+    // counters are summed as value / rate, gauges and sets ignore it: only samples keep their rate
+    const rateStr = kind === KIND_MULTI && rate !== 1 ? `|@${rate}` : '';
+    const head = held.entries.get(name);
+    let e = head;
+    let last = head;
+    while (
+      e !== undefined &&
+      !(
+        e.kind === kind &&
+        e.type === type &&
+        e.tags === tags &&
+        (kind !== KIND_MULTI || (e as Samples).rate === rateStr)
+      )
+    ) {
+      last = e;
+      e = e.next;
     }
-    // One map per name; entries of different kinds for one name are told apart by the type prefix.
-    const slot = kind === KIND_COUNTER ? tags : kind === KIND_MULTI ? `${type}@${rate}${tags}` : type + tags;
-    let e = byTags.get(slot);
     if (e === undefined) {
       if (this.#size >= this.#opts.maxKeys) {
         // Past the bound a new key costs what a raw line costs: the caller sends it as one (the keys
         // held stay until the interval). Summaries cannot go raw: they flush early instead.
-        if (kind !== KIND_TIMER) return false;
+        if (kind !== KIND_SUMMARY) return false;
         this.flush();
-        return this.add(key, tags, tagBytes, type, value, rate, delta);
+        return this.add(held, name, tags, tagBytes, type, value, rate, delta);
       }
-      e = newEntry(kind, key, tags, tagBytes, type);
-      if (rate !== 1) e.rateStr = `|@${rate}`;
-      byTags.set(slot, e);
-      this.#size++;
-      if (this.#timer === undefined) {
-        this.#timer = setTimeout(this.#onTimer, this.#opts.interval);
-        this.#timer.unref();
-      }
+      const plain = tags === held.tags.str && rateStr === '';
+      e = this.#create(held, name, kind, plain, tags, tagBytes, type, rateStr);
+      if (last === undefined) held.entries.set(name, e);
+      else last.next = e;
     }
-    switch (kind) {
+    switch (e.kind) {
       case KIND_COUNTER:
         e.value += rate === 1 ? (value as number) : (value as number) / rate;
         break;
@@ -235,40 +282,89 @@ export class Aggregator {
         }
         break;
       case KIND_SET:
-        if (e.members === undefined) e.members = new Set();
         e.members.add(typeof value === 'string' ? value : String(value));
         break;
       case KIND_MULTI:
-        this.#piece(e, value as number);
+        this.sample(held, name, e, value as number);
         break;
       default:
-        this.#sample(e, value as number);
+        this.#summarise(e, value as number);
     }
     return true;
   }
 
+  #create(
+    held: Held,
+    name: string,
+    kind: number,
+    plain: boolean,
+    tags: string,
+    tagBytes: number,
+    type: string,
+    rate: string,
+  ): Entry {
+    let e: Entry;
+    if (kind === KIND_COUNTER) e = new Count(plain, tags, tagBytes, type);
+    else if (kind === KIND_GAUGE) e = new Level(plain, tags, tagBytes, type);
+    else if (kind === KIND_SET) e = new Members(plain, tags, tagBytes, type);
+    else if (kind === KIND_SUMMARY) e = new Summary(plain, tags, tagBytes, type);
+    else {
+      const s = new Samples(plain, tags, tagBytes, type, rate);
+      s.fixed = held.names.bytesOf(name) + tagBytes + 1;
+      if (this.#multi === 'dogstatsd') s.fixed += type.length + rate.length;
+      e = s;
+    }
+    this.#size++;
+    if (!held.live) {
+      held.live = true;
+      this.#live.push(held);
+    }
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#onTimer, this.#opts.interval);
+      this.#timer.unref();
+    }
+    return e;
+  }
+
   /** Add one sample to a multi-value line; a line that would outgrow a packet is sent first. */
-  #piece(e: Entry, v: number): void {
+  sample(held: Held, name: string, e: Samples, v: number): void {
     const s = formatNumber(v);
-    // dogstatsd: `:v`; etsy: `:v|ms|@r`
-    const piece = this.#multi === 'dogstatsd' ? `:${s}` : `:${s}${e.type}${e.rateStr}`;
-    const fixed =
-      e.key.bytes + e.tagBytes + (this.#multi === 'dogstatsd' ? e.type.length + e.rateStr.length : 0);
-    if (e.pieceBytes > 0 && fixed + e.pieceBytes + piece.length > this.#maxLine) this.#multiLine(e);
-    e.pieces += piece;
-    e.pieceBytes += piece.length;
+    // dogstatsd: `1:2`; etsy: `1|ms:2|ms` (each piece typed, and rated)
+    const piece = this.#multi === 'dogstatsd' ? s : s + e.type + e.rate;
+    if (e.bytes === 0) {
+      e.text = piece;
+      e.bytes = piece.length;
+      return;
+    }
+    if (e.fixed + e.bytes + 1 + piece.length > this.#maxLine) {
+      this.#multiLine(held, name, e);
+      e.text = piece;
+      e.bytes = piece.length;
+      return;
+    }
+    e.text += `:${piece}`;
+    e.bytes += 1 + piece.length;
   }
 
   /** Send an entry's multi-value line and empty it. */
-  #multiLine(e: Entry): void {
-    if (e.pieceBytes === 0) return;
-    const { key, bytes } = e.key;
-    const head = this.#tagsInName ? key + e.tags : key;
-    const tail = this.#multi === 'dogstatsd' ? e.type + e.rateStr : '';
-    const line = this.#tagsInName ? head + e.pieces + tail : head + e.pieces + tail + e.tags;
-    this.#write(line, bytes + e.tagBytes + e.pieceBytes + tail.length, 1, key);
-    e.pieces = '';
-    e.pieceBytes = 0;
+  #multiLine(held: Held, name: string, e: Samples): void {
+    if (e.bytes === 0) return;
+    const dog = this.#multi === 'dogstatsd';
+    this.#encoder.line(
+      held.names,
+      name,
+      undefined,
+      '',
+      e.text,
+      e.bytes,
+      dog ? e.type : '',
+      dog ? e.rate : '',
+      '',
+      e.tags,
+      e.tagBytes,
+    );
+    e.text = '';
+    e.bytes = 0;
   }
 
   /** Send every entry and start a new interval. */
@@ -278,10 +374,18 @@ export class Aggregator {
       this.#timer = undefined;
     }
     if (this.#size === 0) return;
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
+    const live = this.#live;
+    this.#live = [];
     this.#size = 0;
-    for (const byTags of entries) for (const e of byTags.values()) this.#emit(e);
+    for (const held of live) {
+      held.live = false;
+      // detached first: a metric sent from onError during the writes starts the next interval
+      const entries = held.entries;
+      held.entries = new Map();
+      for (const [name, head] of entries) {
+        for (let e: Entry | undefined = head; e !== undefined; e = e.next) this.#emit(held, name, e);
+      }
+    }
   }
 
   /** Stop the timer (after a final flush by the caller). */
@@ -290,108 +394,125 @@ export class Aggregator {
     this.#timer = undefined;
   }
 
-  #sample(e: Entry, v: number): void {
-    e.count++;
-    e.sum += v;
-    if (v < e.min) e.min = v;
-    if (v > e.max) e.max = v;
-    if (e.samples === undefined) e.samples = [];
+  #summarise(s: Summary, v: number): void {
+    s.count++;
+    s.sum += v;
+    if (v < s.min) s.min = v;
+    if (v > s.max) s.max = v;
     const size = this.#opts.reservoirSize;
-    if (e.samples.length < size) e.samples.push(v);
+    if (s.samples.length < size) s.samples.push(v);
     else {
       // Vitter's algorithm R: every sample of the interval has the same chance to be kept.
-      const j = Math.floor(this.#random() * e.count);
-      if (j < size) e.samples[j] = v;
+      const j = Math.floor(this.#random() * s.count);
+      if (j < size) s.samples[j] = v;
     }
   }
 
-  /** One line; `valueBytes` defaults to the value's length (numbers are ASCII). */
+  /** One line of an entry: `<name><stat>:<value><type>` with the entry's tags. */
   #line(
-    key: string,
-    keyBytes: number,
+    held: Held,
+    name: string,
     e: Entry,
+    stat: string,
     value: string,
     type: string,
-    valueBytes = value.length,
+    bytes = value.length,
   ): void {
-    const line = this.#tagsInName ? `${key}${e.tags}:${value}${type}` : `${key}:${value}${type}${e.tags}`;
-    this.#write(line, keyBytes + e.tagBytes + 1 + valueBytes + type.length, 1, key);
+    this.#encoder.line(held.names, name, undefined, stat, value, bytes, type, '', '', e.tags, e.tagBytes);
   }
 
-  #emit(e: Entry): void {
-    const { key, bytes } = e.key;
+  /** The name as messages show it: with the client's prefix and suffix. */
+  #shown(held: Held, name: string): string {
+    return held.names.prefix + name + held.names.suffix;
+  }
+
+  #emit(held: Held, name: string, e: Entry): void {
     switch (e.kind) {
       case KIND_COUNTER:
         // x - x is 0 only for a finite x
         if (e.value - e.value !== 0) {
+          const key = this.#shown(held, name);
           this.#overflow(
             key,
             `statskit: aggregated counter ${key} overflowed (the interval's sum is ${e.value}); not sent`,
           );
-        } else this.#line(key, bytes, e, `${e.value}`, '|c');
+        } else this.#line(held, name, e, '', formatNumber(e.value), '|c');
         return;
       case KIND_GAUGE: {
         if (!e.absolute) {
           if (e.delta - e.delta !== 0) {
+            const key = this.#shown(held, name);
             this.#overflow(
               key,
               `statskit: aggregated gauge ${key} overflowed (the interval's deltas sum to ${e.delta}); not sent`,
             );
           } else if (e.delta !== 0) {
-            this.#line(key, bytes, e, e.delta > 0 ? `+${e.delta}` : `${e.delta}`, '|g');
+            const d = formatNumber(e.delta);
+            this.#line(held, name, e, '', e.delta > 0 ? `+${d}` : d, '|g');
           }
           return;
         }
         const v = e.value + e.delta;
         if (v - v !== 0) {
+          const key = this.#shown(held, name);
           this.#overflow(
             key,
             `statskit: aggregated gauge ${key} overflowed (${e.value} plus the deltas after it is ${v}); not sent`,
           );
-          return;
-        }
-        if (v < 0) {
-          // statsd reads a leading '-' as a delta: reset to 0 first, in the same packet.
-          const zero = this.#tagsInName ? `${key}${e.tags}:0|g` : `${key}:0|g${e.tags}`;
-          const neg = this.#tagsInName ? `${key}${e.tags}:${v}|g` : `${key}:${v}|g${e.tags}`;
-          // `key:0|g` + '\n' + `key:-N|g`, tags on both
-          this.#write(`${zero}\n${neg}`, 2 * (bytes + e.tagBytes) + 4 + 1 + 1 + `${v}`.length + 2, 2, key);
-        } else this.#line(key, bytes, e, `${v}`, '|g');
+        } else if (v < 0) {
+          this.#encoder.negativeGauge(
+            held.names,
+            name,
+            undefined,
+            formatNumber(v),
+            '',
+            '',
+            e.tags,
+            e.tagBytes,
+          );
+        } else this.#line(held, name, e, '', formatNumber(v), '|g');
         return;
       }
       case KIND_SET:
-        for (const m of e.members ?? []) this.#line(key, bytes, e, m, '|s', utf8Length(m));
+        for (const m of e.members) {
+          this.#line(held, name, e, '', m, '|s', utf8Length(m));
+        }
         return;
       case KIND_MULTI:
-        this.#multiLine(e);
+        this.#multiLine(held, name, e);
         return;
       default:
-        this.#summary(e);
+        this.#summary(held, name, e);
     }
   }
 
-  #summary(e: Entry): void {
-    const { key, bytes } = e.key;
-    const samples = (e.samples ?? []).sort((a, b) => a - b);
-    const stat = (suffix: string, value: number, type: string): void => {
-      this.#line(`${key}.${suffix}`, bytes + 1 + suffix.length, e, `${round3(value)}`, type);
-    };
-    stat('count', e.count, '|c');
-    stat('min', e.min, '|g');
-    stat('max', e.max, '|g');
+  #summary(held: Held, name: string, s: Summary): void {
+    const e = s;
+    const samples = s.samples.sort((a, b) => a - b);
+    this.#line(held, name, e, '.count', formatNumber(s.count), '|c');
+    this.#line(held, name, e, '.min', formatNumber(round3(s.min)), '|g');
+    this.#line(held, name, e, '.max', formatNumber(round3(s.max)), '|g');
     // each sample is finite, their sum need not be
-    if (e.sum - e.sum !== 0) {
+    if (s.sum - s.sum !== 0) {
+      const key = `${this.#shown(held, name)}.mean`;
       this.#overflow(
-        `${key}.mean`,
-        `statskit: aggregated ${key}.mean overflowed (the sum of ${e.count} samples is ${e.sum}); not sent`,
+        key,
+        `statskit: aggregated ${key} overflowed (the sum of ${s.count} samples is ${s.sum}); not sent`,
       );
-    } else stat('mean', e.sum / e.count, '|g');
+    } else this.#line(held, name, e, '.mean', formatNumber(round3(s.sum / s.count)), '|g');
     const n = samples.length;
     for (let i = 0; i < this.#opts.percentiles.length; i++) {
       const p = this.#opts.percentiles[i] as number;
       // nearest-rank percentile over the reservoir
       const rank = Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
-      stat(this.#percentileNames[i] as string, samples[rank] as number, '|g');
+      this.#line(
+        held,
+        name,
+        e,
+        this.#percentileNames[i] as string,
+        formatNumber(round3(samples[rank] as number)),
+        '|g',
+      );
     }
   }
 }

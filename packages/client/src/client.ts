@@ -1,6 +1,8 @@
+import { type Aggregator, Held, KIND_COUNTER, KIND_GAUGE, KIND_MULTI } from './aggregator.js';
 import type { AnnotateOptions } from './carbon/events.js';
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError, type StatsError } from './errors.js';
+import { Names } from './names.js';
 import {
   type ClientOptions,
   resolveOptions,
@@ -19,15 +21,7 @@ import {
 } from './protocol/dogstatsd.js';
 import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
-import {
-  appendCallTags,
-  callTagBytes,
-  mergeTags,
-  type ResolvedTags,
-  resolveTags,
-  writeCallTags,
-} from './protocol/tags.js';
-import { putBytes, putString } from './protocol/write.js';
+import { appendCallTags, callTagBytes, mergeTags, type ResolvedTags, resolveTags } from './protocol/tags.js';
 import { isWritableStream } from './transports/writable.js';
 import type { MetricOptions, TagFormat, Tags, Telemetry, TimeOptions } from './types.js';
 
@@ -57,28 +51,6 @@ export interface TimedDecorator {
   ): (this: This, ...args: Args) => Return;
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
 }
-
-/** A name resolved once: prefix + sanitized name + suffix, its UTF-8 bytes and their count. */
-interface Key {
-  readonly key: string;
-  readonly bytes: number;
-  readonly utf8: Uint8Array;
-  /** About how much memory caching it holds: the caller's name, the key, its UTF-8 copy, the entry. */
-  readonly cost: number;
-  /** In the name cache: set once a line with it was accepted. */
-  cached: boolean;
-}
-
-/**
- * The name cache of each client holds at most this many names and about this many bytes (see
- * `Key.cost`); past either bound the oldest names are forgotten first, one by one — never the whole cache
- * at once. A name is cached only once a line with it was accepted, so a name whose lines are dropped as
- * too large is never kept.
- */
-const KEY_CACHE_ENTRIES = 10_000;
-const KEY_CACHE_BYTES = 4 * 1024 * 1024;
-/** Map entry, Key object and Buffer header, roughly. */
-const KEY_ENTRY_OVERHEAD = 160;
 
 const kCore = Symbol('statskit.core');
 
@@ -180,19 +152,14 @@ export class StatsClient {
   readonly #tags: ResolvedTags;
   readonly #rate: number;
   readonly #rateStr: string;
-  /** Telegraf and Graphite carry tags inside the name; DogStatsD after the type. */
-  readonly #tagsInName: boolean;
-  readonly #keys = new Map<unknown, Key>();
-  /** Sum of the cached keys' `cost`. */
-  #keyBytes = 0;
-  /**
-   * Insertion order of `#keys`, oldest first from `#orderHead` (a queue: names and their Key, a stale
-   * pair — the name re-cached since — is skipped). Evicting through the Map's own iterator re-scanned
-   * every deleted slot: with more distinct names than the cache holds, each call cost microseconds.
-   */
-  #orderNames: unknown[] = [];
-  #orderKeys: Key[] = [];
-  #orderHead = 0;
+  /** Prefix, suffix and the cache of resolved names. */
+  readonly #names: Names;
+  /** What this client holds in the aggregator (aggregation on), by the caller's name. */
+  readonly #held: Held | undefined;
+  /** Counters and gauges without options go straight to their held entry (aggregation on, rate 1). */
+  readonly #fast: boolean;
+  /** Timings without options too (multi-value lines). */
+  readonly #fastSamples: boolean;
 
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
@@ -221,8 +188,11 @@ export class StatsClient {
       this.#core.reportSoon(unknownOptionsError(options));
     }
     this.#rateStr = rateSuffix(this.#rate);
-    const format = this.#core.options.tagFormat;
-    this.#tagsInName = format === 'telegraf' || format === 'graphite';
+    this.#names = new Names(this.#prefix, this.#suffix, TABLES[this.#core.options.tagFormat].name);
+    const agg = this.#core.aggregator;
+    this.#held = agg === undefined ? undefined : new Held(this.#names, this.#tags);
+    this.#fast = agg !== undefined && this.#rate === 1;
+    this.#fastSamples = this.#fast && agg?.multiValue === true;
     if (!(options !== undefined && kCore in options) && this.#core.options.telemetryInterval > 0) {
       this.#core.startTelemetry(telemetryClient(this.#core, this.#tags));
     }
@@ -230,13 +200,16 @@ export class StatsClient {
 
   /** Count up: `name:value|c`. */
   incr(name: string, value = 1, opts?: MetricOptions): void {
+    if (opts === undefined && this.#fast && this.#count(name, value)) return;
     this.#emit(name, value, '|c', opts);
   }
 
   /** Count down: `name:-value|c`. */
   decr(name: string, value = 1, opts?: MetricOptions): void {
     // only a number is negated: `-x` coerces (null → -0, '5' → -5) and throws on a Symbol
-    this.#emit(name, typeof value === 'number' ? -value : value, '|c', opts);
+    const v = typeof value === 'number' ? -value : value;
+    if (opts === undefined && this.#fast && this.#count(name, v)) return;
+    this.#emit(name, v, '|c', opts);
   }
 
   /**
@@ -244,6 +217,7 @@ export class StatsClient {
    * as `name:0|g` then `name:-N|g` in the same packet.
    */
   gauge(name: string, value: number, opts?: MetricOptions): void {
+    if (opts === undefined && this.#fast && this.#level(name, value)) return;
     if (typeof value === 'number' && value < 0) this.#emit(name, value, '|g', opts, 'negative');
     else this.#emit(name, value, '|g', opts);
   }
@@ -255,6 +229,7 @@ export class StatsClient {
 
   /** A duration in ms: `name:12.5|ms`. */
   timing(name: string, ms: number, opts?: MetricOptions): void {
+    if (opts === undefined && this.#fastSamples && this.#sample(name, ms)) return;
     this.#emit(name, ms, '|ms', opts, 'duration');
   }
 
@@ -543,7 +518,7 @@ export class StatsClient {
    * default, or the carbon reporter): code feeding the client need not sum them itself.
    */
   get aggregating(): boolean {
-    return this.#core.aggregator !== undefined;
+    return this.#core.aggregator !== undefined || this.#core.carbon !== undefined;
   }
 
   /** A snapshot of the client's counters (shared with its children). */
@@ -624,78 +599,6 @@ export class StatsClient {
       }
     }
     this.#emit(name, ms, '|ms', opts);
-  }
-
-  /**
-   * prefix + name + suffix, sanitized: from the cache, or resolved now (and cached by {@link #remember}
-   * once a line with it is accepted).
-   */
-  #key(name: string): Key | undefined {
-    const cached = this.#keys.get(name);
-    if (cached !== undefined) return cached;
-    if (typeof name !== 'string' || name === '') {
-      this.#core.dropInvalid(
-        new InvalidMetricError(
-          ErrorCodes.INVALID_NAME,
-          `statskit: metric name must be a non-empty string, got ${typeof name === 'string' ? '""' : describe(name)}`,
-          name,
-        ),
-      );
-      return undefined;
-    }
-    const clean = sanitize(name, TABLES[this.#core.options.tagFormat].name);
-    const nameBytes = utf8.bytes;
-    const key = this.#prefix + clean + this.#suffix;
-    // prefix and suffix are ASCII-checked once per name here, rarely enough not to matter
-    const bytes = nameBytes + Buffer.byteLength(this.#prefix) + Buffer.byteLength(this.#suffix);
-    const cost = name.length + key.length + bytes + KEY_ENTRY_OVERHEAD;
-    return { key, bytes, utf8: Buffer.from(key, 'utf8'), cost, cached: false };
-  }
-
-  /** Cache `k` for `name`: past a bound, the oldest names are forgotten first (FIFO, no reset cliff). */
-  #remember(name: string, k: Key): void {
-    if (k.cost > KEY_CACHE_BYTES >>> 4) return; // one name never takes a large part of the budget
-    const keys = this.#keys;
-    const prev = keys.get(name); // cached meanwhile by a metric sent from onError
-    if (prev !== undefined) this.#keyBytes -= prev.cost;
-    k.cached = true;
-    keys.set(name, k);
-    this.#keyBytes += k.cost;
-    const names = this.#orderNames;
-    const order = this.#orderKeys;
-    names.push(name);
-    order.push(k);
-    while (
-      (keys.size > KEY_CACHE_ENTRIES || this.#keyBytes > KEY_CACHE_BYTES) &&
-      this.#orderHead < names.length
-    ) {
-      const i = this.#orderHead++;
-      const oldName = names[i];
-      const old = order[i] as Key;
-      names[i] = undefined;
-      if (keys.get(oldName) !== old) continue; // re-cached since: a newer pair is further on
-      keys.delete(oldName);
-      old.cached = false;
-      this.#keyBytes -= old.cost;
-    }
-    if (this.#orderHead > 1024 && this.#orderHead * 2 > names.length) {
-      // drop the consumed front (amortised: at most once per half of the queue)
-      names.splice(0, this.#orderHead);
-      order.splice(0, this.#orderHead);
-      this.#orderHead = 0;
-    }
-  }
-
-  /**
-   * Per-call tags at `off`. If an onError callback sent a tagged metric while this call's tags were being
-   * read (the pieces are shared), they are read again, quietly (already reported), as a string — and
-   * written only if they still take the `bytes` reserved for them (a getter may answer differently).
-   */
-  #writeCallTags(buf: Buffer, off: number, tagStr: string, bytes: number, tags: unknown): number {
-    const o = writeCallTags(buf, off, tagStr, bytes);
-    if (o >= 0) return o;
-    const again = appendCallTags(this.#tags, tags, ignoreErrors, true);
-    return callTagBytes.bytes === bytes ? putString(buf, off, again) : off;
   }
 
   /**
@@ -794,7 +697,7 @@ export class StatsClient {
           this.#tags,
           tags,
           core.report,
-          mode === 'negative' || core.aggregator !== undefined,
+          mode === 'negative' || core.aggregator !== undefined || core.carbon !== undefined,
         );
         tagBytes = callTagBytes.bytes;
         callTags = tags;
@@ -819,61 +722,106 @@ export class StatsClient {
         if (core.options.wire.timestamps) tsStr = ts;
       }
     }
-    const k = this.#key(name);
-    if (k === undefined) return;
+    if (typeof name !== 'string' || name === '') {
+      core.dropInvalid(
+        new InvalidMetricError(
+          ErrorCodes.INVALID_NAME,
+          `statskit: metric name must be a non-empty string, got ${typeof name === 'string' ? '""' : describe(name)}`,
+          name,
+        ),
+      );
+      return;
+    }
     if (rate < 1 && core.random() >= rate) {
       core.telemetry.sampledOut++;
-      if (!k.cached && k.bytes < core.maxBytes) this.#remember(name, k);
       return;
     }
-    const agg = core.aggregator;
-    if (tsStr === '' && agg?.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
-      core.telemetry.aggregated++;
-      if (!k.cached) this.#remember(name, k);
-      return;
+    if (tsStr === '') {
+      const agg = core.aggregator;
+      if (agg !== undefined) {
+        const held = this.#held as Held;
+        if (agg.add(held, name, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
+          core.telemetry.aggregated++;
+          return;
+        }
+      } else if (core.carbon !== undefined) {
+        let k = this.#names.get(name);
+        if (k === undefined) {
+          k = this.#names.resolve(name);
+          this.#names.remember(name, k);
+        }
+        core.carbon.add(k, tagStr, tagBytes, type, value, rate, mode === 'delta');
+        core.telemetry.aggregated++;
+        return;
+      }
     }
+    const names = this.#names;
+    const k = names.get(name) ?? names.build(name);
+    const encoder = core.encoder;
     // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
-    const vBytes = valueBytes ?? valueStr.length;
-    const tailBytes = type.length + rateStr.length + tsStr.length;
-    const bytes = k.bytes + tagBytes + 1 + vBytes + tailBytes;
-    if (mode === 'negative') {
-      // statsd reads `-5|g` as "subtract 5": reset to 0 first, in the same packet, so it is atomic.
-      const tail = type + rateStr + tsStr;
-      const line = this.#tagsInName
-        ? `${k.key}${tagStr}:0${tail}\n${k.key}${tagStr}:${valueStr}${tail}`
-        : `${k.key}:0${tail}${tagStr}\n${k.key}:${valueStr}${tail}${tagStr}`;
-      const total = bytes * 2 + 2 - vBytes;
-      if (!core.accept(total, 2, name)) return;
-      core.batcher.append(line, total, 2);
-      if (!k.cached) this.#remember(name, k);
-      return;
-    }
-    if (!core.accept(bytes, 1, name)) return;
-    if (!k.cached) this.#remember(name, k);
-    // Straight into the packet buffer, piece by piece: no line string is ever built.
-    const batcher = core.batcher;
-    let o = batcher.reserve(bytes);
-    const buf = batcher.buffer;
-    o = putBytes(buf, o, k.utf8);
-    if (this.#tagsInName && tagStr !== '') {
-      o =
-        callTags !== undefined
-          ? this.#writeCallTags(buf, o, tagStr, tagBytes, callTags)
-          : putString(buf, o, tagStr);
-    }
-    buf[o++] = 0x3a; // ':'
-    o = putString(buf, o, valueStr);
-    o = putString(buf, o, type);
-    if (rateStr !== '') o = putString(buf, o, rateStr);
-    if (tsStr !== '') o = putString(buf, o, tsStr);
-    if (!this.#tagsInName && tagStr !== '') {
-      // per-call tags: written piece by piece, without flattening the string built from them
-      o =
-        callTags !== undefined
-          ? this.#writeCallTags(buf, o, tagStr, tagBytes, callTags)
-          : putString(buf, o, tagStr);
-    }
-    batcher.commit(o, 1);
+    const sent =
+      mode === 'negative'
+        ? encoder.negativeGauge(names, name, k, valueStr, rateStr, tsStr, tagStr, tagBytes)
+        : encoder.line(
+            names,
+            name,
+            k,
+            '',
+            valueStr,
+            valueBytes ?? valueStr.length,
+            type,
+            rateStr,
+            tsStr,
+            tagStr,
+            tagBytes,
+            callTags,
+            this.#tags,
+          );
+    if (sent && k !== undefined && !k.cached) names.remember(name, k);
+  }
+
+  /**
+   * A counter called without options: added to its held entry, or a new entry made here (the checks
+   * the full path would make, none of its option reading). False: take the full path.
+   */
+  #count(name: string, value: number): boolean {
+    if (typeof value !== 'number' || value - value !== 0) return false;
+    const held = this.#held as Held;
+    const e = held.entries.get(name);
+    if (e === undefined) {
+      const core = this.#core;
+      if (typeof name !== 'string' || name === '' || core.closed) return false;
+      const tags = this.#tags;
+      if (!(core.aggregator as Aggregator).add(held, name, tags.str, tags.bytes, '|c', value, 1, false)) {
+        return false;
+      }
+    } else if (e.kind === KIND_COUNTER && e.plain) e.value += value;
+    else return false;
+    this.#core.telemetry.aggregated++;
+    return true;
+  }
+
+  /** A gauge held this interval, set without options (false: take the full path). */
+  #level(name: string, value: number): boolean {
+    const e = (this.#held as Held).entries.get(name);
+    if (e === undefined || e.kind !== KIND_GAUGE || !e.plain) return false;
+    if (typeof value !== 'number' || value - value !== 0) return false;
+    e.value = value;
+    e.absolute = true;
+    e.delta = 0;
+    this.#core.telemetry.aggregated++;
+    return true;
+  }
+
+  /** A timer held this interval (multi-value lines), timed without options (false: the full path). */
+  #sample(name: string, ms: number): boolean {
+    const held = this.#held as Held;
+    const e = held.entries.get(name);
+    if (e === undefined || e.kind !== KIND_MULTI || !e.plain || e.type !== '|ms') return false;
+    if (typeof ms !== 'number' || ms - ms !== 0 || ms < 0) return false;
+    (this.#core.aggregator as Aggregator).sample(held, name, e, ms);
+    this.#core.telemetry.aggregated++;
+    return true;
   }
 }
 
@@ -892,6 +840,3 @@ function telemetryClient(core: Core, tags: ResolvedTags): StatsClient {
     sampleRate: 1,
   } satisfies ChildInit as unknown as ClientOptions);
 }
-
-/** For re-reading tags whose problems were already reported. */
-function ignoreErrors(): void {}

@@ -3,6 +3,7 @@ import { Batcher } from './batcher.js';
 import { GraphiteEvents } from './carbon/events.js';
 import { RefuseStatsdLines } from './carbon/refuse.js';
 import { CarbonReporter } from './carbon/reporter.js';
+import { Encoder } from './encoder.js';
 import { ErrorCoalescer } from './error-coalescer.js';
 import {
   ClientClosedError,
@@ -58,8 +59,12 @@ export class Core {
   readonly transport: PacketTransport;
   /** Always present: with `batching: false` it sends every line as a packet of its own. */
   readonly batcher: Batcher;
-  /** In-process aggregation: the statsd `aggregate` option, or the direct carbon reporter. */
-  readonly aggregator: Aggregator | CarbonReporter | undefined;
+  /** Writes every statsd line into the batcher's packet. */
+  readonly encoder: Encoder;
+  /** In-process aggregation of statsd lines: the `aggregate` option. */
+  readonly aggregator: Aggregator | undefined;
+  /** The direct carbon reporter: the `carbon` option. */
+  readonly carbon: CarbonReporter | undefined;
   /** Graphite events (`graphiteWeb` option). */
   readonly events: GraphiteEvents | undefined;
   readonly maxBytes: number;
@@ -115,25 +120,31 @@ export class Core {
     this.events =
       options.graphiteWeb === undefined ? undefined : new GraphiteEvents(options.graphiteWeb, this.report);
     const tagsInName = options.tagFormat === 'telegraf' || options.tagFormat === 'graphite';
-    this.aggregator =
-      carbon !== undefined
-        ? new CarbonReporter(carbon, {
+    this.encoder = new Encoder(
+      this.batcher,
+      (bytes, lines, name) => this.accept(bytes, lines, name),
+      tagsInName,
+    );
+    this.carbon =
+      carbon === undefined
+        ? undefined
+        : new CarbonReporter(carbon, {
             send: (packet, bytes, lines) => this.transport.send(packet, bytes, lines),
             telemetry: this.telemetry,
             report: this.report,
-          })
-        : options.aggregate === undefined
-          ? undefined
-          : new Aggregator(
-              options.aggregate,
-              (l, b, n, name) => this.write(l, b, n, name),
-              tagsInName,
-              this.random,
-              (name, message) => this.#dropOverflow(name, message),
-              options.wire.multiValue,
-              options.maxPacketSize,
-            );
-    if (this.aggregator !== undefined) this.#hold();
+          });
+    this.aggregator =
+      carbon !== undefined || options.aggregate === undefined
+        ? undefined
+        : new Aggregator(
+            options.aggregate,
+            this.encoder,
+            this.random,
+            (name, message) => this.#dropOverflow(name, message),
+            options.wire.multiValue,
+            options.maxPacketSize,
+          );
+    if (this.aggregator !== undefined || this.carbon !== undefined) this.#hold();
   }
 
   /** Run `fn` at every flush, at close() and before the process exits; returns its unregistration. */
@@ -172,6 +183,7 @@ export class Core {
   flushBuffers(): void {
     this.#runFlushHooks();
     this.aggregator?.flush();
+    this.carbon?.flush();
     this.batcher.flush();
   }
 
@@ -276,6 +288,8 @@ export class Core {
     holding.delete(this);
     this.aggregator?.flush();
     this.aggregator?.stop();
+    this.carbon?.flush();
+    this.carbon?.stop();
     this.batcher.stop();
     void this.events?.close();
     this.#closing = this.#closeTransport();

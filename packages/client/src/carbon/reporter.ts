@@ -22,8 +22,8 @@
  * then overwrites those points in carbon with the complete values.
  */
 
-import type { AggregateKey } from '../aggregator.js';
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
+import type { Key } from '../names.js';
 import { countDrop, type Telemetry } from '../types.js';
 import { CarbonPacker, carbonValue, type SendPacket } from './encoder.js';
 import { HistogramReservoir } from './histogram.js';
@@ -159,7 +159,7 @@ export class CarbonReporter {
    * `value` is validated by the client; `rate` is the rate it was sampled at.
    */
   add(
-    key: AggregateKey,
+    key: Pick<Key, 'key' | 'bytes'>,
     tags: string,
     tagBytes: number,
     type: string,
@@ -249,7 +249,7 @@ export class CarbonReporter {
     this.#immediate = undefined;
   }
 
-  #create(key: AggregateKey, tags: string, tagBytes: number, type: string): Entry | undefined {
+  #create(key: Pick<Key, 'key' | 'bytes'>, tags: string, tagBytes: number, type: string): Entry | undefined {
     if (this.#list.length >= this.#opts.maxKeys) {
       this.#refuse(key.key);
       return undefined;
