@@ -157,6 +157,7 @@ stop();
 /** Serve the framework's example app in this process, drive it with fetch, print the flushed http.* values. */
 async function frameworkDemo(name) {
   const client = new StatsClient({
+    server: 'etsy',
     protocol,
     host: '127.0.0.1',
     port: protocol === 'udp' ? udpPort : tcpPort,

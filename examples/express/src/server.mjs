@@ -10,8 +10,8 @@ import { StatsClient } from '@statskit/client';
 import { closeOnSignal, statsdMiddleware } from '@statskit/express';
 import express from 'express';
 
-/** Build the app around a StatsClient (by default one for STATSD_HOST / STATSD_PORT). */
-export function createApp(stats = new StatsClient({ prefix: 'example' })) {
+/** Build the app around a StatsClient (by default one for the etsy statsd daemon at STATSD_HOST / STATSD_PORT). */
+export function createApp(stats = new StatsClient({ prefix: 'example', server: 'etsy' })) {
   const app = express();
   const metrics = statsdMiddleware({ client: stats, exclude: ['/healthz'] });
   app.use(metrics);

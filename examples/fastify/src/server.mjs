@@ -6,10 +6,10 @@ import statskit, { closeOnSignal } from '@statskit/fastify';
 import Fastify from 'fastify';
 
 /**
- * Build the app. `client` is a StatsClient or client options (default: from STATSD_HOST/STATSD_PORT).
+ * Build the app. `client` is a StatsClient or client options (default: the etsy statsd daemon at STATSD_HOST/STATSD_PORT).
  * Every request reports `http.view.<route>.<METHOD>` timers and status counters (docs/metrics.md).
  */
-export async function buildApp({ client = { prefix: 'example' } } = {}) {
+export async function buildApp({ client = { prefix: 'example', server: 'etsy' } } = {}) {
   const app = Fastify({ logger: false });
   await app.register(statskit, { client, exclude: ['/healthz'] });
 

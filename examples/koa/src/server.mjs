@@ -6,10 +6,10 @@ import { closeOnSignal, statsdMiddleware } from '@statskit/koa';
 import Koa from 'koa';
 
 /**
- * Build the app. `client` is a StatsClient or client options (default: from STATSD_HOST/STATSD_PORT).
+ * Build the app. `client` is a StatsClient or client options (default: the etsy statsd daemon at STATSD_HOST/STATSD_PORT).
  * Returns the app and the middleware (call `stats.close()` on shutdown to send pending counters).
  */
-export function buildApp({ client = { prefix: 'example' } } = {}) {
+export function buildApp({ client = { prefix: 'example', server: 'etsy' } } = {}) {
   const app = new Koa();
   app.silent = true;
   const stats = statsdMiddleware({ client, exclude: ['/healthz'] });

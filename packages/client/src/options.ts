@@ -61,9 +61,12 @@ export interface ClientOptions {
   /**
    * The statsd server (see {@link StatsServer}): what the wire may carry. `'etsy'` sends histograms and
    * distributions as timers (`|ms`) and no `|T` timestamps; `'telegraf'` sends distributions as `|h` and
-   * no `|T`; `'dogstatsd'` sends every type as called. Given (or implied by a `tagFormat`), it also lets
-   * aggregation pack timer samples into multi-value lines (`aggregate.multiValue`). Default from `tagFormat`: `'dogstatsd'` for
-   * `datadog` (the default), `'telegraf'` for `telegraf`, `'etsy'` for `graphite` and `none`.
+   * no `|T`; `'dogstatsd'` sends every type as called. It also decides how aggregation packs timer
+   * samples into multi-value lines (`aggregate.multiValue`): DogStatsD `name:1:2|ms`, etsy
+   * `name:1|ms:2|ms`, one line per sample for Telegraf. Default from `tagFormat`: `'dogstatsd'` for
+   * `datadog` (the default), `'telegraf'` for `telegraf`, `'etsy'` for `graphite` and `none`. **An etsy
+   * statsd daemon needs `server: 'etsy'`** (or `tagFormat: 'none'`): it cannot read DogStatsD's
+   * multi-value lines, histograms, distributions or tags.
    */
   readonly server?: StatsServer | undefined;
   /** Default sample rate in (0, 1]. Default 1. */
@@ -154,11 +157,6 @@ const WIRE: Readonly<Record<StatsServer, WireDialect>> = {
   }),
   telegraf: Object.freeze({ histogram: '|h', distribution: '|h', timestamps: false, multiValue: undefined }),
 };
-/**
- * Neither `server` nor `tagFormat` given: DogStatsD lines, which the etsy daemon reads too — except
- * multi-value lines, whose form differs between the two, so one line per sample.
- */
-const DEFAULT_WIRE: WireDialect = Object.freeze({ ...WIRE.dogstatsd, multiValue: undefined });
 /** The direct carbon reporter keeps every type apart (it summarises histograms itself). */
 const CARBON_WIRE: WireDialect = WIRE.dogstatsd;
 
@@ -500,7 +498,7 @@ function resolveAggregate(
     timers,
     percentiles: Object.freeze([...percentiles]),
     reservoirSize: optNumber('aggregate.reservoirSize', o.reservoirSize, 1, 1_000_000, true) ?? 1028,
-    maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 10_000,
+    maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 100_000,
     multiValue: o.multiValue ?? true,
   });
 }
@@ -624,12 +622,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
     tags,
     tagFormat,
     server,
-    wire:
-      carbon !== undefined
-        ? CARBON_WIRE
-        : givenServer === undefined && options.tagFormat === undefined
-          ? DEFAULT_WIRE
-          : WIRE[server],
+    wire: carbon !== undefined ? CARBON_WIRE : WIRE[server],
     sampleRate,
     maxPacketSize:
       optNumber('maxPacketSize', options.maxPacketSize, 16, maxPacketLimit, true) ??

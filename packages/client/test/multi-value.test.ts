@@ -33,10 +33,18 @@ describe('multi-value lines, byte for byte', () => {
     expect(stats.lines).toEqual(['t;route=a:1|ms:2.5|ms:3|ms', 'h:4|ms|@0.5:5|ms|@0.5', 'h:6|ms']);
   });
 
-  test('Telegraf, no known server, or multiValue: false: one line per sample', async () => {
+  test('no server named: DogStatsD multi-value lines, the default dialect', async () => {
+    const stats = createTestClient({ aggregate: true, random: always });
+    stats.timing('t', 1);
+    stats.timing('t', 2);
+    stats.timing('t', 3, { tags: { route: 'a' } });
+    await stats.flush();
+    expect(stats.lines).toEqual(['t:1:2|ms', 't:3|ms|#route:a']);
+  });
+
+  test('Telegraf, or multiValue: false: one line per sample', async () => {
     for (const options of [
       { tagFormat: 'telegraf' },
-      {},
       { server: 'dogstatsd', aggregate: { multiValue: false } },
     ] as const) {
       const stats = createTestClient({ aggregate: true, random: always, ...options });

@@ -343,9 +343,10 @@ describe('status and error counters with an aggregating client', () => {
 });
 
 describe('per-request counts on the real etsy statsd daemon', () => {
-  it('default options: requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3', async () => {
+  it('default recorder options: requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3', async () => {
     await using daemon = await startStatsd({ flushInterval: 200 });
-    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy' });
+    // an etsy daemon: the client says so (its default dialect is DogStatsD)
+    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy', server: 'etsy' });
     try {
       const recorder = createRequestRecorder({ client, counterInterval: 0, metrics: { aggregate: false } });
       // all three in one daemon flush interval
