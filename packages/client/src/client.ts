@@ -22,12 +22,13 @@ import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import {
   appendCallTags,
   callTagBytes,
-  mergeTags,
   type ResolvedTags,
   resolveTags,
+  tagsUnreadable,
   writeCallTags,
 } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
+import { RunningTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
 import { isWritableStream } from './transports/writable.js';
 import type { MetricOptions, TagFormat, Tags, Telemetry, TimeOptions } from './types.js';
 
@@ -43,20 +44,7 @@ export interface ChildOptions {
   readonly sampleRate?: number | undefined;
 }
 
-/** A running timer from `stats.timer()`. */
-export interface Timer {
-  /** Send the elapsed time (once) and return it in ms. Later calls return the same value and send nothing. */
-  stop(): number;
-}
-
-/** A method decorator from `stats.timed()`: TC39 (TypeScript 5+) or legacy `experimentalDecorators`. */
-export interface TimedDecorator {
-  <This, Args extends unknown[], Return>(
-    value: (this: This, ...args: Args) => Return,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
-  ): (this: This, ...args: Args) => Return;
-  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
-}
+export type { TimedDecorator, Timer } from './timing.js';
 
 /** A name resolved once: prefix + sanitized name + suffix, its UTF-8 bytes and their count. */
 interface Key {
@@ -147,19 +135,6 @@ function childOption(options: object, key: string): unknown {
   return v;
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    v !== null &&
-    (typeof v === 'object' || typeof v === 'function') &&
-    typeof (v as { then?: unknown }).then === 'function'
-  );
-}
-
-/** Round measured ms to the microsecond: enough precision, shorter lines. */
-function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
 /**
  * A StatsD client. Metric calls format one line and hand it to a batcher; they never throw and never
  * block. Problems go to `onError`.
@@ -193,6 +168,8 @@ export class StatsClient {
   #orderNames: unknown[] = [];
   #orderKeys: Key[] = [];
   #orderHead = 0;
+  /** `time()` and `timed()`, made on the first use. */
+  #timing: Timing | undefined;
 
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
@@ -359,17 +336,7 @@ export class StatsClient {
    * ```
    */
   timer(name: string, opts?: MetricOptions): Timer {
-    const start = performance.now();
-    let elapsed = -1;
-    return {
-      stop: (): number => {
-        if (elapsed < 0) {
-          elapsed = roundMs(performance.now() - start);
-          this.timing(name, elapsed, opts);
-        }
-        return elapsed;
-      },
-    };
+    return new RunningTimer(this, name, opts);
   }
 
   /**
@@ -381,39 +348,8 @@ export class StatsClient {
    * ```
    */
   time<T>(name: string, fn: () => T, opts?: TimeOptions): T {
-    if (typeof fn !== 'function') {
-      // Never throw from a metric call: report, time nothing, return what a missing fn would.
-      this.#core.dropInvalid(
-        new InvalidMetricError(
-          ErrorCodes.INVALID_VALUE,
-          `statskit: time(${describe(name)}) needs a function`,
-          name,
-        ),
-      );
-      return undefined as T;
-    }
-    const start = performance.now();
-    let result: T;
-    try {
-      result = fn();
-    } catch (err) {
-      this.#timed(name, start, opts, true);
-      throw err;
-    }
-    if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          this.#timed(name, start, opts, false);
-          return value;
-        },
-        (err: unknown) => {
-          this.#timed(name, start, opts, true);
-          throw err;
-        },
-      ) as T;
-    }
-    this.#timed(name, start, opts, false);
-    return result;
+    this.#timing ??= new Timing(this.#core, (n, ms, o) => this.#emit(n, ms, '|ms', o));
+    return this.#timing.time(name, fn, opts);
   }
 
   /**
@@ -427,20 +363,7 @@ export class StatsClient {
    * ```
    */
   timed(name: string, opts?: TimeOptions): TimedDecorator {
-    const stats = this;
-    const wrap = (method: (...args: unknown[]) => unknown) =>
-      function timedMethod(this: unknown, ...args: unknown[]): unknown {
-        return stats.time(name, () => method.apply(this, args), opts);
-      };
-    return function decorate(target: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown {
-      if (descriptor !== undefined && typeof descriptor.value === 'function') {
-        return { ...descriptor, value: wrap(descriptor.value as (...args: unknown[]) => unknown) };
-      }
-      if (typeof target === 'function' && typeof context === 'object' && context !== null) {
-        return wrap(target as (...args: unknown[]) => unknown);
-      }
-      throw new InvalidOptionError('statskit: @timed() decorates methods only');
-    } as TimedDecorator;
+    return timedDecorator(this, name, opts);
   }
 
   /**
@@ -560,20 +483,8 @@ export class StatsClient {
     if (opts === undefined || opts === null) return undefined;
     const tags = read(opts, 'tags');
     if (tags !== UNREADABLE) return tags;
-    this.#tagsUnreadable(name, 'opts.tags', readError.cause);
+    tagsUnreadable(this.#core.report, name, 'opts.tags', readError.cause);
     return undefined;
-  }
-
-  /** Tags (`what`) whose reading threw: reported; the metric is sent without them. */
-  #tagsUnreadable(name: unknown, what: string, cause: unknown): void {
-    this.#core.report(
-      new InvalidMetricError(
-        ErrorCodes.INVALID_TAG,
-        `statskit: metric ${describe(name)}: reading ${what} threw; sent without them`,
-        name,
-        { cause },
-      ),
-    );
   }
 
   /** The client's tags plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
@@ -603,27 +514,6 @@ export class StatsClient {
       return;
     }
     this.#core.write(f.line, Buffer.byteLength(f.line), 1, describe(name));
-  }
-
-  #timed(name: string, start: number, opts: TimeOptions | undefined, failed: boolean): void {
-    const ms = roundMs(performance.now() - start);
-    if (failed && opts !== undefined && opts !== null) {
-      // read once each; anything unreadable is reported by #emit reading `opts` itself
-      const errorTags = read(opts, 'errorTags');
-      const rate = read(opts, 'rate');
-      const tags = read(opts, 'tags');
-      if (errorTags === UNREADABLE) {
-        this.#tagsUnreadable(name, 'opts.errorTags', readError.cause);
-      } else if (errorTags !== undefined && rate !== UNREADABLE && tags !== UNREADABLE) {
-        const merged =
-          tags === undefined
-            ? errorTags
-            : mergeTags(tags, errorTags, this.#core.report, this.#core.options.tagFormat);
-        this.#emit(name, ms, '|ms', { rate: rate as number | undefined, tags: merged as Tags });
-        return;
-      }
-    }
-    this.#emit(name, ms, '|ms', opts);
   }
 
   /**
@@ -767,7 +657,7 @@ export class StatsClient {
         if (at === 0) r = UNREADABLE;
         else if (at === 2) timestamp = UNREADABLE;
         else {
-          this.#tagsUnreadable(name, 'opts.tags', err);
+          tagsUnreadable(core.report, name, 'opts.tags', err);
           timestamp = read(opts, 'timestamp');
         }
       }

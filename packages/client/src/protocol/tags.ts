@@ -83,6 +83,18 @@ function unreadable(tags: unknown, cause: unknown, report: Report): void {
   );
 }
 
+/** Tags (`what`, e.g. `opts.tags`) of metric `name` whose reading threw: reported; the metric goes without them. */
+export function tagsUnreadable(report: Report, name: unknown, what: string, cause: unknown): void {
+  report(
+    new InvalidMetricError(
+      ErrorCodes.INVALID_TAG,
+      `statskit: metric ${describe(name)}: reading ${what} threw; sent without them`,
+      name,
+      { cause },
+    ),
+  );
+}
+
 /**
  * An empty key is never valid, and Telegraf/Graphite reject `k=` (an empty value): such a tag is
  * dropped and reported instead of making the whole line malformed.
