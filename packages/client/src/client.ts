@@ -1,6 +1,7 @@
 import type { AnnotateOptions } from './carbon/events.js';
+import { childNames, type Names, rootNames } from './child.js';
 import { Core } from './core.js';
-import { ErrorCodes, InvalidMetricError, InvalidOptionError, type StatsError } from './errors.js';
+import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
 import {
   type ClientOptions,
   resolveOptions,
@@ -22,6 +23,8 @@ import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import {
   appendCallTags,
   callTagBytes,
+  dogTags,
+  eventTags,
   type ResolvedTags,
   resolveTags,
   tagsUnreadable,
@@ -30,7 +33,7 @@ import {
 import { putBytes, putString } from './protocol/write.js';
 import { RunningTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
 import { isWritableStream } from './transports/writable.js';
-import type { MetricOptions, TagFormat, Tags, Telemetry, TimeOptions } from './types.js';
+import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
 
 /** Options of `child()`. */
 export interface ChildOptions {
@@ -70,69 +73,13 @@ const KEY_ENTRY_OVERHEAD = 160;
 
 const kCore = Symbol('statskit.core');
 
-interface ChildInit {
+interface ChildInit extends Names {
   readonly [kCore]: Core;
-  readonly prefix: string;
-  readonly suffix: string;
-  readonly tags: ResolvedTags;
-  readonly sampleRate: number;
 }
 
 /** Rates are printed as given: `|@0.1`. */
 function rateSuffix(rate: number): string {
   return rate === 1 ? '' : `|@${rate}`;
-}
-
-/** The piece without leading and trailing dots: the seams get exactly one, added here. */
-function trimDots(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && s.charCodeAt(a) === 0x2e) a++;
-  while (b > a && s.charCodeAt(b - 1) === 0x2e) b--;
-  return s.slice(a, b);
-}
-
-function joinPrefix(parent: string, prefix: string, table: Uint8Array): string {
-  const clean = trimDots(sanitize(prefix, table));
-  return clean === '' ? parent : `${parent}${clean}.`;
-}
-
-function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
-  const clean = trimDots(sanitize(suffix, table));
-  return clean === '' ? parent : `${parent}.${clean}`;
-}
-
-function checkRate(rate: unknown, what: string): number {
-  if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-    throw new InvalidOptionError(`statskit: ${what} must be a number in (0, 1], got ${describe(rate)}`);
-  }
-  return rate;
-}
-
-/**
- * The tags of an options object, resolved once. Any problem is an InvalidOptionError, even a value whose
- * toString throws (that error is the `cause`).
- */
-function optionTags(tags: unknown, format: TagFormat, what: string, base?: ResolvedTags): ResolvedTags {
-  const errors: StatsError[] = [];
-  let resolved: ResolvedTags;
-  try {
-    resolved = resolveTags(tags, format, (e) => errors.push(e), base);
-  } catch (err) {
-    throw new InvalidOptionError(`statskit: ${what}: reading them threw (see cause)`, { cause: err });
-  }
-  const first = errors[0];
-  if (first !== undefined) throw new InvalidOptionError(`statskit: ${what}: ${first.message}`);
-  return resolved;
-}
-
-/** `options[key]` for child(): a getter or Proxy trap that throws is an invalid option. */
-function childOption(options: object, key: string): unknown {
-  const v = read(options, key);
-  if (v === UNREADABLE) {
-    throw new InvalidOptionError(`statskit: reading child option ${key} threw`, { cause: readError.cause });
-  }
-  return v;
 }
 
 /**
@@ -183,17 +130,11 @@ export class StatsClient {
       this.#rate = options.sampleRate;
     } else {
       const resolved = resolveOptions(options);
-      const table = TABLES[resolved.tagFormat].name;
-      this.#prefix = joinPrefix('', resolved.prefix, table);
-      this.#suffix = joinSuffix('', resolved.suffix, table);
-      const envTags = resolved.envTags;
-      this.#tags = optionTags(
-        resolved.tags,
-        resolved.tagFormat,
-        'tags',
-        envTags === undefined ? undefined : optionTags(envTags, resolved.tagFormat, 'DD_* tags'),
-      );
-      this.#rate = resolved.sampleRate;
+      const names = rootNames(resolved);
+      this.#prefix = names.prefix;
+      this.#suffix = names.suffix;
+      this.#tags = names.tags;
+      this.#rate = names.sampleRate;
       this.#core = new Core(resolved);
       this.#core.reportSoon(unknownOptionsError(options));
     }
@@ -259,7 +200,15 @@ export class StatsClient {
       this.#core.dropClosed(`event ${describe(title)}`);
       return;
     }
-    this.#writeExtension(formatEvent(title, text, opts, this.#dogTags(this.#optTags(opts, title))), title);
+    this.#writeExtension(
+      formatEvent(
+        title,
+        text,
+        opts,
+        dogTags(this.#tags, eventTags(opts, title, this.#core.report), this.#core.report),
+      ),
+      title,
+    );
   }
 
   /**
@@ -275,7 +224,15 @@ export class StatsClient {
       this.#core.dropClosed(`check ${describe(name)}`);
       return;
     }
-    this.#writeExtension(formatCheck(name, status, opts, this.#dogTags(this.#optTags(opts, name))), name);
+    this.#writeExtension(
+      formatCheck(
+        name,
+        status,
+        opts,
+        dogTags(this.#tags, eventTags(opts, name, this.#core.report), this.#core.report),
+      ),
+      name,
+    );
   }
 
   /**
@@ -372,30 +329,15 @@ export class StatsClient {
    * @throws {InvalidOptionError} on a bad option.
    */
   child(options: ChildOptions = {}): StatsClient {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('statskit: child options must be an object');
-    }
     const core = this.#core;
-    const format = core.options.tagFormat;
-    const table = TABLES[format].name;
-    // each option read once, guarded: a throwing getter or a revoked Proxy is an InvalidOptionError
-    const prefix = childOption(options, 'prefix');
-    const suffix = childOption(options, 'suffix');
-    const tagOption = childOption(options, 'tags');
-    const sampleRate = childOption(options, 'sampleRate');
-    if (prefix !== undefined && typeof prefix !== 'string') {
-      throw new InvalidOptionError(`statskit: child prefix must be a string, got ${describe(prefix)}`);
-    }
-    if (suffix !== undefined && typeof suffix !== 'string') {
-      throw new InvalidOptionError(`statskit: child suffix must be a string, got ${describe(suffix)}`);
-    }
-    const tags = optionTags(tagOption, format, 'child tags', this.#tags);
     const child = new StatsClient({
       [kCore]: core,
-      prefix: joinPrefix(this.#prefix, prefix ?? '', table),
-      suffix: joinSuffix(this.#suffix, suffix ?? '', table),
-      tags,
-      sampleRate: sampleRate === undefined ? this.#rate : checkRate(sampleRate, 'child sampleRate'),
+      ...childNames(options, core.options.tagFormat, {
+        prefix: this.#prefix,
+        suffix: this.#suffix,
+        tags: this.#tags,
+        sampleRate: this.#rate,
+      }),
     } satisfies ChildInit as unknown as ClientOptions);
     core.reportSoon(unknownChildOptionsError(options));
     return child;
@@ -473,32 +415,6 @@ export class StatsClient {
   telemetry(): Telemetry {
     const t = this.#core.telemetry;
     return { ...t, droppedBy: { ...t.droppedBy } };
-  }
-
-  /**
-   * `opts.tags` of an event or check, read once: a getter that throws is reported (the tags are left
-   * out, the event still goes).
-   */
-  #optTags(opts: unknown, name: unknown): unknown {
-    if (opts === undefined || opts === null) return undefined;
-    const tags = read(opts, 'tags');
-    if (tags !== UNREADABLE) return tags;
-    tagsUnreadable(this.#core.report, name, 'opts.tags', readError.cause);
-    return undefined;
-  }
-
-  /** The client's tags plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
-  #dogTags(tags: unknown): string {
-    const base = this.#tags;
-    if (base.format === 'none') return '';
-    const report = this.#core.report;
-    let resolved = base;
-    if (base.format !== 'datadog') {
-      const plain: Record<string, string | true> = {};
-      for (const [k, v] of base.map) plain[k] = v;
-      resolved = resolveTags(plain, 'datadog', report);
-    }
-    return tags === undefined ? resolved.str : appendCallTags(resolved, tags, report);
   }
 
   /** Hand a formatted event or check to the batcher, or report why it was rejected. */

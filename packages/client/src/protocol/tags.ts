@@ -1,6 +1,6 @@
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
 import type { TagFormat } from '../types.js';
-import { describe } from './describe.js';
+import { describe, read, readError, UNREADABLE } from './describe.js';
 import { type SanitizeTables, sanitize, TABLES, utf8 } from './sanitize.js';
 import { putString } from './write.js';
 
@@ -430,4 +430,28 @@ export function appendCallTags(base: ResolvedTags, tags: unknown, report: Report
   parts.sep = SEP[format];
   callTagBytes.bytes = base.bytes + 1 + acc.bytes;
   return asString ? joinParts() : CALL_TAGS;
+}
+
+/**
+ * `opts.tags` of an event or check, read once: a getter that throws is reported (the tags are left out,
+ * the event still goes).
+ */
+export function eventTags(opts: unknown, name: unknown, report: Report): unknown {
+  if (opts === undefined || opts === null) return undefined;
+  const tags = read(opts, 'tags');
+  if (tags !== UNREADABLE) return tags;
+  tagsUnreadable(report, name, 'opts.tags', readError.cause);
+  return undefined;
+}
+
+/** The client's tags (`base`) plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
+export function dogTags(base: ResolvedTags, tags: unknown, report: Report): string {
+  if (base.format === 'none') return '';
+  let resolved = base;
+  if (base.format !== 'datadog') {
+    const plain: Record<string, string | true> = {};
+    for (const [k, v] of base.map) plain[k] = v;
+    resolved = resolveTags(plain, 'datadog', report);
+  }
+  return tags === undefined ? resolved.str : appendCallTags(resolved, tags, report);
 }
