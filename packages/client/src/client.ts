@@ -20,16 +20,7 @@ import {
 } from './protocol/dogstatsd.js';
 import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
-import {
-  appendCallTags,
-  callTagBytes,
-  dogTags,
-  eventTags,
-  type ResolvedTags,
-  resolveTags,
-  tagsUnreadable,
-  writeCallTags,
-} from './protocol/tags.js';
+import { dogTags, eventTags, type ResolvedTags, resolveTags, tagsUnreadable } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
 import { RunningTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
 import { isWritableStream } from './transports/writable.js';
@@ -205,7 +196,7 @@ export class StatsClient {
         title,
         text,
         opts,
-        dogTags(this.#tags, eventTags(opts, title, this.#core.report), this.#core.report),
+        dogTags(this.#tags, eventTags(opts, title, this.#core.report), this.#core.report, this.#core.tags),
       ),
       title,
     );
@@ -229,7 +220,7 @@ export class StatsClient {
         name,
         status,
         opts,
-        dogTags(this.#tags, eventTags(opts, name, this.#core.report), this.#core.report),
+        dogTags(this.#tags, eventTags(opts, name, this.#core.report), this.#core.report, this.#core.tags),
       ),
       name,
     );
@@ -498,10 +489,11 @@ export class StatsClient {
    * written only if they still take the `bytes` reserved for them (a getter may answer differently).
    */
   #writeCallTags(buf: Buffer, off: number, tagStr: string, bytes: number, tags: unknown): number {
-    const o = writeCallTags(buf, off, tagStr, bytes);
+    const writer = this.#core.tags;
+    const o = writer.write(buf, off, tagStr, bytes);
     if (o >= 0) return o;
-    const again = appendCallTags(this.#tags, tags, ignoreErrors, true);
-    return callTagBytes.bytes === bytes ? putString(buf, off, again) : off;
+    const again = writer.append(this.#tags, tags, ignoreErrors, true);
+    return writer.bytes === bytes ? putString(buf, off, again) : off;
   }
 
   /**
@@ -596,13 +588,13 @@ export class StatsClient {
       }
       if (tags !== undefined) {
         // Joined into a string only where one is needed (aggregation, the negative-gauge pair).
-        tagStr = appendCallTags(
+        tagStr = core.tags.append(
           this.#tags,
           tags,
           core.report,
           mode === 'negative' || core.aggregator !== undefined,
         );
-        tagBytes = callTagBytes.bytes;
+        tagBytes = core.tags.bytes;
         callTags = tags;
       }
       // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only (ignored on other types).

@@ -13,6 +13,7 @@ import {
   TransportError,
 } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { TagWriter } from './protocol/tags.js';
 import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
 import { createTransport } from './transports/create-transport.js';
 import { countDrop, createTelemetry, type PacketTransport, type Telemetry } from './types.js';
@@ -64,6 +65,8 @@ export class Core {
   readonly events: GraphiteEvents | undefined;
   readonly maxBytes: number;
   readonly random: () => number;
+  /** Writes per-call tags: its scratch pieces are shared by this client and its children only. */
+  readonly tags = new TagWriter();
   closed = false;
   readonly #userOnError: (err: StatsError) => void;
   readonly #fallback = warningReporter();
