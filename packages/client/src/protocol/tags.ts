@@ -351,7 +351,7 @@ export class TagWriter {
       this.#count = 0;
       unreadable(tags, err, report);
     }
-    if (this.#gen !== gen) return this.append(base, tags, ignore, asString);
+    if (this.#gen !== gen) return this.#reread(base, tags, report, asString);
     if (this.#n === 0) {
       this.#count = 0;
       this.bytes = base.bytes;
@@ -390,6 +390,19 @@ export class TagWriter {
     for (let i = 0; i < count; i++) o = putString(buf, o, list[i] as string);
     if (o - off === bytes) return o;
     return returned === CALL_TAGS ? -1 : putString(buf, off, returned);
+  }
+
+  /**
+   * {@link append} was re-entered while it read `tags`: read them again, quietly (each problem was
+   * reported once). Re-entered again (a tag getter that sends a tagged metric through this core), they
+   * are rebuilt from a fresh map instead, which nothing re-entering can disturb: no unbounded recursion.
+   */
+  #reread(base: ResolvedTags, tags: unknown, report: Report, asString: boolean): string {
+    if (report !== ignore) return this.append(base, tags, ignore, asString);
+    const merged = resolveTags(tags, base.format, ignore, base);
+    this.#count = 0; // after reading: a call made meanwhile left its own pieces
+    this.bytes = merged.bytes;
+    return merged.str;
   }
 
   #join(): string {

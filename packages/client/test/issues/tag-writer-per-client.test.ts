@@ -53,3 +53,28 @@ describe.each<TagFormat>(['datadog', 'telegraf', 'graphite'])('%s', (tagFormat) 
     ]);
   });
 });
+
+describe.each<TagFormat>(['datadog', 'telegraf', 'graphite'])('%s, one core', (tagFormat) => {
+  test('a tag getter that sends a tagged metric through the same client (or a child): no stack overflow, both lines intact', () => {
+    const a = createTestClient({ tagFormat, tags: { svc: 'api' } });
+    const child = a.child({ tags: { part: 'audit' } });
+    let reads = 0;
+    const tags = {
+      table: 'users',
+      get op(): string {
+        reads++;
+        child.incr('tag.read', 1, { tags: { field: 'op' } });
+        return 'select';
+      },
+    };
+    expect(() => a.timing('db.query', 4, { tags })).not.toThrow();
+    expect(a.errors).toEqual([]);
+    const query = a.metrics.filter((m) => m.name === 'db.query');
+    expect(query.map((m) => m.tags)).toEqual([{ svc: 'api', table: 'users', op: 'select' }]);
+    const audit = a.metrics.filter((m) => m.name === 'tag.read');
+    expect(audit).toHaveLength(reads); // the getter is read again after it re-entered, at most twice
+    expect(reads).toBeLessThanOrEqual(3);
+    for (const m of audit) expect(m.tags).toEqual({ svc: 'api', part: 'audit', field: 'op' });
+    for (const line of a.lines) expect(parseLine(line, tagFormat)).toBeDefined();
+  });
+});
