@@ -12,6 +12,7 @@ import {
   StatsError,
   TransportError,
 } from './errors.js';
+import { holdValuesUntilExit, releaseValues } from './exit.js';
 import type { ResolvedOptions } from './options.js';
 import { TagWriter } from './protocol/tags.js';
 import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
@@ -36,17 +37,6 @@ export function warningReporter(): (err: StatsError) => void {
     last.set(err.code, { at: now, suppressed: 0 });
     process.emitWarning(`${err.message}${more}`, { type: 'StatsKitWarning', code: err.code });
   };
-}
-
-/**
- * Cores holding values of their own (flush hooks, an aggregator): written out by `beforeExit`, so a
- * process that ends on its own loses nothing. Removed on close().
- */
-const holding = new Set<Core>();
-let exitHookInstalled = false;
-
-function flushAtExit(): void {
-  for (const core of holding) core.flushBuffers();
 }
 
 /**
@@ -136,13 +126,13 @@ export class Core {
               options.wire.multiValue,
               options.maxPacketSize,
             );
-    if (this.aggregator !== undefined) this.#hold();
+    if (this.aggregator !== undefined) holdValuesUntilExit(this);
   }
 
   /** Run `fn` at every flush, at close() and before the process exits; returns its unregistration. */
   addFlushHook(fn: () => void): () => void {
     this.#flushHooks.add(fn);
-    if (!this.closed) this.#hold();
+    if (!this.closed) holdValuesUntilExit(this);
     return () => {
       this.#flushHooks.delete(fn);
     };
@@ -185,14 +175,6 @@ export class Core {
       } catch (err) {
         this.report(callbackError('a flush hook', err));
       }
-    }
-  }
-
-  #hold(): void {
-    holding.add(this);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('beforeExit', flushAtExit);
     }
   }
 
@@ -276,7 +258,7 @@ export class Core {
     for (const fn of this.#closeHooks) this.#runHook(fn, 'a close hook');
     this.#closeHooks.clear();
     this.closed = true;
-    holding.delete(this);
+    releaseValues(this);
     this.aggregator?.flush();
     this.aggregator?.stop();
     this.batcher.stop();
