@@ -35,10 +35,6 @@ export class Batcher {
     this.#buf = Buffer.allocUnsafe(maxBytes);
   }
 
-  get maxBytes(): number {
-    return this.#max;
-  }
-
   /** Bytes in the packet being filled (0: empty). */
   get size(): number {
     return this.#off;

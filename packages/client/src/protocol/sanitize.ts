@@ -7,7 +7,7 @@ import type { TagFormat } from '../types.js';
  */
 
 /** What replaces a reserved character. */
-export const REPLACEMENT = '_';
+const REPLACEMENT = '_';
 
 /** Characters that would end, split or re-type a statsd line, in every format. */
 const RESERVED = '\n\r:|@#';

@@ -26,7 +26,7 @@ const KV_TRUE: Readonly<Record<TagFormat, string>> = {
   none: '',
 };
 
-export const EMPTY_TAGS: Readonly<Record<TagFormat, ResolvedTags>> = {
+const EMPTY_TAGS: Readonly<Record<TagFormat, ResolvedTags>> = {
   datadog: { format: 'datadog', map: new Map(), str: '', bytes: 0 },
   telegraf: { format: 'telegraf', map: new Map(), str: '', bytes: 0 },
   graphite: { format: 'graphite', map: new Map(), str: '', bytes: 0 },
@@ -268,7 +268,7 @@ export function resolveTags(
  * What {@link TagWriter.append} returns with `asString: false` when the tags are only in its pieces
  * (write them with {@link TagWriter.write}): the call's tags are then never joined into a string at all.
  */
-export const CALL_TAGS = '\u0000call tags\u0000';
+const CALL_TAGS = '\u0000call tags\u0000';
 
 /**
  * Per-call tags on top of a client's precomputed ones. One per core (a client and its children share
