@@ -22,7 +22,7 @@ import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import { dogTags, eventTags, type ResolvedTags, resolveTags, tagsUnreadable } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
-import { RunningTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
+import { startTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
 import { isWritableStream } from './transports/writable.js';
 import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
 
@@ -284,7 +284,7 @@ export class StatsClient {
    * ```
    */
   timer(name: string, opts?: MetricOptions): Timer {
-    return new RunningTimer(this, name, opts);
+    return startTimer(this, name, opts);
   }
 
   /**

@@ -43,27 +43,20 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /**
  * `stats.timer()`: sends through the client's `timing()` on the first `stop()`. `stop` is an own, bound
- * function (as it always was), so `t.stop` may be handed on as a callback (`res.on('finish', t.stop)`).
+ * function (as it always was), so `t.stop` may be handed on as a callback (`res.on('finish', t.stop)`);
+ * a prototype method would save its closure but break that.
  */
-export class RunningTimer implements Timer {
-  readonly #stats: TimingClient;
-  readonly #name: string;
-  readonly #opts: MetricOptions | undefined;
-  readonly #start = performance.now();
-  #elapsed = -1;
-
-  constructor(stats: TimingClient, name: string, opts: MetricOptions | undefined) {
-    this.#stats = stats;
-    this.#name = name;
-    this.#opts = opts;
-  }
-
-  readonly stop = (): number => {
-    if (this.#elapsed < 0) {
-      this.#elapsed = roundMs(performance.now() - this.#start);
-      this.#stats.timing(this.#name, this.#elapsed, this.#opts);
-    }
-    return this.#elapsed;
+export function startTimer(stats: TimingClient, name: string, opts: MetricOptions | undefined): Timer {
+  const start = performance.now();
+  let elapsed = -1;
+  return {
+    stop: (): number => {
+      if (elapsed < 0) {
+        elapsed = roundMs(performance.now() - start);
+        stats.timing(name, elapsed, opts);
+      }
+      return elapsed;
+    },
   };
 }
 
