@@ -1,13 +1,6 @@
+import { holdPacketUntilExit, releasePacket } from './exit.js';
 import { putString } from './protocol/write.js';
 import type { PacketTransport } from './types.js';
-
-/** Batchers holding lines, flushed by `beforeExit` so a process that ends on its own loses nothing. */
-const dirty = new Set<Batcher>();
-let exitHookInstalled = false;
-
-function flushDirty(): void {
-  for (const b of dirty) b.flush();
-}
 
 const NEWLINE = 0x0a;
 
@@ -40,14 +33,6 @@ export class Batcher {
     this.#immediate = immediate;
     this.#transport = transport;
     this.#buf = Buffer.allocUnsafe(maxBytes);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('beforeExit', flushDirty);
-    }
-  }
-
-  get maxBytes(): number {
-    return this.#max;
   }
 
   /** Bytes in the packet being filled (0: empty). */
@@ -109,7 +94,7 @@ export class Batcher {
     }
     this.#off = 0;
     this.#lines = 0;
-    dirty.delete(this);
+    releasePacket(this);
     this.#transport.send(packet, size, lines);
   }
 
@@ -123,7 +108,7 @@ export class Batcher {
   /** A packet is starting: make sure it is flushed by the timer, or by `beforeExit`. */
   #arm(): void {
     if (this.#immediate) return;
-    dirty.add(this);
+    holdPacketUntilExit(this);
     if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#onTimer, this.#interval);
       this.#timer.unref();

@@ -1,7 +1,8 @@
 import { type Aggregator, Held, KIND_COUNTER, KIND_GAUGE, KIND_MULTI } from './aggregator.js';
 import type { AnnotateOptions } from './carbon/events.js';
+import { type ClientNames, childNames, rootNames } from './child.js';
 import { Core } from './core.js';
-import { ErrorCodes, InvalidMetricError, InvalidOptionError, type StatsError } from './errors.js';
+import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
 import { Names } from './names.js';
 import {
   type ClientOptions,
@@ -21,9 +22,10 @@ import {
 } from './protocol/dogstatsd.js';
 import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
-import { appendCallTags, callTagBytes, mergeTags, type ResolvedTags, resolveTags } from './protocol/tags.js';
+import { dogTags, eventTags, type ResolvedTags, resolveTags, tagsUnreadable } from './protocol/tags.js';
+import { startTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
 import { isWritableStream } from './transports/writable.js';
-import type { MetricOptions, TagFormat, Tags, Telemetry, TimeOptions } from './types.js';
+import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
 
 /** Options of `child()`. */
 export interface ChildOptions {
@@ -37,99 +39,17 @@ export interface ChildOptions {
   readonly sampleRate?: number | undefined;
 }
 
-/** A running timer from `stats.timer()`. */
-export interface Timer {
-  /** Send the elapsed time (once) and return it in ms. Later calls return the same value and send nothing. */
-  stop(): number;
-}
-
-/** A method decorator from `stats.timed()`: TC39 (TypeScript 5+) or legacy `experimentalDecorators`. */
-export interface TimedDecorator {
-  <This, Args extends unknown[], Return>(
-    value: (this: This, ...args: Args) => Return,
-    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
-  ): (this: This, ...args: Args) => Return;
-  (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
-}
+export type { TimedDecorator, Timer } from './timing.js';
 
 const kCore = Symbol('statskit.core');
 
-interface ChildInit {
+interface ChildInit extends ClientNames {
   readonly [kCore]: Core;
-  readonly prefix: string;
-  readonly suffix: string;
-  readonly tags: ResolvedTags;
-  readonly sampleRate: number;
 }
 
 /** Rates are printed as given: `|@0.1`. */
 function rateSuffix(rate: number): string {
   return rate === 1 ? '' : `|@${rate}`;
-}
-
-/** The piece without leading and trailing dots: the seams get exactly one, added here. */
-function trimDots(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && s.charCodeAt(a) === 0x2e) a++;
-  while (b > a && s.charCodeAt(b - 1) === 0x2e) b--;
-  return s.slice(a, b);
-}
-
-function joinPrefix(parent: string, prefix: string, table: Uint8Array): string {
-  const clean = trimDots(sanitize(prefix, table));
-  return clean === '' ? parent : `${parent}${clean}.`;
-}
-
-function joinSuffix(parent: string, suffix: string, table: Uint8Array): string {
-  const clean = trimDots(sanitize(suffix, table));
-  return clean === '' ? parent : `${parent}.${clean}`;
-}
-
-function checkRate(rate: unknown, what: string): number {
-  if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
-    throw new InvalidOptionError(`statskit: ${what} must be a number in (0, 1], got ${describe(rate)}`);
-  }
-  return rate;
-}
-
-/**
- * The tags of an options object, resolved once. Any problem is an InvalidOptionError, even a value whose
- * toString throws (that error is the `cause`).
- */
-function optionTags(tags: unknown, format: TagFormat, what: string, base?: ResolvedTags): ResolvedTags {
-  const errors: StatsError[] = [];
-  let resolved: ResolvedTags;
-  try {
-    resolved = resolveTags(tags, format, (e) => errors.push(e), base);
-  } catch (err) {
-    throw new InvalidOptionError(`statskit: ${what}: reading them threw (see cause)`, { cause: err });
-  }
-  const first = errors[0];
-  if (first !== undefined) throw new InvalidOptionError(`statskit: ${what}: ${first.message}`);
-  return resolved;
-}
-
-/** `options[key]` for child(): a getter or Proxy trap that throws is an invalid option. */
-function childOption(options: object, key: string): unknown {
-  const v = read(options, key);
-  if (v === UNREADABLE) {
-    throw new InvalidOptionError(`statskit: reading child option ${key} threw`, { cause: readError.cause });
-  }
-  return v;
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    v !== null &&
-    (typeof v === 'object' || typeof v === 'function') &&
-    typeof (v as { then?: unknown }).then === 'function'
-  );
-}
-
-/** Round measured ms to the microsecond: enough precision, shorter lines. */
-function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }
 
 /**
@@ -160,6 +80,8 @@ export class StatsClient {
   readonly #fast: boolean;
   /** Timings without options too (multi-value lines). */
   readonly #fastSamples: boolean;
+  /** `time()` and `timed()`, made on the first use. */
+  #timing: Timing | undefined;
 
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
@@ -173,17 +95,11 @@ export class StatsClient {
       this.#rate = options.sampleRate;
     } else {
       const resolved = resolveOptions(options);
-      const table = TABLES[resolved.tagFormat].name;
-      this.#prefix = joinPrefix('', resolved.prefix, table);
-      this.#suffix = joinSuffix('', resolved.suffix, table);
-      const envTags = resolved.envTags;
-      this.#tags = optionTags(
-        resolved.tags,
-        resolved.tagFormat,
-        'tags',
-        envTags === undefined ? undefined : optionTags(envTags, resolved.tagFormat, 'DD_* tags'),
-      );
-      this.#rate = resolved.sampleRate;
+      const names = rootNames(resolved);
+      this.#prefix = names.prefix;
+      this.#suffix = names.suffix;
+      this.#tags = names.tags;
+      this.#rate = names.sampleRate;
       this.#core = new Core(resolved);
       this.#core.reportSoon(unknownOptionsError(options));
     }
@@ -257,7 +173,15 @@ export class StatsClient {
       this.#core.dropClosed(`event ${describe(title)}`);
       return;
     }
-    this.#writeExtension(formatEvent(title, text, opts, this.#dogTags(this.#optTags(opts, title))), title);
+    this.#writeExtension(
+      formatEvent(
+        title,
+        text,
+        opts,
+        dogTags(this.#tags, eventTags(opts, title, this.#core.report), this.#core.report, this.#core.tags),
+      ),
+      title,
+    );
   }
 
   /**
@@ -273,7 +197,15 @@ export class StatsClient {
       this.#core.dropClosed(`check ${describe(name)}`);
       return;
     }
-    this.#writeExtension(formatCheck(name, status, opts, this.#dogTags(this.#optTags(opts, name))), name);
+    this.#writeExtension(
+      formatCheck(
+        name,
+        status,
+        opts,
+        dogTags(this.#tags, eventTags(opts, name, this.#core.report), this.#core.report, this.#core.tags),
+      ),
+      name,
+    );
   }
 
   /**
@@ -334,17 +266,7 @@ export class StatsClient {
    * ```
    */
   timer(name: string, opts?: MetricOptions): Timer {
-    const start = performance.now();
-    let elapsed = -1;
-    return {
-      stop: (): number => {
-        if (elapsed < 0) {
-          elapsed = roundMs(performance.now() - start);
-          this.timing(name, elapsed, opts);
-        }
-        return elapsed;
-      },
-    };
+    return startTimer(this, name, opts);
   }
 
   /**
@@ -356,39 +278,8 @@ export class StatsClient {
    * ```
    */
   time<T>(name: string, fn: () => T, opts?: TimeOptions): T {
-    if (typeof fn !== 'function') {
-      // Never throw from a metric call: report, time nothing, return what a missing fn would.
-      this.#core.dropInvalid(
-        new InvalidMetricError(
-          ErrorCodes.INVALID_VALUE,
-          `statskit: time(${describe(name)}) needs a function`,
-          name,
-        ),
-      );
-      return undefined as T;
-    }
-    const start = performance.now();
-    let result: T;
-    try {
-      result = fn();
-    } catch (err) {
-      this.#timed(name, start, opts, true);
-      throw err;
-    }
-    if (isThenable(result)) {
-      return result.then(
-        (value) => {
-          this.#timed(name, start, opts, false);
-          return value;
-        },
-        (err: unknown) => {
-          this.#timed(name, start, opts, true);
-          throw err;
-        },
-      ) as T;
-    }
-    this.#timed(name, start, opts, false);
-    return result;
+    this.#timing ??= new Timing(this.#core, (n, ms, o) => this.#emit(n, ms, '|ms', o));
+    return this.#timing.time(name, fn, opts);
   }
 
   /**
@@ -402,20 +293,7 @@ export class StatsClient {
    * ```
    */
   timed(name: string, opts?: TimeOptions): TimedDecorator {
-    const stats = this;
-    const wrap = (method: (...args: unknown[]) => unknown) =>
-      function timedMethod(this: unknown, ...args: unknown[]): unknown {
-        return stats.time(name, () => method.apply(this, args), opts);
-      };
-    return function decorate(target: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown {
-      if (descriptor !== undefined && typeof descriptor.value === 'function') {
-        return { ...descriptor, value: wrap(descriptor.value as (...args: unknown[]) => unknown) };
-      }
-      if (typeof target === 'function' && typeof context === 'object' && context !== null) {
-        return wrap(target as (...args: unknown[]) => unknown);
-      }
-      throw new InvalidOptionError('statskit: @timed() decorates methods only');
-    } as TimedDecorator;
+    return timedDecorator(this, name, opts);
   }
 
   /**
@@ -424,30 +302,15 @@ export class StatsClient {
    * @throws {InvalidOptionError} on a bad option.
    */
   child(options: ChildOptions = {}): StatsClient {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('statskit: child options must be an object');
-    }
     const core = this.#core;
-    const format = core.options.tagFormat;
-    const table = TABLES[format].name;
-    // each option read once, guarded: a throwing getter or a revoked Proxy is an InvalidOptionError
-    const prefix = childOption(options, 'prefix');
-    const suffix = childOption(options, 'suffix');
-    const tagOption = childOption(options, 'tags');
-    const sampleRate = childOption(options, 'sampleRate');
-    if (prefix !== undefined && typeof prefix !== 'string') {
-      throw new InvalidOptionError(`statskit: child prefix must be a string, got ${describe(prefix)}`);
-    }
-    if (suffix !== undefined && typeof suffix !== 'string') {
-      throw new InvalidOptionError(`statskit: child suffix must be a string, got ${describe(suffix)}`);
-    }
-    const tags = optionTags(tagOption, format, 'child tags', this.#tags);
     const child = new StatsClient({
       [kCore]: core,
-      prefix: joinPrefix(this.#prefix, prefix ?? '', table),
-      suffix: joinSuffix(this.#suffix, suffix ?? '', table),
-      tags,
-      sampleRate: sampleRate === undefined ? this.#rate : checkRate(sampleRate, 'child sampleRate'),
+      ...childNames(options, core.options.tagFormat, {
+        prefix: this.#prefix,
+        suffix: this.#suffix,
+        tags: this.#tags,
+        sampleRate: this.#rate,
+      }),
     } satisfies ChildInit as unknown as ClientOptions);
     core.reportSoon(unknownChildOptionsError(options));
     return child;
@@ -527,44 +390,6 @@ export class StatsClient {
     return { ...t, droppedBy: { ...t.droppedBy } };
   }
 
-  /**
-   * `opts.tags` of an event or check, read once: a getter that throws is reported (the tags are left
-   * out, the event still goes).
-   */
-  #optTags(opts: unknown, name: unknown): unknown {
-    if (opts === undefined || opts === null) return undefined;
-    const tags = read(opts, 'tags');
-    if (tags !== UNREADABLE) return tags;
-    this.#tagsUnreadable(name, 'opts.tags', readError.cause);
-    return undefined;
-  }
-
-  /** Tags (`what`) whose reading threw: reported; the metric is sent without them. */
-  #tagsUnreadable(name: unknown, what: string, cause: unknown): void {
-    this.#core.report(
-      new InvalidMetricError(
-        ErrorCodes.INVALID_TAG,
-        `statskit: metric ${describe(name)}: reading ${what} threw; sent without them`,
-        name,
-        { cause },
-      ),
-    );
-  }
-
-  /** The client's tags plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
-  #dogTags(tags: unknown): string {
-    const base = this.#tags;
-    if (base.format === 'none') return '';
-    const report = this.#core.report;
-    let resolved = base;
-    if (base.format !== 'datadog') {
-      const plain: Record<string, string | true> = {};
-      for (const [k, v] of base.map) plain[k] = v;
-      resolved = resolveTags(plain, 'datadog', report);
-    }
-    return tags === undefined ? resolved.str : appendCallTags(resolved, tags, report);
-  }
-
   /** Hand a formatted event or check to the batcher, or report why it was rejected. */
   #writeExtension(f: Formatted, name: unknown): void {
     if ('error' in f) {
@@ -578,27 +403,6 @@ export class StatsClient {
       return;
     }
     this.#core.write(f.line, Buffer.byteLength(f.line), 1, describe(name));
-  }
-
-  #timed(name: string, start: number, opts: TimeOptions | undefined, failed: boolean): void {
-    const ms = roundMs(performance.now() - start);
-    if (failed && opts !== undefined && opts !== null) {
-      // read once each; anything unreadable is reported by #emit reading `opts` itself
-      const errorTags = read(opts, 'errorTags');
-      const rate = read(opts, 'rate');
-      const tags = read(opts, 'tags');
-      if (errorTags === UNREADABLE) {
-        this.#tagsUnreadable(name, 'opts.errorTags', readError.cause);
-      } else if (errorTags !== undefined && rate !== UNREADABLE && tags !== UNREADABLE) {
-        const merged =
-          tags === undefined
-            ? errorTags
-            : mergeTags(tags, errorTags, this.#core.report, this.#core.options.tagFormat);
-        this.#emit(name, ms, '|ms', { rate: rate as number | undefined, tags: merged as Tags });
-        return;
-      }
-    }
-    this.#emit(name, ms, '|ms', opts);
   }
 
   /**
@@ -670,7 +474,7 @@ export class StatsClient {
         if (at === 0) r = UNREADABLE;
         else if (at === 2) timestamp = UNREADABLE;
         else {
-          this.#tagsUnreadable(name, 'opts.tags', err);
+          tagsUnreadable(core.report, name, 'opts.tags', err);
           timestamp = read(opts, 'timestamp');
         }
       }
@@ -693,13 +497,13 @@ export class StatsClient {
       }
       if (tags !== undefined) {
         // Joined into a string only where one is needed (aggregation, the negative-gauge pair).
-        tagStr = appendCallTags(
+        tagStr = core.tags.append(
           this.#tags,
           tags,
           core.report,
           mode === 'negative' || core.aggregator !== undefined || core.carbon !== undefined,
         );
-        tagBytes = callTagBytes.bytes;
+        tagBytes = core.tags.bytes;
         callTags = tags;
       }
       // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only (ignored on other types).

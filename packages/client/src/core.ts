@@ -13,7 +13,9 @@ import {
   StatsError,
   TransportError,
 } from './errors.js';
+import { holdValuesUntilExit, releaseValues } from './exit.js';
 import type { ResolvedOptions } from './options.js';
+import { TagWriter } from './protocol/tags.js';
 import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
 import { createTransport } from './transports/create-transport.js';
 import { countDrop, createTelemetry, type PacketTransport, type Telemetry } from './types.js';
@@ -39,17 +41,6 @@ export function warningReporter(): (err: StatsError) => void {
 }
 
 /**
- * Cores holding values of their own (flush hooks, an aggregator): written out by `beforeExit`, so a
- * process that ends on its own loses nothing. Removed on close().
- */
-const holding = new Set<Core>();
-let exitHookInstalled = false;
-
-function flushAtExit(): void {
-  for (const core of holding) core.flushBuffers();
-}
-
-/**
  * State shared by a client and all its children: options, transport, batcher, telemetry, closed flag.
  * Internal: not exported from the package.
  */
@@ -69,6 +60,8 @@ export class Core {
   readonly events: GraphiteEvents | undefined;
   readonly maxBytes: number;
   readonly random: () => number;
+  /** Writes per-call tags: its scratch pieces are shared by this client and its children only. */
+  readonly tags = new TagWriter();
   closed = false;
   readonly #userOnError: (err: StatsError) => void;
   readonly #fallback = warningReporter();
@@ -123,6 +116,7 @@ export class Core {
     this.encoder = new Encoder(
       this.batcher,
       (bytes, lines, name) => this.accept(bytes, lines, name),
+      this.tags,
       tagsInName,
     );
     this.carbon =
@@ -144,13 +138,13 @@ export class Core {
             options.wire.multiValue,
             options.maxPacketSize,
           );
-    if (this.aggregator !== undefined || this.carbon !== undefined) this.#hold();
+    if (this.aggregator !== undefined || this.carbon !== undefined) holdValuesUntilExit(this);
   }
 
   /** Run `fn` at every flush, at close() and before the process exits; returns its unregistration. */
   addFlushHook(fn: () => void): () => void {
     this.#flushHooks.add(fn);
-    if (!this.closed) this.#hold();
+    if (!this.closed) holdValuesUntilExit(this);
     return () => {
       this.#flushHooks.delete(fn);
     };
@@ -194,14 +188,6 @@ export class Core {
       } catch (err) {
         this.report(callbackError('a flush hook', err));
       }
-    }
-  }
-
-  #hold(): void {
-    holding.add(this);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('beforeExit', flushAtExit);
     }
   }
 
@@ -285,7 +271,7 @@ export class Core {
     for (const fn of this.#closeHooks) this.#runHook(fn, 'a close hook');
     this.#closeHooks.clear();
     this.closed = true;
-    holding.delete(this);
+    releaseValues(this);
     this.aggregator?.flush();
     this.aggregator?.stop();
     this.carbon?.flush();

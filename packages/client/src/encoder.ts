@@ -8,7 +8,7 @@
 
 import type { Batcher } from './batcher.js';
 import type { Key, Names } from './names.js';
-import { appendCallTags, callTagBytes, type ResolvedTags, writeCallTags } from './protocol/tags.js';
+import type { ResolvedTags, TagWriter } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
 
 /** Counts a line about to be written, or drops it (counted, reported) when it can never fit a packet. */
@@ -20,12 +20,15 @@ function ignoreErrors(): void {}
 export class Encoder {
   readonly #batcher: Batcher;
   readonly #accept: Accept;
+  /** The core's writer of per-call tags (its pieces of the last call's tags). */
+  readonly #writer: TagWriter;
   /** Telegraf and Graphite carry tags inside the name; DogStatsD after the type. */
   readonly tagsInName: boolean;
 
-  constructor(batcher: Batcher, accept: Accept, tagsInName: boolean) {
+  constructor(batcher: Batcher, accept: Accept, writer: TagWriter, tagsInName: boolean) {
     this.#batcher = batcher;
     this.#accept = accept;
+    this.#writer = writer;
     this.tagsInName = tagsInName;
   }
 
@@ -123,9 +126,10 @@ export class Encoder {
     base: ResolvedTags | undefined,
   ): number {
     if (callTags === undefined || base === undefined) return putString(buf, off, tags);
-    const o = writeCallTags(buf, off, tags, bytes);
+    const writer = this.#writer;
+    const o = writer.write(buf, off, tags, bytes);
     if (o >= 0) return o;
-    const again = appendCallTags(base, callTags, ignoreErrors, true);
-    return callTagBytes.bytes === bytes ? putString(buf, off, again) : off;
+    const again = writer.append(base, callTags, ignoreErrors, true);
+    return writer.bytes === bytes ? putString(buf, off, again) : off;
   }
 }

@@ -348,7 +348,7 @@ const TAG_FORMATS: readonly TagFormat[] = ['datadog', 'telegraf', 'graphite', 'n
 const SERVERS: readonly StatsServer[] = ['etsy', 'dogstatsd', 'telegraf'];
 const FRAMINGS: readonly StreamFraming[] = ['newline', 'length-prefix'];
 /** Largest UDP payload over IPv4. */
-export const MAX_UDP_PAYLOAD = 65_507;
+const MAX_UDP_PAYLOAD = 65_507;
 
 function fail(message: string): never {
   throw new InvalidOptionError(`statskit: ${message}`);

@@ -98,4 +98,30 @@ stats.gauge('level', 7);
     await rx.waitForLines(3);
     expect(rx.lines.sort()).toEqual(['aggregated:80|c', 'held:40|c', 'level:7|g']);
   });
+
+  test('at that exit, hooks and aggregates are written into the pending packet before it is sent: one packet', async () => {
+    await using rx = await udpReceiver();
+    const script = join(dir, 'child-order.mjs');
+    writeFileSync(
+      script,
+      `import { StatsClient } from './client.mjs';
+const stats = new StatsClient({ host: '127.0.0.1', port: ${rx.port}, flushInterval: 60000, aggregate: { interval: 60000 } });
+const raw = new StatsClient({ host: '127.0.0.1', port: ${rx.port}, flushInterval: 60000, aggregate: false });
+stats.onFlush(() => stats.incr('held', 3));
+stats.timing('query', 5); // raw: waits in the packet
+stats.incr('aggregated', 2);
+raw.incr('raw', 1); // a client holding no values of its own: its packet is sent too
+`,
+    );
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    await rx.waitForLines(4);
+    expect(rx.packets.map((p) => p.text).sort()).toEqual(['query:5|ms\naggregated:2|c\nheld:3|c', 'raw:1|c']);
+  });
 });

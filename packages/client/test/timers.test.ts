@@ -47,6 +47,14 @@ describe('timer()', () => {
     expect(timings(stats, 'wait')).toEqual([ms]);
   });
 
+  test('stop may be handed on detached, as a callback (it was always an own, bound function)', () => {
+    const stats = createTestClient();
+    const { stop } = stats.timer('detached');
+    const ms = stop();
+    expect(stop()).toBe(ms);
+    expect(timings(stats, 'detached')).toEqual([ms]);
+  });
+
   test('independent timers do not share state', () => {
     const stats = createTestClient();
     const a = stats.timer('a');

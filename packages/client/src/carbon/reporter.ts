@@ -216,11 +216,6 @@ export class CarbonReporter {
     return m;
   }
 
-  /** Number of series held. */
-  get size(): number {
-    return this.#list.length;
-  }
-
   /**
    * Write everything now, synchronously: the rest of a scheduled report in progress, then the current
    * interval so far (not ended: its scheduled report will carry the complete values).

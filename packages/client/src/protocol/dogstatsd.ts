@@ -75,7 +75,7 @@ const MAX_SECONDS = 1e11;
  * Unix seconds from a `Date` or a number of seconds (fractions are floored). `undefined` for a value
  * that is not a valid time — including what looks like milliseconds, a common mistake.
  */
-export function unixSeconds(t: unknown): number | undefined {
+function unixSeconds(t: unknown): number | undefined {
   const s =
     typeof t === 'number'
       ? Math.floor(t)
@@ -107,7 +107,7 @@ function field(s: string): string {
  * A service check message: newlines escaped, `m:` → `m\:`, and `|` → `¦`, because the Agent splits
  * the check on `|` and a later `|#…` or `|h:…` in the message would be read as a field.
  */
-export function escapeCheckMessage(message: string): string {
+function escapeCheckMessage(message: string): string {
   return escapeNewlines(message).replaceAll('m:', 'm\\:').replaceAll('|', '¦');
 }
 

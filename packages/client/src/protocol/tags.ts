@@ -1,6 +1,6 @@
 import { ErrorCodes, InvalidMetricError, type StatsError } from '../errors.js';
 import type { TagFormat } from '../types.js';
-import { describe } from './describe.js';
+import { describe, read, readError, UNREADABLE } from './describe.js';
 import { type SanitizeTables, sanitize, TABLES, utf8 } from './sanitize.js';
 import { putString } from './write.js';
 
@@ -26,7 +26,7 @@ const KV_TRUE: Readonly<Record<TagFormat, string>> = {
   none: '',
 };
 
-export const EMPTY_TAGS: Readonly<Record<TagFormat, ResolvedTags>> = {
+const EMPTY_TAGS: Readonly<Record<TagFormat, ResolvedTags>> = {
   datadog: { format: 'datadog', map: new Map(), str: '', bytes: 0 },
   telegraf: { format: 'telegraf', map: new Map(), str: '', bytes: 0 },
   graphite: { format: 'graphite', map: new Map(), str: '', bytes: 0 },
@@ -78,6 +78,18 @@ function unreadable(tags: unknown, cause: unknown, report: Report): void {
       ErrorCodes.INVALID_TAG,
       'statskit: reading the tags threw (a getter or a Proxy); all of them dropped',
       tags,
+      { cause },
+    ),
+  );
+}
+
+/** Tags (`what`, e.g. `opts.tags`) of metric `name` whose reading threw: reported; the metric goes without them. */
+export function tagsUnreadable(report: Report, name: unknown, what: string, cause: unknown): void {
+  report(
+    new InvalidMetricError(
+      ErrorCodes.INVALID_TAG,
+      `statskit: metric ${describe(name)}: reading ${what} threw; sent without them`,
+      name,
       { cause },
     ),
   );
@@ -252,170 +264,224 @@ export function resolveTags(
   return serialize(map, format);
 }
 
-/** Set by {@link appendCallTags}: the UTF-8 byte length of the string it returned. */
-export const callTagBytes = { bytes: 0 };
-
-/** The call's own tags as they are appended, reused across calls (no allocation per call). */
-const acc = { bytes: 0, n: 0, overlap: false };
+/**
+ * What {@link TagWriter.append} returns with `asString: false` when the tags are only in its pieces
+ * (write them with {@link TagWriter.write}): the call's tags are then never joined into a string at all.
+ */
+const CALL_TAGS = '\u0000call tags\u0000';
 
 /**
- * The pieces of the string {@link appendCallTags} last returned, when it built one from the call's tags
- * (`count > 0`): `head` (the client's tags and a separator, or the tag section's lead), then
- * `list[0..count)`. {@link writeCallTags} writes them without flattening that string's rope.
+ * Per-call tags on top of a client's precomputed ones. One per core (a client and its children share
+ * it): the pieces of the last call's tags are kept here and reused across calls (no allocation per
+ * call), and no other client in the process touches them.
  */
-const parts = { head: '', sep: '', list: [] as string[], count: 0, gen: 0 };
+export class TagWriter {
+  /** The UTF-8 byte length of the string {@link append} last returned. */
+  bytes = 0;
+  /** The call's own tags as they are appended: their bytes, how many, whether one overrides a client tag. */
+  #accBytes = 0;
+  #n = 0;
+  #overlap = false;
+  /**
+   * The pieces of the string {@link append} last returned, when it built one from the call's tags
+   * (`#count > 0`): `#head` (the client's tags and a separator, or the tag section's lead), then
+   * `#list[0..#count)`. {@link write} writes them without flattening that string's rope.
+   */
+  #head = '';
+  #sep = '';
+  readonly #list: string[] = [];
+  #count = 0;
+  /** Bumped by every {@link append}: a change while one runs means it was re-entered (from onError). */
+  #gen = 0;
 
-/**
- * What {@link appendCallTags} returns with `asString: false` when the tags are only in `parts` (write
- * them with {@link writeCallTags}): the call's tags are then never joined into a string at all.
- */
-export const CALL_TAGS = '\u0000call tags\u0000';
-
-function joinParts(): string {
-  let s = parts.head + parts.sep;
-  for (let i = 0; i < parts.count; i++) s += parts.list[i] as string;
-  return s;
-}
-
-/**
- * Write the tag string {@link appendCallTags} just returned (`returned`, `bytes` long) into `buf` at
- * `off`; returns the offset after it. Should the pieces not add up to it (an onError callback that sent
- * a tagged metric while the tags were being read reuses them), the string itself is written, or -1 is
- * returned when there is none ({@link CALL_TAGS}).
- */
-export function writeCallTags(buf: Buffer, off: number, returned: string, bytes: number): number {
-  if (parts.count === 0) return putString(buf, off, returned);
-  let o = putString(buf, off, parts.head);
-  o = putString(buf, o, parts.sep);
-  const list = parts.list;
-  for (let i = 0; i < parts.count; i++) o = putString(buf, o, list[i] as string);
-  if (o - off === bytes) return o;
-  return returned === CALL_TAGS ? -1 : putString(buf, off, returned);
-}
-
-/** Append one sanitized tag to `acc` unless it is empty (reported). */
-function appendOne(
-  base: ResolvedTags,
-  key: string,
-  keyBytes: number,
-  value: string | true,
-  valueBytes: number,
-  report: Report,
-): void {
-  const format = base.format;
-  if (emptyTag(key, value, format, report)) return;
-  if (base.map.has(key)) acc.overlap = true;
-  let bytes = keyBytes;
-  const list = parts.list;
-  if (acc.n > 0) list[parts.count++] = SEP[format];
-  list[parts.count++] = key;
-  if (value !== true) {
-    bytes += 1 + valueBytes;
-    list[parts.count++] = KV[format];
-    list[parts.count++] = value;
-  } else if (format !== 'datadog') {
-    bytes += 5;
-    list[parts.count++] = KV_TRUE[format]; // Telegraf and Graphite need a value
-  }
-  acc.bytes += acc.n === 0 ? bytes : 1 + bytes;
-  acc.n++;
-}
-
-/** Append one key/value entry of an object or Map of tags, or report it. */
-function appendEntry(base: ResolvedTags, t: SanitizeTables, k: unknown, v: unknown, report: Report): void {
-  if (v === false || v === undefined || v === null) return;
-  if (typeof k !== 'string' || (v !== true && typeof v !== 'string' && typeof v !== 'number')) {
-    badValue(k, v, report);
-    return;
-  }
-  const key = sanitize(k, t.tagKey);
-  const keyBytes = utf8.bytes;
-  if (v === true) appendOne(base, key, keyBytes, true, 0, report);
-  else
-    appendOne(
-      base,
-      key,
-      keyBytes,
-      sanitize(typeof v === 'string' ? v : `${v}`, t.tagValue),
-      utf8.bytes,
-      report,
-    );
-}
-
-/**
- * Per-call tags on top of the client's precomputed ones. Fast path: when no call tag overrides a
- * client tag, the result is the precomputed string plus the call's own part. On a shared key the call
- * wins, and the set is rebuilt.
- */
-export function appendCallTags(base: ResolvedTags, tags: unknown, report: Report, asString = true): string {
-  const format = base.format;
-  if (format === 'none') {
-    if (typeof tags !== 'object' || tags === null) notTags(tags, report);
-    parts.count = 0;
-    callTagBytes.bytes = 0;
-    return '';
-  }
-  const t = TABLES[format];
-  const eq = eqSeparates(format);
-  // A report below runs the user's onError, which may send a tagged metric itself and so reuse `acc`
-  // and `parts`: then this call's tags are read again, quietly (each problem was reported once).
-  const gen = ++parts.gen;
-  acc.bytes = 0;
-  acc.n = 0;
-  acc.overlap = false;
-  parts.count = 0;
-  try {
-    if (Array.isArray(tags)) {
-      for (let i = 0; i < tags.length; i++) {
-        const tag = tags[i] as unknown;
-        if (typeof tag !== 'string' || tag.length === 0) {
-          badTag(tag, report);
-          continue;
-        }
-        const at = tagSplit(tag, eq);
-        const key = sanitize(at === -1 ? tag : tag.slice(0, at), t.tagKey);
-        const keyBytes = utf8.bytes;
-        if (at === -1) appendOne(base, key, keyBytes, true, 0, report);
-        else appendOne(base, key, keyBytes, sanitize(tag.slice(at + 1), t.tagValue), utf8.bytes, report);
-      }
-    } else if (typeof tags !== 'object' || tags === null) {
-      notTags(tags, report);
-    } else if (tags instanceof Map) {
-      for (const [k, v] of mapEntries.call(tags)) appendEntry(base, t, k, v, report);
-    } else {
-      // own enumerable keys only: a key added to Object.prototype is not a tag of every line. (for…in
-      // with hasOwnProperty is what V8 optimizes best: it checks the enum cache, Object.keys allocates)
-      for (const k in tags) {
-        if (hasOwn.call(tags, k)) appendEntry(base, t, k, (tags as Record<string, unknown>)[k], report);
-      }
+  /**
+   * The client's tags (`base`) plus the call's `tags`. Fast path: when no call tag overrides a client
+   * tag, the result is the precomputed string plus the call's own part. On a shared key the call wins,
+   * and the set is rebuilt. Sets {@link bytes}.
+   */
+  append(base: ResolvedTags, tags: unknown, report: Report, asString = true): string {
+    const format = base.format;
+    if (format === 'none') {
+      if (typeof tags !== 'object' || tags === null) notTags(tags, report);
+      this.#count = 0;
+      this.bytes = 0;
+      return '';
     }
-  } catch (err) {
-    // a getter or Proxy trap threw: none of the call's tags are used (the metric still goes out)
-    acc.n = 0;
-    acc.overlap = false;
-    parts.count = 0;
-    unreadable(tags, err, report);
+    const t = TABLES[format];
+    const eq = eqSeparates(format);
+    // A report below runs the user's onError, which may send a tagged metric itself (through this client
+    // or one sharing its core) and so reuse these pieces: then this call's tags are read again, quietly
+    // (each problem was reported once).
+    const gen = ++this.#gen;
+    this.#accBytes = 0;
+    this.#n = 0;
+    this.#overlap = false;
+    this.#count = 0;
+    try {
+      if (Array.isArray(tags)) {
+        for (let i = 0; i < tags.length; i++) {
+          const tag = tags[i] as unknown;
+          if (typeof tag !== 'string' || tag.length === 0) {
+            badTag(tag, report);
+            continue;
+          }
+          const at = tagSplit(tag, eq);
+          const key = sanitize(at === -1 ? tag : tag.slice(0, at), t.tagKey);
+          const keyBytes = utf8.bytes;
+          if (at === -1) this.#appendOne(base, key, keyBytes, true, 0, report);
+          else
+            this.#appendOne(base, key, keyBytes, sanitize(tag.slice(at + 1), t.tagValue), utf8.bytes, report);
+        }
+      } else if (typeof tags !== 'object' || tags === null) {
+        notTags(tags, report);
+      } else if (tags instanceof Map) {
+        for (const [k, v] of mapEntries.call(tags)) this.#appendEntry(base, t, k, v, report);
+      } else {
+        // own enumerable keys only: a key added to Object.prototype is not a tag of every line. (for…in
+        // with hasOwnProperty is what V8 optimizes best: it checks the enum cache, Object.keys allocates)
+        for (const k in tags) {
+          if (hasOwn.call(tags, k))
+            this.#appendEntry(base, t, k, (tags as Record<string, unknown>)[k], report);
+        }
+      }
+    } catch (err) {
+      // a getter or Proxy trap threw: none of the call's tags are used (the metric still goes out)
+      this.#n = 0;
+      this.#overlap = false;
+      this.#count = 0;
+      unreadable(tags, err, report);
+    }
+    if (this.#gen !== gen) return this.#reread(base, tags, report, asString);
+    if (this.#n === 0) {
+      this.#count = 0;
+      this.bytes = base.bytes;
+      return base.str;
+    }
+    if (this.#overlap) {
+      this.#count = 0;
+      const merged = resolveTags(tags, format, ignore, base); // already reported above
+      this.bytes = merged.bytes;
+      return merged.str;
+    }
+    if (base.str === '') {
+      this.#head = LEAD[format];
+      this.#sep = '';
+      this.bytes = LEAD[format].length + this.#accBytes;
+      return asString ? this.#join() : CALL_TAGS;
+    }
+    this.#head = base.str;
+    this.#sep = SEP[format];
+    this.bytes = base.bytes + 1 + this.#accBytes;
+    return asString ? this.#join() : CALL_TAGS;
   }
-  if (parts.gen !== gen) return appendCallTags(base, tags, ignore, asString);
-  if (acc.n === 0) {
-    parts.count = 0;
-    callTagBytes.bytes = base.bytes;
-    return base.str;
+
+  /**
+   * Write the tag string {@link append} just returned (`returned`, `bytes` long) into `buf` at `off`;
+   * returns the offset after it. Should the pieces not add up to it (an onError callback that sent a
+   * tagged metric while the tags were being read reuses them), the string itself is written, or -1 is
+   * returned when there is none ({@link CALL_TAGS}).
+   */
+  write(buf: Buffer, off: number, returned: string, bytes: number): number {
+    const count = this.#count;
+    if (count === 0) return putString(buf, off, returned);
+    let o = putString(buf, off, this.#head);
+    o = putString(buf, o, this.#sep);
+    const list = this.#list;
+    for (let i = 0; i < count; i++) o = putString(buf, o, list[i] as string);
+    if (o - off === bytes) return o;
+    return returned === CALL_TAGS ? -1 : putString(buf, off, returned);
   }
-  if (acc.overlap) {
-    parts.count = 0;
-    const merged = resolveTags(tags, format, ignore, base); // already reported above
-    callTagBytes.bytes = merged.bytes;
+
+  /**
+   * {@link append} was re-entered while it read `tags`: read them again, quietly (each problem was
+   * reported once). Re-entered again (a tag getter that sends a tagged metric through this core), they
+   * are rebuilt from a fresh map instead, which nothing re-entering can disturb: no unbounded recursion.
+   */
+  #reread(base: ResolvedTags, tags: unknown, report: Report, asString: boolean): string {
+    if (report !== ignore) return this.append(base, tags, ignore, asString);
+    const merged = resolveTags(tags, base.format, ignore, base);
+    this.#count = 0; // after reading: a call made meanwhile left its own pieces
+    this.bytes = merged.bytes;
     return merged.str;
   }
-  if (base.str === '') {
-    parts.head = LEAD[format];
-    parts.sep = '';
-    callTagBytes.bytes = LEAD[format].length + acc.bytes;
-    return asString ? joinParts() : CALL_TAGS;
+
+  #join(): string {
+    let s = this.#head + this.#sep;
+    const list = this.#list;
+    for (let i = 0; i < this.#count; i++) s += list[i] as string;
+    return s;
   }
-  parts.head = base.str;
-  parts.sep = SEP[format];
-  callTagBytes.bytes = base.bytes + 1 + acc.bytes;
-  return asString ? joinParts() : CALL_TAGS;
+
+  /** Append one sanitized tag unless it is empty (reported). */
+  #appendOne(
+    base: ResolvedTags,
+    key: string,
+    keyBytes: number,
+    value: string | true,
+    valueBytes: number,
+    report: Report,
+  ): void {
+    const format = base.format;
+    if (emptyTag(key, value, format, report)) return;
+    if (base.map.has(key)) this.#overlap = true;
+    let bytes = keyBytes;
+    const list = this.#list;
+    if (this.#n > 0) list[this.#count++] = SEP[format];
+    list[this.#count++] = key;
+    if (value !== true) {
+      bytes += 1 + valueBytes;
+      list[this.#count++] = KV[format];
+      list[this.#count++] = value;
+    } else if (format !== 'datadog') {
+      bytes += 5;
+      list[this.#count++] = KV_TRUE[format]; // Telegraf and Graphite need a value
+    }
+    this.#accBytes += this.#n === 0 ? bytes : 1 + bytes;
+    this.#n++;
+  }
+
+  /** Append one key/value entry of an object or Map of tags, or report it. */
+  #appendEntry(base: ResolvedTags, t: SanitizeTables, k: unknown, v: unknown, report: Report): void {
+    if (v === false || v === undefined || v === null) return;
+    if (typeof k !== 'string' || (v !== true && typeof v !== 'string' && typeof v !== 'number')) {
+      badValue(k, v, report);
+      return;
+    }
+    const key = sanitize(k, t.tagKey);
+    const keyBytes = utf8.bytes;
+    if (v === true) this.#appendOne(base, key, keyBytes, true, 0, report);
+    else
+      this.#appendOne(
+        base,
+        key,
+        keyBytes,
+        sanitize(typeof v === 'string' ? v : `${v}`, t.tagValue),
+        utf8.bytes,
+        report,
+      );
+  }
+}
+
+/**
+ * `opts.tags` of an event or check, read once: a getter that throws is reported (the tags are left out,
+ * the event still goes).
+ */
+export function eventTags(opts: unknown, name: unknown, report: Report): unknown {
+  if (opts === undefined || opts === null) return undefined;
+  const tags = read(opts, 'tags');
+  if (tags !== UNREADABLE) return tags;
+  tagsUnreadable(report, name, 'opts.tags', readError.cause);
+  return undefined;
+}
+
+/** The client's tags (`base`) plus `tags`, as a DogStatsD `|#…` suffix whatever the client's tag format. */
+export function dogTags(base: ResolvedTags, tags: unknown, report: Report, writer: TagWriter): string {
+  if (base.format === 'none') return '';
+  let resolved = base;
+  if (base.format !== 'datadog') {
+    const plain: Record<string, string | true> = {};
+    for (const [k, v] of base.map) plain[k] = v;
+    resolved = resolveTags(plain, 'datadog', report);
+  }
+  return tags === undefined ? resolved.str : writer.append(resolved, tags, report);
 }

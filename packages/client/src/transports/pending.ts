@@ -38,10 +38,6 @@ export class PendingQueue {
     return this.#packets.length - this.#head;
   }
 
-  get bytes(): number {
-    return this.#total;
-  }
-
   /** Queue a packet, or drop it (counted, reported once per overflow episode) when the queue is full. */
   push(packet: Buffer, bytes: number, lines: number): void {
     const t: Telemetry = this.#ctx.telemetry;
