@@ -326,6 +326,19 @@ export class Aggregator {
     return e;
   }
 
+  /**
+   * A counter for a name nothing is held for yet, with the client's own tags and rate 1 (the fast path
+   * of a call without options). False past `maxKeys`: the caller sends it raw.
+   */
+  newCount(held: Held, name: string, value: number): boolean {
+    if (this.#size >= this.#opts.maxKeys) return false;
+    const tags = held.tags;
+    const e = this.#create(held, name, KIND_COUNTER, true, tags.str, tags.bytes, '|c', '') as Count;
+    e.value = value;
+    held.entries.set(name, e);
+    return true;
+  }
+
   /** Add one sample to a multi-value line; a line that would outgrow a packet is sent first. */
   sample(held: Held, name: string, e: Samples, v: number): void {
     const s = formatNumber(v);

@@ -595,10 +595,7 @@ export class StatsClient {
     if (e === undefined) {
       const core = this.#core;
       if (typeof name !== 'string' || name === '' || core.closed) return false;
-      const tags = this.#tags;
-      if (!(core.aggregator as Aggregator).add(held, name, tags.str, tags.bytes, '|c', value, 1, false)) {
-        return false;
-      }
+      if (!(core.aggregator as Aggregator).newCount(held, name, value)) return false;
     } else if (e.kind === KIND_COUNTER && e.plain) e.value += value;
     else return false;
     this.#core.telemetry.aggregated++;
