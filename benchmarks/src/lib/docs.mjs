@@ -57,8 +57,11 @@ export async function writeDocs(rows, meta) {
     '- Buffered means batching lines into packets of at most 1432 bytes with a 100 ms flush interval; ' +
       'unbuffered means one packet per call; aggregated (statskit `aggregate`, hot-shots `aggregation`, ' +
       'the only two that offer it) means buffered plus in-process aggregation over 1 s: counters summed and ' +
-      'gauges folded per name, timings still sent one line each. It sends far fewer lines for the same ' +
-      'totals, so compare it with itself, not with the buffered rows.',
+      'gauges folded per name. hot-shots sends its timings one line each; statskit packs them into ' +
+      'multi-value lines (`name:1:2:3|ms`, DogStatsD protocol 1.1, its default dialect).',
+    "- **statskit's default configuration is its `aggregated` row** (aggregation on since issue 15); its " +
+      '`buffered` row is raw mode (`aggregate: false`, one line per call). The targets below compare ' +
+      "statskit's default with the peers' buffered rows, as each ships, and raw mode with the baseline.",
     '- The receiver binds a UDP socket with a 4 MiB receive buffer; unbuffered clients send one small ' +
       'datagram per call and can outrun it, so their delivery reflects the receiver as much as the client.',
     '- *baseline (not a client)* is the least work any client can do for the same packets: string ' +
