@@ -74,8 +74,8 @@ export class StatsClient {
   readonly #rateStr: string;
   /** Prefix, suffix and the cache of resolved names. */
   readonly #names: Names;
-  /** What this client holds in the aggregator (aggregation on), by the caller's name. */
-  readonly #held: Held | undefined;
+  /** What this client holds in the aggregator (aggregation on), by the caller's name; made on first use. */
+  #held: Held | undefined;
   /** Counters and gauges without options go straight to their held entry (aggregation on, rate 1). */
   readonly #fast: boolean;
   /** Timings without options too (multi-value lines). */
@@ -106,7 +106,6 @@ export class StatsClient {
     this.#rateStr = rateSuffix(this.#rate);
     this.#names = new Names(this.#prefix, this.#suffix, TABLES[this.#core.options.tagFormat].name);
     const agg = this.#core.aggregator;
-    this.#held = agg === undefined ? undefined : new Held(this.#names, this.#tags);
     this.#fast = agg !== undefined && this.#rate === 1;
     this.#fastSamples = this.#fast && agg?.multiValue === true;
     if (!(options !== undefined && kCore in options) && this.#core.options.telemetryInterval > 0) {
@@ -543,7 +542,7 @@ export class StatsClient {
     if (tsStr === '') {
       const agg = core.aggregator;
       if (agg !== undefined) {
-        const held = this.#held as Held;
+        const held = this.#held ?? this.#hold();
         if (agg.add(held, name, tagStr, tagBytes, type, value, rate, mode === 'delta')) {
           core.telemetry.aggregated++;
           return;
@@ -584,13 +583,19 @@ export class StatsClient {
     if (sent && k !== undefined && !k.cached) names.remember(name, k);
   }
 
+  /** What this client holds in the aggregator, made on the first aggregated call (children are cheap). */
+  #hold(): Held {
+    this.#held = new Held(this.#names, this.#tags);
+    return this.#held;
+  }
+
   /**
    * A counter called without options: added to its held entry, or a new entry made here (the checks
    * the full path would make, none of its option reading). False: take the full path.
    */
   #count(name: string, value: number): boolean {
     if (typeof value !== 'number' || value - value !== 0) return false;
-    const held = this.#held as Held;
+    const held = this.#held ?? this.#hold();
     const e = held.entries.get(name);
     if (e === undefined) {
       const core = this.#core;
@@ -604,7 +609,7 @@ export class StatsClient {
 
   /** A gauge held this interval, set without options (false: take the full path). */
   #level(name: string, value: number): boolean {
-    const e = (this.#held as Held).entries.get(name);
+    const e = (this.#held ?? this.#hold()).entries.get(name);
     if (e === undefined || e.kind !== KIND_GAUGE || !e.plain) return false;
     if (typeof value !== 'number' || value - value !== 0) return false;
     e.value = value;
@@ -616,7 +621,7 @@ export class StatsClient {
 
   /** A timer held this interval (multi-value lines), timed without options (false: the full path). */
   #sample(name: string, ms: number): boolean {
-    const held = this.#held as Held;
+    const held = this.#held ?? this.#hold();
     const e = held.entries.get(name);
     if (e === undefined || e.kind !== KIND_MULTI || !e.plain || e.type !== '|ms') return false;
     if (typeof ms !== 'number' || ms - ms !== 0 || ms < 0) return false;
