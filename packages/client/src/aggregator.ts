@@ -390,12 +390,18 @@ export class Aggregator {
     const live = this.#live;
     this.#live = [];
     this.#size = 0;
+    // Every client's entries are detached before any is written: a metric sent from onError during the
+    // writes starts the next interval (or, in close(), is dropped as closed) instead of reaching a
+    // client's entry not written yet through the fast paths, which do not check `closed`.
+    const detached: Map<string, Entry>[] = [];
     for (const held of live) {
       held.live = false;
-      // detached first: a metric sent from onError during the writes starts the next interval
-      const entries = held.entries;
+      detached.push(held.entries);
       held.entries = new Map();
-      for (const [name, head] of entries) {
+    }
+    for (let i = 0; i < live.length; i++) {
+      const held = live[i] as Held;
+      for (const [name, head] of detached[i] as Map<string, Entry>) {
         for (let e: Entry | undefined = head; e !== undefined; e = e.next) this.#emit(held, name, e);
       }
     }
