@@ -344,40 +344,38 @@ export class Aggregator {
     const s = formatNumber(v);
     // dogstatsd: `1:2`; etsy: `1|ms:2|ms` (each piece typed, and rated)
     const piece = this.#multi === 'dogstatsd' ? s : s + e.type + e.rate;
+    if (e.bytes > 0 && e.fixed + e.bytes + 1 + piece.length > this.#maxLine) this.#multiLine(held, name, e);
     if (e.bytes === 0) {
       e.text = piece;
       e.bytes = piece.length;
-      return;
+    } else {
+      e.text += `:${piece}`;
+      e.bytes += 1 + piece.length;
     }
-    if (e.fixed + e.bytes + 1 + piece.length > this.#maxLine) {
-      this.#multiLine(held, name, e);
-      e.text = piece;
-      e.bytes = piece.length;
-      return;
-    }
-    e.text += `:${piece}`;
-    e.bytes += 1 + piece.length;
   }
 
   /** Send an entry's multi-value line and empty it. */
   #multiLine(held: Held, name: string, e: Samples): void {
-    if (e.bytes === 0) return;
+    const text = e.text;
+    const bytes = e.bytes;
+    if (bytes === 0) return;
+    // emptied first: a sample timed from onError while the line is written starts the next line
+    e.text = '';
+    e.bytes = 0;
     const dog = this.#multi === 'dogstatsd';
     this.#encoder.line(
       held.names,
       name,
       undefined,
       '',
-      e.text,
-      e.bytes,
+      text,
+      bytes,
       dog ? e.type : '',
       dog ? e.rate : '',
       '',
       e.tags,
       e.tagBytes,
     );
-    e.text = '';
-    e.bytes = 0;
   }
 
   /** Send every entry and start a new interval. */

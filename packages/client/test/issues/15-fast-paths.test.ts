@@ -204,6 +204,36 @@ describe('close()', () => {
   });
 });
 
+describe('multi-value lines and onError', () => {
+  test('a sample timed from onError while its line is written is held for the next line, not lost', async () => {
+    const codes: string[] = [];
+    const long = 'x'.repeat(45); // `xxx…:1|ms` is 50 bytes: never fits a 48-byte packet
+    let again = true;
+    const rec = recorder(48);
+    const stats: StatsClient = new StatsClient({
+      transport: rec.transport,
+      maxPacketSize: 48,
+      onError: (e) => {
+        codes.push(e.code);
+        if (again) {
+          again = false;
+          stats.timing(long, 2); // while the too-large line of `long` is being written
+        }
+      },
+    });
+    stats.timing(long, 1);
+    // the second sample would outgrow the packet: the line so far (`:1`) is written first, too large
+    // and reported; onError then times a third sample, which must join the next line, not vanish
+    stats.timing(long, 2);
+    stats.timing('t', 1);
+    await stats.flush();
+    // each line reported once: `:1`, then `:3:2` (flushed) — the old code wrote `:1` twice and lost 3
+    expect(codes).toEqual([ErrorCodes.LINE_TOO_LARGE, ErrorCodes.LINE_TOO_LARGE]);
+    expect(codes.length).toBe(stats.telemetry().droppedBy.tooLarge);
+    expect(rec.lines()).toEqual(['t:1|ms']);
+  });
+});
+
 describe('children', () => {
   test('a child and its parent holding the same raw name keep their own prefix and tags', async () => {
     const { stats, rec } = client({ prefix: 'app', tags: { env: 'prod' } });
