@@ -22,13 +22,38 @@ const CLIENTS = [
   ['statskit', 'raw', { aggregated: false }],
   ['hot-shots', 'buffered', { aggregated: false }],
   ['map floor', 'reference', { aggregated: true }],
+  ['handle floor', 'reference', { aggregated: true }],
 ];
 
 /**
+ * At close: one `name:sum|c` line per name into 1432-byte packets on a connected UDP socket.
+ * @param {Map<string, { v: number }>} sums
+ * @param {string} host
+ * @param {number} port
+ */
+async function sendSums(sums, host, port) {
+  const socket = dgram.createSocket('udp4');
+  await new Promise((resolve) => socket.connect(port, host, () => resolve(undefined)));
+  let packet = '';
+  /** @type {Promise<unknown>[]} */
+  const sent = [];
+  const send = (/** @type {string} */ p) => sent.push(new Promise((resolve) => socket.send(p, resolve)));
+  for (const [name, e] of sums) {
+    const line = `${name}:${e.v}|c`;
+    if (packet.length + 1 + line.length > 1432) {
+      send(packet);
+      packet = line;
+    } else packet = packet === '' ? line : `${packet}\n${line}`;
+  }
+  if (packet !== '') send(packet);
+  await Promise.all(sent);
+  socket.close();
+}
+
+/**
  * Not a client: the least an aggregating client does per call — one Map lookup by the caller's name and
- * an add (a new entry the first time) — and, at close, one `name:sum|c` line per name into 1432-byte
- * packets on a connected UDP socket. Its ratio between 100 k and 100 names is the floor of any design
- * that looks a name up per call.
+ * an add (a new entry the first time) — and, at close, one line per name ({@link sendSums}). Its ratio
+ * between 100 k and 100 names is the floor of any design that looks a name up per call.
  * @type {import('./adapters/index.mjs').Adapter}
  */
 const mapFloor = {
@@ -50,34 +75,46 @@ const mapFloor = {
       },
       timing() {},
       gauge() {},
-      async close() {
-        const socket = dgram.createSocket('udp4');
-        await new Promise((resolve) => socket.connect(port, host, () => resolve(undefined)));
-        let packet = '';
-        /** @type {Promise<unknown>[]} */
-        const sent = [];
-        const send = (/** @type {string} */ p) =>
-          sent.push(new Promise((resolve) => socket.send(p, resolve)));
-        for (const [name, e] of sums) {
-          const line = `${name}:${e.v}|c`;
-          if (packet.length + 1 + line.length > 1432) {
-            send(packet);
-            packet = line;
-          } else packet = packet === '' ? line : `${packet}\n${line}`;
-        }
-        if (packet !== '') send(packet);
-        await Promise.all(sent);
-        socket.close();
-      },
+      close: () => sendSums(sums, host, port),
     };
   },
 };
 
 /**
- * @param {import('./adapters/index.mjs').Adapter} adapter
- * @param {{ port: number, n: number, aggregated: boolean }} o
- * @param {string[]} keys
+ * Not a client: the design that skips the lookup — the caller keeps a handle per name (Coda Hale's
+ * `registry.counter(name)`), here the next one of the fixed cycle of names it calls, and a call is an
+ * add to it. Sends like the map floor.
+ * @type {import('./adapters/index.mjs').Adapter}
  */
+const handleFloor = {
+  ...mapFloor,
+  name: 'handle floor',
+  create({ host, port }) {
+    /** @type {Map<string, { v: number }>} */
+    const sums = new Map();
+    /** @type {{ v: number }[]} the caller's handles, by position in its cycle of names */
+    const handles = [];
+    let i = 0;
+    return {
+      incr(name) {
+        let h = handles[i];
+        if (h === undefined) {
+          h = { v: 0 };
+          sums.set(name, h);
+          handles[i] = h;
+        }
+        h.v++;
+        i = i + 1 === handleCycle ? 0 : i + 1;
+      },
+      timing() {},
+      gauge() {},
+      close: () => sendSums(sums, host, port),
+    };
+  },
+};
+/** The number of names the child cycles over (the handles a caller would hold). */
+let handleCycle = 1;
+
 async function pass(adapter, { port, n, aggregated }, keys) {
   const names = keys.length;
   const client = adapter.create({ host: HOST, port, buffered: true, aggregated });
@@ -99,8 +136,10 @@ async function pass(adapter, { port, n, aggregated }, keys) {
 
 async function child() {
   const { name, port, n, names, aggregated } = JSON.parse(process.argv[3]);
-  const adapter = name === mapFloor.name ? mapFloor : await loadAdapter(name);
+  const adapter =
+    name === mapFloor.name ? mapFloor : name === handleFloor.name ? handleFloor : await loadAdapter(name);
   const keys = Array.from({ length: names }, (_, i) => `card.name_${i}`);
+  handleCycle = names;
   // a first pass on a throwaway client warms the JIT (the same for every client); the second is measured
   await pass(adapter, { port, n: Math.min(n, 200_000), aggregated }, keys);
   globalThis.gc?.();

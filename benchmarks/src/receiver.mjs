@@ -1,7 +1,7 @@
 /**
  * The statsd stand-in, run in its own process (`fork`) so parsing never competes with the client for
  * its event loop. Binds 127.0.0.1 on an ephemeral port with a 4 MiB receive buffer and counts packets,
- * bytes, lines and the counter sum (raw, and scaled by 1/rate as statsd would).
+ * bytes, lines, values and the counter sum (raw, and scaled by 1/rate as statsd would).
  *
  * IPC: sends `{ type: 'ready', port, recvBuffer }`; answers `{ type: 'reset' }` with `{ type: 'reset' }`
  * and `{ type: 'totals', quietMs, maxWaitMs }` with `{ type: 'totals', ... }` once no packet has arrived
@@ -21,7 +21,15 @@ try {
   // not permitted: run at normal priority
 }
 
-const zero = () => ({ packets: 0, bytes: 0, lines: 0, counterSum: 0, scaledCounterSum: 0, lastAt: 0 });
+const zero = () => ({
+  packets: 0,
+  bytes: 0,
+  lines: 0,
+  samples: 0,
+  counterSum: 0,
+  scaledCounterSum: 0,
+  lastAt: 0,
+});
 let totals = zero();
 
 /**
@@ -63,7 +71,8 @@ function parseNumber(b, from, to) {
 
 /**
  * Count one packet: lines `name:value|type[|@rate][|#tags]`, newline-separated (empty lines ignored,
- * as statsd does). Counter values are summed raw and scaled by 1/rate.
+ * as statsd does), and the values they carry (`samples`: several per multi-value line). Counter values
+ * are summed raw and scaled by 1/rate.
  * @param {Buffer} msg
  */
 function onMessage(msg) {
@@ -79,14 +88,17 @@ function onMessage(msg) {
       continue;
     }
     t.lines++;
-    // the value sits between the last ':' before the first '|' and that '|'
+    // the value sits between the last ':' before the first '|' and that '|'; a DogStatsD multi-value
+    // line (`name:1:2:3|ms`, protocol 1.1) has one ':' per value
     let colon = -1;
     let pipe = -1;
     for (; i < n; i++) {
       const c = msg[i];
       if (c === 10) break;
-      if (c === 58) colon = i;
-      else if (c === 124) {
+      if (c === 58) {
+        colon = i;
+        t.samples++;
+      } else if (c === 124) {
         pipe = i;
         break;
       }

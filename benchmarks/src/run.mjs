@@ -138,7 +138,7 @@ async function runGroup(receiver, port, workload, mode, opts) {
         const { done, got, rcvbufDrops } = await measure(w, w.ready.ops);
         const exp = w.ready.expected;
         const delivered =
-          w.ready.deliveredBy === 'lines' ? got.lines / exp.lines : got.scaledCounterSum / exp.counterSum;
+          w.ready.deliveredBy === 'lines' ? got.samples / exp.lines : got.scaledCounterSum / exp.counterSum;
         w.perRun.push({
           nsPerCall: (done.loopMs * 1e6) / done.calls,
           loopMs: done.loopMs,

@@ -1,7 +1,8 @@
 /**
  * What each benchmark does per operation. `n` counts metric calls; a mixed request is three calls, so
  * it runs n/3 requests. Each workload reports what it expects the receiver to see, so delivery can be
- * checked: the counter sum (scaled by 1/rate for sampled lines) or, for timings, the number of lines.
+ * checked: the counter sum (scaled by 1/rate for sampled lines) or, for timings, the number of values
+ * received (one per line, several per multi-value line).
  */
 
 const NAMES = 100;

@@ -50,8 +50,8 @@ export async function writeDocs(rows, meta) {
       '**calls/s** is its inverse. **time vs statskit**: the peer’s ns/call divided by statskit’s in the ' +
       'same workload and mode (2.00× = statskit takes half the time).',
     '- **packets / bytes**: what the receiver got (median of runs). **delivered**: the counter sum ' +
-      'received (scaled by 1/rate for sampled lines) over the calls made, or for timings lines received ' +
-      'over calls, after close() resolved and the receiver saw 100 ms of silence; worst run.',
+      'received (scaled by 1/rate for sampled lines) over the calls made, or for timings the values ' +
+      'received (several per multi-value line) over calls, after close() resolved and the receiver saw 100 ms of silence; worst run.',
     '- **peak ΔRSS**: the largest growth of the resident set during a run over its start (after `gc()`), ' +
       'sampled every 8 chunks (outside the timed part); worst run.',
     '- Buffered means batching lines into packets of at most 1432 bytes with a 100 ms flush interval; ' +

@@ -558,10 +558,39 @@ export class StatsClient {
         return;
       }
     }
+    this.#line(
+      name,
+      valueStr,
+      valueBytes ?? valueStr.length,
+      type,
+      rateStr,
+      tsStr,
+      tagStr,
+      tagBytes,
+      callTags,
+      mode,
+    );
+  }
+
+  /**
+   * One raw line (or the negative-gauge pair) into the packet: the name from the cache, or written as it
+   * goes (and cached once a line with it was accepted, when the cache takes it).
+   */
+  #line(
+    name: string,
+    valueStr: string,
+    valueBytes: number,
+    type: string,
+    rateStr: string,
+    tsStr: string,
+    tagStr: string,
+    tagBytes: number,
+    callTags: unknown,
+    mode: 'delta' | 'negative' | 'duration' | undefined,
+  ): void {
     const names = this.#names;
     const k = names.get(name) ?? names.build(name);
-    const encoder = core.encoder;
-    // Numbers print as ASCII; a set member's bytes were counted when it was sanitized.
+    const encoder = this.#core.encoder;
     const sent =
       mode === 'negative'
         ? encoder.negativeGauge(names, name, k, valueStr, rateStr, tsStr, tagStr, tagBytes)
@@ -571,7 +600,7 @@ export class StatsClient {
             k,
             '',
             valueStr,
-            valueBytes ?? valueStr.length,
+            valueBytes,
             type,
             rateStr,
             tsStr,
@@ -600,7 +629,13 @@ export class StatsClient {
     if (e === undefined) {
       const core = this.#core;
       if (typeof name !== 'string' || name === '' || core.closed) return false;
-      if (!(core.aggregator as Aggregator).newCount(held, name, value)) return false;
+      if (!(core.aggregator as Aggregator).newCount(held, name, value)) {
+        // past aggregate.maxKeys: a raw line, as the full path would send (without a second lookup)
+        const v = formatNumber(value);
+        const tags = this.#tags;
+        this.#line(name, v, v.length, '|c', '', '', tags.str, tags.bytes, undefined, undefined);
+        return true;
+      }
     } else if (e.kind === KIND_COUNTER && e.plain) e.value += value;
     else return false;
     this.#core.telemetry.aggregated++;
