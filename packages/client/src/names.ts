@@ -3,7 +3,7 @@
  * the bytes that go on the wire.
  */
 
-import { REPLACEMENT, sanitize, utf8 } from './protocol/sanitize.js';
+import { REPLACEMENT, sanitize, utf8, utf8Length } from './protocol/sanitize.js';
 import { putString } from './protocol/write.js';
 
 /** A name resolved once: prefix + sanitized name + suffix, its UTF-8 bytes and their count. */
@@ -30,28 +30,6 @@ const ADMIT_EVERY = 16;
 /** Map entry, Key object and Buffer header, roughly. */
 const ENTRY_OVERHEAD = 160;
 const UNDERSCORE = REPLACEMENT.charCodeAt(0);
-
-/**
- * UTF-8 bytes `name` takes once sanitized: sanitizing keeps the count (a reserved ASCII character
- * becomes `_`, a lone surrogate U+FFFD, which is what Buffer would write for it anyway).
- */
-export function nameBytes(name: string): number {
-  const n = name.length;
-  let bytes = n;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = i + 1 < n ? name.charCodeAt(i + 1) : 0;
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 2; // a pair: 2 units, 4 bytes
-        i++;
-      } else bytes += 2; // lone: U+FFFD, 3 bytes
-    } else bytes += 2;
-  }
-  return bytes;
-}
 
 export class Names {
   /** Ready to write: `app.` and `.suffix`, already sanitized and joined with their dots. */
@@ -108,7 +86,7 @@ export class Names {
 
   /** UTF-8 bytes of prefix + sanitized `name` + suffix. */
   bytesOf(name: string): number {
-    return this.fixedBytes + nameBytes(name);
+    return this.fixedBytes + utf8Length(name); // sanitizing keeps the count
   }
 
   /** Write prefix + sanitized `name` + suffix at `off`; returns the offset after it. */

@@ -105,18 +105,22 @@ export function sanitize(s: string, t: Uint8Array): string {
   return out === undefined ? s : out + s.slice(start);
 }
 
-/** UTF-8 byte length of a string known to hold no lone surrogates. */
+/**
+ * UTF-8 bytes of `s` as Buffer writes it: a lone surrogate is U+FFFD, 3 bytes. (Sanitizing keeps the
+ * count: a reserved ASCII character becomes `_`, a lone surrogate U+FFFD.)
+ */
 export function utf8Length(s: string): number {
-  let bytes = s.length;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x80) {
-      if (c < 0x800) bytes += 1;
-      else if (c >= 0xd800 && c <= 0xdbff) {
-        bytes += 2; // 2 UTF-16 units → 4 bytes
-        i++;
-      } else bytes += 2;
-    }
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      bytes += 2; // a pair: 2 units, 4 bytes; lone: U+FFFD, 3 bytes
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    } else bytes += 2;
   }
   return bytes;
 }
