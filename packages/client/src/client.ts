@@ -67,12 +67,10 @@ function rateSuffix(rate: number): string {
  */
 export class StatsClient {
   readonly #core: Core;
-  readonly #prefix: string;
-  readonly #suffix: string;
   readonly #tags: ResolvedTags;
   readonly #rate: number;
   readonly #rateStr: string;
-  /** Prefix, suffix and the cache of resolved names. */
+  /** The prefix and suffix (joined, sanitized) and the cache of resolved names. */
   readonly #names: Names;
   /** What this client holds in the aggregator (aggregation on), by the caller's name; made on first use. */
   #held: Held | undefined;
@@ -86,25 +84,27 @@ export class StatsClient {
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
   constructor(options?: ClientOptions | ChildInit) {
+    let prefix: string;
+    let suffix: string;
     // `in` throws on null and primitives: let resolveOptions() reject those with InvalidOptionError
     if (typeof options === 'object' && options !== null && kCore in options) {
       this.#core = options[kCore];
-      this.#prefix = options.prefix;
-      this.#suffix = options.suffix;
+      prefix = options.prefix;
+      suffix = options.suffix;
       this.#tags = options.tags;
       this.#rate = options.sampleRate;
     } else {
       const resolved = resolveOptions(options);
       const names = rootNames(resolved);
-      this.#prefix = names.prefix;
-      this.#suffix = names.suffix;
+      prefix = names.prefix;
+      suffix = names.suffix;
       this.#tags = names.tags;
       this.#rate = names.sampleRate;
       this.#core = new Core(resolved);
       this.#core.reportSoon(unknownOptionsError(options));
     }
     this.#rateStr = rateSuffix(this.#rate);
-    this.#names = new Names(this.#prefix, this.#suffix, TABLES[this.#core.options.tagFormat].name);
+    this.#names = new Names(prefix, suffix, TABLES[this.#core.options.tagFormat].name);
     const agg = this.#core.aggregator;
     this.#fast = agg !== undefined && this.#rate === 1;
     this.#fastSamples = this.#fast && agg?.multiValue === true;
@@ -305,8 +305,8 @@ export class StatsClient {
     const child = new StatsClient({
       [kCore]: core,
       ...childNames(options, core.options.tagFormat, {
-        prefix: this.#prefix,
-        suffix: this.#suffix,
+        prefix: this.#names.prefix,
+        suffix: this.#names.suffix,
         tags: this.#tags,
         sampleRate: this.#rate,
       }),
