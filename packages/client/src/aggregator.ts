@@ -38,10 +38,11 @@ export interface AggregateOptions {
   readonly maxKeys?: number | undefined;
   /**
    * With `timers: 'raw'`: the samples of one (name, tags, rate) are packed into one multi-value line
-   * per interval (or as soon as the line would fill a packet) where the server reads them — DogStatsD
-   * protocol 1.1 `name:1:2:3|ms|#tags` (the default server), etsy statsd `name:1|ms:2|ms:3|ms`; every
-   * sample still reaches the server. Telegraf gets one line per sample. Default true; false sends one
-   * line per call.
+   * per interval (or as soon as the line would fill a packet) in the form the named `server` reads —
+   * DogStatsD protocol 1.1 `name:1:2:3|ms|#tags` (`'dogstatsd'`, `'statsd_exporter'`), etsy
+   * `name:1|ms:2|ms:3|ms` (`'etsy'`, `'telegraf'`); every sample still reaches the server. Default: on
+   * when a server that reads one is named, off otherwise (no form is read by every server; collectd
+   * reads none). `true` without such a server is an InvalidOptionError; false sends one line per call.
    */
   readonly multiValue?: boolean | undefined;
 }

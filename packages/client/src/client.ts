@@ -148,12 +148,12 @@ export class StatsClient {
     this.#emit(name, ms, '|ms', opts, 'duration');
   }
 
-  /** A histogram sample: `name:value|h` (`|ms` with `server: 'etsy'`). */
+  /** A histogram sample: `name:value|ms` by default, `|h` with `server: 'dogstatsd'`, `'telegraf'` or `'statsd_exporter'`. */
   histogram(name: string, value: number, opts?: MetricOptions): void {
     this.#emit(name, value, this.#core.options.wire.histogram, opts);
   }
 
-  /** A distribution sample (DogStatsD): `name:value|d` (`|h` with `server: 'telegraf'`, `|ms` with `'etsy'`). */
+  /** A distribution sample: `name:value|ms` by default, `|d` with `server: 'dogstatsd'` or `'statsd_exporter'`, `|h` with `'telegraf'`. */
   distribution(name: string, value: number, opts?: MetricOptions): void {
     this.#emit(name, value, this.#core.options.wire.distribution, opts);
   }
@@ -557,6 +557,12 @@ export class StatsClient {
         core.telemetry.aggregated++;
         return;
       }
+    }
+    if (rateStr !== '' && type !== '|c') {
+      // Only counters need the rate everywhere. Gauges and sets: no server reads it (collectd drops the
+      // line); samples: collectd divides the value by it. The dialect says where it is written.
+      const wire = core.options.wire;
+      if (type === '|g' || type === '|s' ? !wire.levelRates : !wire.sampleRates) rateStr = '';
     }
     this.#line(
       name,

@@ -53,20 +53,20 @@ export interface ClientOptions {
   /** Tags on every metric. Per-call tags win on the same key. */
   readonly tags?: Tags | undefined;
   /**
-   * Tag wire format. Default from `server`: `datadog` for `'dogstatsd'` (and when neither is given),
-   * `telegraf` for `'telegraf'`, `graphite` (Graphite 1.1 `;k=v`, which etsy statsd keeps in the name)
-   * for `'etsy'`.
+   * Tag wire format. Default from `server`: `datadog` (DogStatsD `|#k:v`) when none is named and for
+   * `'dogstatsd'` and `'statsd_exporter'`, `telegraf` for `'telegraf'`, `graphite` (Graphite 1.1 `;k=v`
+   * in the name, which etsy statsd and collectd keep as part of the name) for `'etsy'` and `'collectd'`.
+   * It only decides how tags are written: the rest of the wire follows `server`.
    */
   readonly tagFormat?: TagFormat | undefined;
   /**
-   * The statsd server (see {@link StatsServer}): what the wire may carry. `'etsy'` sends histograms and
-   * distributions as timers (`|ms`) and no `|T` timestamps; `'telegraf'` sends distributions as `|h` and
-   * no `|T`; `'dogstatsd'` sends every type as called. It also decides how aggregation packs timer
-   * samples into multi-value lines (`aggregate.multiValue`): DogStatsD `name:1:2|ms`, etsy
-   * `name:1|ms:2|ms`, one line per sample for Telegraf. Default from `tagFormat`: `'dogstatsd'` for
-   * `datadog` (the default), `'telegraf'` for `telegraf`, `'etsy'` for `graphite` and `none`. **An etsy
-   * statsd daemon needs `server: 'etsy'`** (or `tagFormat: 'none'`): it cannot read DogStatsD's
-   * multi-value lines, histograms, distributions or tags.
+   * The statsd server (see {@link StatsServer}): what the wire may carry. With none named (the default)
+   * the client sends the portable form that the etsy daemon, collectd, Telegraf, the Datadog Agent and
+   * statsd_exporter all read: one value per line, histograms and distributions as timers (`|ms`), no
+   * `|T` timestamps, no sample rate on gauges and sets. Naming a server allows what it reads: `|h`/`|d`
+   * for `'dogstatsd'` (and `'statsd_exporter'`), and aggregated timer samples packed into multi-value
+   * lines (`aggregate.multiValue`): DogStatsD `name:1:2|ms` for `'dogstatsd'` and `'statsd_exporter'`,
+   * etsy `name:1|ms:2|ms` for `'etsy'` and `'telegraf'`; never for `'collectd'`, which reads neither.
    */
   readonly server?: StatsServer | undefined;
   /** Default sample rate in (0, 1]. Default 1. */
@@ -145,18 +145,67 @@ export interface WireDialect {
   readonly timestamps: boolean;
   /** How samples of one key share a line (`aggregate.multiValue`): DogStatsD 1.1, etsy, or not at all. */
   readonly multiValue: MultiValueForm;
+  /** Whether `|@rate` is written on timers, histograms and distributions (collectd divides the value by it). */
+  readonly sampleRates: boolean;
+  /** Whether `|@rate` is written on gauges and sets (no server reads it there; collectd drops such lines). */
+  readonly levelRates: boolean;
 }
 
 const WIRE: Readonly<Record<StatsServer, WireDialect>> = {
-  etsy: Object.freeze({ histogram: '|ms', distribution: '|ms', timestamps: false, multiValue: 'etsy' }),
+  etsy: Object.freeze({
+    histogram: '|ms',
+    distribution: '|ms',
+    timestamps: false,
+    multiValue: 'etsy',
+    sampleRates: true,
+    levelRates: false,
+  }),
   dogstatsd: Object.freeze({
     histogram: '|h',
     distribution: '|d',
     timestamps: true,
     multiValue: 'dogstatsd',
+    sampleRates: true,
+    levelRates: true,
   }),
-  telegraf: Object.freeze({ histogram: '|h', distribution: '|h', timestamps: false, multiValue: undefined }),
+  telegraf: Object.freeze({
+    histogram: '|h',
+    distribution: '|h',
+    timestamps: false,
+    multiValue: 'etsy',
+    sampleRates: true,
+    levelRates: false,
+  }),
+  collectd: Object.freeze({
+    histogram: '|ms',
+    distribution: '|ms',
+    timestamps: false,
+    multiValue: undefined,
+    sampleRates: false,
+    levelRates: false,
+  }),
+  statsd_exporter: Object.freeze({
+    histogram: '|h',
+    distribution: '|d',
+    timestamps: false,
+    multiValue: 'dogstatsd',
+    sampleRates: true,
+    levelRates: false,
+  }),
 };
+/**
+ * No server named: what every one of them reads correctly (docs/protocol.md, "Which server reads what").
+ * `|ms` for histograms and distributions (the etsy daemon counts `|h`/`|d` as counters, collectd drops
+ * them, Telegraf ignores `|d`); one value per line; no `|T`; no rate on gauges and sets.
+ */
+const PORTABLE_WIRE: WireDialect = Object.freeze({
+  histogram: '|ms',
+  distribution: '|ms',
+  timestamps: false,
+  multiValue: undefined,
+  sampleRates: true,
+  levelRates: false,
+});
 /** The direct carbon reporter keeps every type apart (it summarises histograms itself). */
 const CARBON_WIRE: WireDialect = WIRE.dogstatsd;
 
@@ -182,8 +231,8 @@ export interface ResolvedOptions {
   readonly tags: Tags | undefined;
   /** {@link ClientOptions.tagFormat}, resolved. */
   readonly tagFormat: TagFormat;
-  /** {@link ClientOptions.server}, resolved. */
-  readonly server: StatsServer;
+  /** {@link ClientOptions.server}, as given: undefined when none is named (the portable wire). */
+  readonly server: StatsServer | undefined;
   /** What `server` allows on the wire: the encoder reads this, nothing else branches on the server. */
   readonly wire: WireDialect;
   /** {@link ClientOptions.sampleRate}, resolved. */
@@ -345,7 +394,7 @@ export function unknownChildOptionsError(options: object): StatsError | undefine
 
 const PROTOCOLS: readonly Protocol[] = ['udp', 'tcp', 'uds'];
 const TAG_FORMATS: readonly TagFormat[] = ['datadog', 'telegraf', 'graphite', 'none'];
-const SERVERS: readonly StatsServer[] = ['etsy', 'dogstatsd', 'telegraf'];
+const SERVERS: readonly StatsServer[] = ['etsy', 'dogstatsd', 'telegraf', 'collectd', 'statsd_exporter'];
 const FRAMINGS: readonly StreamFraming[] = ['newline', 'length-prefix'];
 /** Largest UDP payload over IPv4. */
 const MAX_UDP_PAYLOAD = 65_507;
@@ -480,6 +529,8 @@ function datadogEnvTags(env: Env): Record<string, string> | undefined {
 function resolveAggregate(
   given: boolean | AggregateOptions | undefined,
   carbon: boolean,
+  server: StatsServer | undefined,
+  wire: WireDialect,
 ): ResolvedAggregateOptions | undefined {
   const v = given ?? !carbon;
   if (v === false) return undefined;
@@ -488,6 +539,14 @@ function resolveAggregate(
   const timers = o.timers ?? 'raw';
   if (o.multiValue !== undefined && typeof o.multiValue !== 'boolean')
     fail('aggregate.multiValue must be a boolean');
+  // Multi-value lines only where a named server reads them: no form is read by every server.
+  if (o.multiValue === true && wire.multiValue === undefined) {
+    fail(
+      server === undefined
+        ? "aggregate.multiValue needs the server named (server: 'dogstatsd' | 'etsy' | 'telegraf' | 'statsd_exporter'): each reads a different multi-value form, and collectd reads none"
+        : `aggregate.multiValue: server '${server}' reads no multi-value line`,
+    );
+  }
   if (timers !== 'raw' && timers !== 'summary') fail("aggregate.timers must be 'raw' or 'summary'");
   const percentiles = o.percentiles ?? [0.5, 0.95, 0.99];
   if (!Array.isArray(percentiles) || percentiles.some((p) => typeof p !== 'number' || !(p > 0 && p < 1))) {
@@ -499,7 +558,7 @@ function resolveAggregate(
     percentiles: Object.freeze([...percentiles]),
     reservoirSize: optNumber('aggregate.reservoirSize', o.reservoirSize, 1, 1_000_000, true) ?? 1028,
     maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 100_000,
-    multiValue: o.multiValue ?? true,
+    multiValue: o.multiValue ?? wire.multiValue !== undefined,
   });
 }
 
@@ -560,7 +619,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
   }
   const tagFormat =
     options.tagFormat ??
-    (carbon !== undefined || givenServer === 'etsy'
+    (carbon !== undefined || givenServer === 'etsy' || givenServer === 'collectd'
       ? 'graphite'
       : givenServer === 'telegraf'
         ? 'telegraf'
@@ -573,8 +632,9 @@ function resolve(options: ClientOptions): ResolvedOptions {
   if (!TAG_FORMATS.includes(tagFormat)) {
     fail(`tagFormat must be one of ${TAG_FORMATS.join(', ')}, got ${describe(tagFormat)}`);
   }
-  const server: StatsServer =
-    givenServer ?? (tagFormat === 'datadog' ? 'dogstatsd' : tagFormat === 'telegraf' ? 'telegraf' : 'etsy');
+  // tagFormat only decides how tags are written: the rest of the wire follows the named server alone.
+  const wire =
+    carbon !== undefined ? CARBON_WIRE : givenServer === undefined ? PORTABLE_WIRE : WIRE[givenServer];
   const useDd = protocol !== 'uds' && transport === undefined;
   const host =
     optString('host', options.host) ??
@@ -621,8 +681,8 @@ function resolve(options: ClientOptions): ResolvedOptions {
     suffix: optString('suffix', options.suffix) ?? '',
     tags,
     tagFormat,
-    server,
-    wire: carbon !== undefined ? CARBON_WIRE : WIRE[server],
+    server: givenServer,
+    wire,
     sampleRate,
     maxPacketSize:
       optNumber('maxPacketSize', options.maxPacketSize, 16, maxPacketLimit, true) ??
@@ -637,7 +697,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
       optNumber('maxQueueBytes', options.maxQueueBytes, 0, Number.MAX_SAFE_INTEGER, true) ?? 1 << 20,
     dnsTtl: optNumber('dnsTtl', options.dnsTtl, 0, 2_147_483_647, false) ?? 60_000,
     closeTimeout: optNumber('closeTimeout', options.closeTimeout, 0, 2_147_483_647, false) ?? 2000,
-    aggregate: resolveAggregate(options.aggregate, carbon !== undefined),
+    aggregate: resolveAggregate(options.aggregate, carbon !== undefined, givenServer, wire),
     telemetryInterval:
       optNumber('telemetryInterval', options.telemetryInterval, 0, 2_147_483_647, false) ?? 0,
     envTags: unifiedServiceTags && tagFormat === 'datadog' ? datadogEnvTags(env) : undefined,

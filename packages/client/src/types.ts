@@ -14,15 +14,23 @@ export type Tags =
 export type TagFormat = 'datadog' | 'telegraf' | 'graphite' | 'none';
 
 /**
- * The statsd server the client talks to, which decides what the wire may carry:
+ * The statsd server the client talks to, which decides what the wire may carry. With none named, the
+ * client sends the portable form every one of them reads: one value per line, histograms and
+ * distributions as timers (`|ms`), no `|T` timestamps, no sample rate on gauges and sets (see
+ * docs/protocol.md, "Which server reads what").
  * - `'etsy'`: the etsy statsd daemon (and Graphite shops): histograms and distributions are sent as
  *   timers (`|ms`, which it turns into count/mean/upper/percentiles; it counts `|h` as a plain counter),
- *   and no DogStatsD-only field (`|T` timestamps) is written.
- * - `'dogstatsd'`: the Datadog Agent: `|h`, `|d`, `|T` as given.
+ *   no DogStatsD-only field (`|T` timestamps), and aggregated timer samples in its multi-value form
+ *   (`name:1|ms:2|ms`).
+ * - `'dogstatsd'`: the Datadog Agent: `|h`, `|d`, `|T` as given; multi-value `name:1:2|ms` (DogStatsD 1.1).
  * - `'telegraf'`: Telegraf's statsd input: distributions as `|h` (it reads `|d` only with
- *   `datadog_distributions`), no `|T` timestamps.
+ *   `datadog_distributions`), no `|T` timestamps; multi-value in the etsy form, which its parser reads.
+ * - `'collectd'`: collectd's statsd plugin: the portable form, Graphite `;k=v` tags in the name (it
+ *   drops any line with a `|#` field), and no sample rate on timers (it divides a timer's value by it).
+ * - `'statsd_exporter'`: Prometheus' statsd_exporter: `|h` and `|d` as given (it reads `|ms` as
+ *   milliseconds and divides by 1000), multi-value `name:1:2|ms`, no `|T`. It has no sets.
  */
-export type StatsServer = 'etsy' | 'dogstatsd' | 'telegraf';
+export type StatsServer = 'etsy' | 'dogstatsd' | 'telegraf' | 'collectd' | 'statsd_exporter';
 
 /** Metric types as they appear on the wire. */
 export type MetricType = 'c' | 'g' | 'ms' | 'h' | 'd' | 's';

@@ -85,12 +85,17 @@ describe('aggregate: in-process aggregation', () => {
     expect(rec.badCounts).toEqual([]);
   });
 
-  test("timer samples are all sent by default (one multi-value line), and summarised with timers: 'summary'", async () => {
+  test("timer samples are all sent (one line each by default, one multi-value line for a named server), and summarised with timers: 'summary'", async () => {
     const raw = client({ aggregate: true });
     raw.stats.timing('t', 3);
     raw.stats.timing('t', 4);
     await raw.stats.flush();
-    expect(raw.rec.lines()).toEqual(['t:3:4|ms']);
+    expect(raw.rec.lines()).toEqual(['t:3|ms', 't:4|ms']);
+    const dog = client({ server: 'dogstatsd', aggregate: true });
+    dog.stats.timing('t', 3);
+    dog.stats.timing('t', 4);
+    await dog.stats.flush();
+    expect(dog.rec.lines()).toEqual(['t:3:4|ms']);
 
     const sum = client({ aggregate: { timers: 'summary', percentiles: [0.5, 0.9, 0.999] } });
     for (let i = 100; i >= 1; i--) sum.stats.timing('t', i);

@@ -33,25 +33,48 @@ describe('multi-value lines, byte for byte', () => {
     expect(stats.lines).toEqual(['t;route=a:1|ms:2.5|ms:3|ms', 'h:4|ms|@0.5:5|ms|@0.5', 'h:6|ms']);
   });
 
-  test('no server named: DogStatsD multi-value lines, the default dialect', async () => {
-    const stats = createTestClient({ aggregate: true, random: always });
-    stats.timing('t', 1);
-    stats.timing('t', 2);
-    stats.timing('t', 3, { tags: { route: 'a' } });
+  test("server 'telegraf': the etsy form, which Telegraf's parser reads bit by bit", async () => {
+    const stats = createTestClient({ server: 'telegraf', aggregate: true, random: always });
+    calls(stats);
     await stats.flush();
-    expect(stats.lines).toEqual(['t:1:2|ms', 't:3|ms|#route:a']);
+    expect(stats.lines).toEqual(['t,route=a:1|ms:2.5|ms:3|ms', 'h:4|h|@0.5:5|h|@0.5', 'h:6|h']);
   });
 
-  test('Telegraf, or multiValue: false: one line per sample', async () => {
+  test("server 'statsd_exporter': the DogStatsD form, which it reads with or without tags", async () => {
+    const stats = createTestClient({ server: 'statsd_exporter', aggregate: true, random: always });
+    calls(stats);
+    await stats.flush();
+    expect(stats.lines).toEqual(['t:1:2.5:3|ms|#route:a', 'h:4:5|h|@0.5', 'h:6|h']);
+  });
+
+  test('no server named, any tag format, or collectd, or multiValue: false: one line per sample', async () => {
     for (const options of [
+      {},
       { tagFormat: 'telegraf' },
+      { tagFormat: 'graphite' },
+      { tagFormat: 'none' },
+      { server: 'collectd' },
       { server: 'dogstatsd', aggregate: { multiValue: false } },
     ] as const) {
       const stats = createTestClient({ aggregate: true, random: always, ...options });
       stats.timing('t', 1);
       stats.timing('t', 2);
+      await stats.flush();
       expect(stats.lines).toEqual(['t:1|ms', 't:2|ms']);
     }
+  });
+
+  test('multiValue: true needs a server that reads a multi-value form: an InvalidOptionError says which', () => {
+    expect(() => createTestClient({ aggregate: { multiValue: true } })).toThrow(
+      /aggregate.multiValue needs the server named \(server: 'dogstatsd' \| 'etsy'/,
+    );
+    expect(() => createTestClient({ server: 'collectd', aggregate: { multiValue: true } })).toThrow(
+      /server 'collectd' reads no multi-value line/,
+    );
+    const named = createTestClient({ server: 'etsy', aggregate: { multiValue: true } });
+    named.timing('t', 1);
+    named.timing('t', 2);
+    return named.flush().then(() => expect(named.lines).toEqual(['t:1|ms:2|ms']));
   });
 
   test('a line never outgrows a packet: it is sent when the next sample would not fit', async () => {

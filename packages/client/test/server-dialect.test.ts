@@ -42,8 +42,35 @@ const GRAMMAR = {
 describe('server option: lines byte for byte', () => {
   const half = (): number => 0.1;
 
-  test("'dogstatsd' (the default with DogStatsD tags): every type as called, |T kept", () => {
+  test('no server named: the portable form, whatever the tag format (|ms for histograms and distributions, no |T, no rate on gauges)', () => {
     const stats = createTestClient({ random: half });
+    sendAll(stats);
+    stats.gauge('grate', 9, { rate: 0.5 });
+    stats.set('srate', 'v', { rate: 0.5 });
+    expect(stats.lines).toEqual([
+      'c:2|c|#route:home',
+      'g:3|g|#route:home',
+      't:4|ms|#route:home',
+      'h:5|ms|#route:home',
+      'd:6|ms|#route:home',
+      's:u|s|#route:home',
+      'ts:1|c',
+      'tg:7|g',
+      'rate:8|ms|@0.5',
+      'grate:9|g',
+      'srate:v|s',
+    ]);
+    for (const tagFormat of ['telegraf', 'graphite', 'none'] as const) {
+      const other = createTestClient({ tagFormat, random: half });
+      other.histogram('h', 1);
+      other.distribution('d', 1);
+      other.incr('ts', 1, { timestamp: AT });
+      expect(other.lines).toEqual(['h:1|ms', 'd:1|ms', 'ts:1|c']);
+    }
+  });
+
+  test("'dogstatsd': every type as called, |T kept", () => {
+    const stats = createTestClient({ server: 'dogstatsd', random: half });
     sendAll(stats);
     expect(stats.lines).toEqual([
       'c:2|c|#route:home',
@@ -59,8 +86,8 @@ describe('server option: lines byte for byte', () => {
     for (const l of stats.lines) expect(l).toMatch(GRAMMAR.dogstatsd);
   });
 
-  test("'telegraf' (the default with Telegraf tags): distributions as |h, no |T", () => {
-    const stats = createTestClient({ tagFormat: 'telegraf', random: half });
+  test("'telegraf' (Telegraf tags by default): distributions as |h, no |T", () => {
+    const stats = createTestClient({ server: 'telegraf', random: half });
     sendAll(stats);
     expect(stats.lines).toEqual([
       'c,route=home:2|c',
@@ -91,12 +118,42 @@ describe('server option: lines byte for byte', () => {
       'rate:8|ms|@0.5',
     ]);
     for (const l of stats.lines) expect(l).toMatch(GRAMMAR.etsy);
-    for (const tagFormat of ['none', 'graphite'] as const) {
-      const other = createTestClient({ tagFormat });
-      other.histogram('h', 1);
-      other.distribution('d', 1);
-      expect(other.lines).toEqual(['h:1|ms', 'd:1|ms']);
-    }
+  });
+
+  test("'collectd': the portable form with Graphite tags in the name and no rate on timers (collectd divides the value by it)", () => {
+    const stats = createTestClient({ server: 'collectd', random: half });
+    sendAll(stats);
+    stats.timing('trate', 10, { rate: 0.5 });
+    stats.incr('crate', 1, { rate: 0.5 });
+    expect(stats.lines).toEqual([
+      'c;route=home:2|c',
+      'g;route=home:3|g',
+      't;route=home:4|ms',
+      'h;route=home:5|ms',
+      'd;route=home:6|ms',
+      's;route=home:u|s',
+      'ts:1|c',
+      'tg:7|g',
+      'rate:8|ms',
+      'trate:10|ms',
+      'crate:1|c|@0.5',
+    ]);
+  });
+
+  test("'statsd_exporter': |h and |d as called (it divides |ms by 1000), no |T, DogStatsD tags", () => {
+    const stats = createTestClient({ server: 'statsd_exporter', random: half });
+    sendAll(stats);
+    expect(stats.lines).toEqual([
+      'c:2|c|#route:home',
+      'g:3|g|#route:home',
+      't:4|ms|#route:home',
+      'h:5|h|#route:home',
+      'd:6|d|#route:home',
+      's:u|s|#route:home',
+      'ts:1|c',
+      'tg:7|g',
+      'rate:8|h|@0.5',
+    ]);
   });
 
   test('an explicit server wins over the one tagFormat implies; children and aggregation follow it', async () => {
@@ -113,7 +170,7 @@ describe('server option: lines byte for byte', () => {
   test('an unknown server is an InvalidOptionError', () => {
     expect(() => new StatsClient({ server: 'graphite' as 'etsy' })).toThrow(InvalidOptionError);
     expect(() => new StatsClient({ server: 'graphite' as 'etsy' })).toThrow(
-      /server must be one of etsy, dogstatsd, telegraf/,
+      /server must be one of etsy, dogstatsd, telegraf, collectd, statsd_exporter/,
     );
   });
 });

@@ -36,8 +36,8 @@ describe('metric types, one packet per call (batching: false)', () => {
     ['gaugeDelta down', (s) => s.gaugeDelta('g', -3), 'g:-3|g'],
     ['gaugeDelta 0', (s) => s.gaugeDelta('g', 0), 'g:+0|g'],
     ['timing', (s) => s.timing('t', 12.5), 't:12.5|ms'],
-    ['histogram', (s) => s.histogram('h', 7), 'h:7|h'],
-    ['distribution', (s) => s.distribution('d', 0.25), 'd:0.25|d'],
+    ['histogram', (s) => s.histogram('h', 7), 'h:7|ms'], // no server named: the portable form (|h with server: 'dogstatsd')
+    ['distribution', (s) => s.distribution('d', 0.25), 'd:0.25|ms'],
     ['set with a number', (s) => s.set('u', 42), 'u:42|s'],
     ['set with a string', (s) => s.set('u', 'user-1'), 'u:user-1|s'],
     ['set member is sanitized', (s) => s.set('u', 'a:b|c\n#d@e\rf'), 'u:a_b_c__d_e_f|s'],
@@ -234,8 +234,8 @@ describe('tags', () => {
       'g:1|g|#k:v,t:1',
       'g:+1|g|#k:v,t:1',
       'ms:1|ms|#k:v,t:1',
-      'h:1|h|#k:v,t:1',
-      'd:1|d|#k:v,t:1',
+      'h:1|ms|#k:v,t:1',
+      'd:1|ms|#k:v,t:1',
       's:m|s|#k:v,t:1',
     ]);
   });

@@ -49,7 +49,11 @@ export class TestStatsClient extends StatsClient {
     this.errors = errors;
     this.#format =
       options.tagFormat ??
-      (options.server === 'etsy' ? 'graphite' : options.server === 'telegraf' ? 'telegraf' : 'datadog');
+      (options.server === 'etsy' || options.server === 'collectd'
+        ? 'graphite'
+        : options.server === 'telegraf'
+          ? 'telegraf'
+          : 'datadog');
   }
 
   /** Every line sent so far (after flush, when batching is on). */

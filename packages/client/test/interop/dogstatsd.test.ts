@@ -149,7 +149,7 @@ describe('the testing client', () => {
 
 describe('metric timestamps (|T, DogStatsD protocol 1.3)', () => {
   test('on counts and gauges, from seconds or a Date, before the tags', () => {
-    const stats = createTestClient({ tags: { env: 'prod' } });
+    const stats = createTestClient({ server: 'dogstatsd', tags: { env: 'prod' } });
     stats.incr('c', 2, { timestamp: 1_700_000_000 });
     stats.gauge('g', 5, { timestamp: new Date(1_700_000_000_500) });
     stats.gauge('neg', -3, { timestamp: 1_700_000_000 });
@@ -184,7 +184,7 @@ describe('metric timestamps (|T, DogStatsD protocol 1.3)', () => {
   });
 
   test('byte counts stay exact with a timestamp (batched packets never overshoot)', async () => {
-    const stats = createTestClient({ batching: true, maxPacketSize: 64 });
+    const stats = createTestClient({ server: 'dogstatsd', batching: true, maxPacketSize: 64 });
     for (let i = 0; i < 20; i++) stats.incr('counter.name', i, { timestamp: 1_700_000_000 });
     await stats.flush();
     for (const p of stats.memory.packets) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(64);

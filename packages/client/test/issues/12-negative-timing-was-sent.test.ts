@@ -25,6 +25,6 @@ test('histograms, distributions and gauges may still be negative', () => {
   stats.histogram('h', -5);
   stats.distribution('d', -5);
   stats.gaugeDelta('g', -5);
-  expect(stats.lines).toEqual(['h:-5|h', 'd:-5|d', 'g:-5|g']);
+  expect(stats.lines).toEqual(['h:-5|ms', 'd:-5|ms', 'g:-5|g']);
   expect(stats.errors).toEqual([]);
 });

@@ -3,8 +3,9 @@
  * the aggregator holds values by the caller's raw name per client, calls without options take a fast
  * path (one Map lookup), a full name cache writes new names straight into the packet. These tests pin
  * what a user can observe: the bytes on the wire, onError, telemetry(), and what a real etsy statsd
- * daemon reads. Most pin behaviour the rewrite had to keep; the maxKeys and multi-value defaults (and
- * the CLOSED drop during close's flush) are new.
+ * daemon reads. Most pin behaviour the rewrite had to keep; the maxKeys default (and the CLOSED drop
+ * during close's flush) are new. Multi-value lines are no longer a default (issue 21): these tests name
+ * the server whose form they pin.
  */
 import {
   type ClientOptions,
@@ -34,10 +35,16 @@ function recorder(maxPacketSize = 1432) {
   return { packets, bad, transport, lines: () => packets.flatMap((p) => p.split('\n')) };
 }
 
+/** A client on the DogStatsD dialect (multi-value lines) unless the options name another server. */
 function client(options: ClientOptions = {}) {
   const rec = recorder(options.maxPacketSize);
   const errors: StatsError[] = [];
-  const stats = new StatsClient({ ...options, transport: rec.transport, onError: (e) => errors.push(e) });
+  const stats = new StatsClient({
+    server: 'dogstatsd',
+    ...options,
+    transport: rec.transport,
+    onError: (e) => errors.push(e),
+  });
   return { stats, rec, errors, codes: () => errors.map((e) => e.code) };
 }
 
@@ -180,6 +187,7 @@ describe('close()', () => {
     let child: StatsClient | undefined;
     const rec = recorder();
     const stats = new StatsClient({
+      server: 'dogstatsd', // timer samples held (multi-value), as counters and gauges are
       transport: rec.transport,
       onError: (e) => {
         codes.push(e.code);
@@ -211,6 +219,7 @@ describe('multi-value lines and onError', () => {
     let again = true;
     const rec = recorder(48);
     const stats: StatsClient = new StatsClient({
+      server: 'dogstatsd',
       transport: rec.transport,
       maxPacketSize: 48,
       onError: (e) => {
@@ -310,7 +319,10 @@ describe('aggregate.maxKeys', () => {
 const FORMATS: readonly TagFormat[] = ['datadog', 'telegraf', 'graphite', 'none'];
 /** Reserved characters, non-ASCII, surrogate pairs and lone surrogates, in every format's tables. */
 const SPECIAL = ['a b', 'x:y|z', '@#', 'zoë', '日本', '😀🎉', '\uD800x', 'y\uDFFF', 't\tab', 'a,b=c;d/e(f)*'];
+/** The server whose tag style each format is, so each multi-value form is pinned (Telegraf's is etsy's). */
+const SERVER_OF = { datadog: 'dogstatsd', telegraf: 'telegraf', graphite: 'etsy', none: 'etsy' } as const;
 const named = (format: TagFormat): ClientOptions => ({
+  server: SERVER_OF[format],
   tagFormat: format,
   prefix: 'pré',
   suffix: 'sü',
@@ -383,7 +395,6 @@ describe('names written straight into the packet', () => {
       }
       await stats.flush();
       const ref = createTestClient({ ...named(format), aggregate: false });
-      const timers: string[] = [];
       const want: string[] = [];
       for (const name of names) {
         ref.incr(name, 3.5);
@@ -393,14 +404,11 @@ describe('names written straight into the packet', () => {
         const head = timer.slice(0, timer.indexOf(':'));
         const tail = timer.slice(timer.indexOf('|'));
         want.push(counter, zero, gauge);
-        if (format === 'telegraf') timers.push(`${head}:1${tail}`);
-        else want.push(format === 'datadog' ? `${head}:1:2.5${tail}` : `${head}:1${tail}:2.5${tail}`);
+        want.push(format === 'datadog' ? `${head}:1:2.5${tail}` : `${head}:1${tail}:2.5${tail}`);
       }
-      // Telegraf reads no multi-value lines: its timers are sent as called
-      if (format === 'telegraf') timers.push(...timers.map((l) => l.replace(':1|', ':2.5|')));
       expect(errors).toEqual([]);
       expect(rec.bad).toEqual([]);
-      expect(rec.lines()).toEqual([...timers, ...want]);
+      expect(rec.lines()).toEqual(want);
       // the 0|g that goes before a negative gauge is in the same packet
       expect(rec.packets.filter((p) => /^[^\n]*:-2\.5\|g/.test(p))).toEqual([]);
       // byte-exact: a held counter whose line is exactly maxPacketSize is sent, one byte more is too large
@@ -451,9 +459,19 @@ describe('multi-value lines at the real etsy statsd daemon', () => {
     });
   }, 30_000);
 
-  test("the default options (DogStatsD multi-value lines) are not readable by the etsy daemon: use server: 'etsy'", async () => {
+  test('default options (one value per line since issue 21): every sample counted, no bad line', async () => {
     await run({}, 'dd15', async (d) => {
-      await d.waitForValue('stats.counters.statsd.bad_lines_seen.count', (v) => v > 0);
+      const got = (path: string): number => d.sum(`stats.timers.dd15.${path}`);
+      await waitUntil(
+        () => expected.every((t) => got(`${t.name}.count`) === 100),
+        10_000,
+        `every timer count at 100:\n${d.output()}`,
+      );
+      expect(
+        expected.map((t) => ({ name: t.name, count: got(`${t.name}.count`), sum: got(`${t.name}.sum`) })),
+      ).toEqual(expected);
+      await d.nextFlush();
+      expect(d.sum('stats.counters.statsd.bad_lines_seen.count')).toBe(0);
     });
   }, 30_000);
 });
