@@ -7,6 +7,10 @@
  * arrives as `stats.counters.x.count`, a timer `t` as `stats.timers.t.upper_90`, a gauge as
  * `stats.gauges.g`, a set as `stats.sets.s.count`. `deleteIdleStats` is on: a flush only carries what
  * was received since the previous one. The daemon also counts its own `stats.counters.statsd.bad_lines_seen`.
+ *
+ * Nothing misread goes unnoticed: the daemon logs every line it cannot read (`Bad line: …`), and
+ * `stop()` rejects when it logged any, unless the test said it sends bad lines on purpose
+ * (`allowBadLines`). Every test that talks to the daemon stops it, so each asserts this.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -63,13 +67,20 @@ export interface StatsdDaemon extends AsyncDisposable {
   sum(path: string): number;
   /** Resolve right after the next flush arrives: the start of a fresh flush interval. */
   nextFlush(timeoutMs?: number): Promise<void>;
-  /** Kill the daemon and close the Graphite listener. */
+  /** How many lines the daemon could not read so far (it logs each as `Bad line: …`). */
+  badLines(): number;
+  /**
+   * Kill the daemon and close the Graphite listener; rejects (after cleaning up) when the daemon logged
+   * a bad line and `allowBadLines` was not set.
+   */
   stop(): Promise<void>;
 }
 
 export interface StatsdDaemonOptions {
   /** ms between flushes. Default 250. */
   readonly flushInterval?: number;
+  /** The test sends lines the daemon cannot read on purpose: `stop()` does not reject for them. */
+  readonly allowBadLines?: boolean;
 }
 
 /** Start the daemon; resolves once its TCP port accepts connections. Call `stop()` (or dispose) after. */
@@ -142,11 +153,21 @@ export async function startStatsd(options: StatsdDaemonOptions = {}): Promise<St
     }),
   );
 
+  const badLines = (): number => out.split('Bad line: ').length - 1;
+  let stopped = false;
   const stop = async (): Promise<void> => {
     if (!exited) child.kill('SIGKILL');
     await exit;
+    if (stopped) return;
+    stopped = true;
     await new Promise<void>((resolve) => graphite.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
+    if (badLines() > 0 && options.allowBadLines !== true) {
+      const seen = out.split('\n').filter((l) => l.includes('Bad line: '));
+      throw new Error(
+        `the etsy statsd daemon could not read ${badLines()} line(s):\n${seen.slice(0, 10).join('\n')}`,
+      );
+    }
   };
 
   try {
@@ -177,6 +198,7 @@ export async function startStatsd(options: StatsdDaemonOptions = {}): Promise<St
     flushInterval,
     flushes,
     output: () => out,
+    badLines,
     async waitForValue(path, predicate = () => true, timeoutMs = flushInterval * 8 + 2000) {
       const found = find(path, predicate);
       if (found !== undefined) return found;
