@@ -89,10 +89,13 @@ describe('createRequestRecorder: names mode', () => {
     expect(sent()).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent(undefined, 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent(undefined, 'telegraf')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
-    expect(sent('h')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
+    // no server named: the portable form, histograms and distributions as timers
+    expect(sent('h')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
+    expect(sent('h', 'dogstatsd')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
     expect(sent('h', 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
     expect(sent('ms')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
-    expect(sent('d')).toEqual(['http.view.r.cache.count:1|d', 'http.cache.count:1|d']);
+    expect(sent('d')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
+    expect(sent('d', 'dogstatsd')).toEqual(['http.view.r.cache.count:1|d', 'http.cache.count:1|d']);
     expect(sent('d', 'telegraf')).toEqual(['http.view.r.cache.count:1|h', 'http.cache.count:1|h']);
     expect(sent('d', 'etsy')).toEqual(['http.view.r.cache.count:1|ms', 'http.cache.count:1|ms']);
   });
@@ -345,8 +348,8 @@ describe('status and error counters with an aggregating client', () => {
 describe('per-request counts on the real etsy statsd daemon', () => {
   it('default recorder options: requests with 1, 2 and 3 queries aggregate like a timer: count 3, mean 2, upper 3', async () => {
     await using daemon = await startStatsd({ flushInterval: 200 });
-    // an etsy daemon: the client says so (its default dialect is DogStatsD)
-    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy', server: 'etsy' });
+    // default client options: the portable wire, which the etsy daemon reads
+    const client = new StatsClient({ port: daemon.udpPort, prefix: 'etsy' });
     try {
       const recorder = createRequestRecorder({ client, counterInterval: 0, metrics: { aggregate: false } });
       // all three in one daemon flush interval

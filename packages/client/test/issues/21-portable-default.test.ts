@@ -174,4 +174,26 @@ describe("collectd's statsd plugin computes what was measured", () => {
     },
     30_000,
   );
+
+  test("what collectd computes differently (docs/protocol.md): timer values under 1 ms are not counted, and a sampled timer's value is divided by its rate unless server: 'collectd' leaves the rate out", async () => {
+    const run = async (p: string, options: ClientOptions): Promise<void> => {
+      const stats = new StatsClient({ port: collectd.port, prefix: p, random: () => 0, ...options });
+      await collectd.nextRead();
+      for (let i = 0; i < 5; i++) {
+        stats.timing('fast', 0.5);
+        stats.timing('fast', 2);
+        stats.timing('sampled', 10, { rate: 0.5 });
+      }
+      await stats.close();
+      await collectd.nextRead();
+      await collectd.nextRead();
+    };
+    await run('i21_caveat_default', {});
+    await run('i21_caveat_named', { server: 'collectd' });
+    for (const p of ['i21_caveat_default', 'i21_caveat_named']) {
+      expect(collectd.timer(`${p}.fast`)).toMatchObject({ count: 5, mean: 2 });
+    }
+    expect(collectd.timer('i21_caveat_default.sampled')).toMatchObject({ count: 5, mean: 20 });
+    expect(collectd.timer('i21_caveat_named.sampled')).toMatchObject({ count: 5, mean: 10 });
+  }, 30_000);
 });
