@@ -23,10 +23,20 @@
  */
 
 /**
- * Order of the table; statskit first (ratios are relative to it), then the peers, then `baseline`, a
- * reference that shows the per-packet floor (not a client).
+ * Order of the table; statskit first (ratios are relative to it; its default options, no server named),
+ * statskit with a named server (`server: 'dogstatsd'`), then the peers, then `baseline`, a reference that
+ * shows the per-packet floor (not a client).
  */
-export const ADAPTERS = ['statskit', 'hot-shots', 'dats', 'statsd-client', 'node-statsd', 'lynx', 'baseline'];
+export const ADAPTERS = [
+  'statskit',
+  'statskit-dogstatsd',
+  'hot-shots',
+  'dats',
+  'statsd-client',
+  'node-statsd',
+  'lynx',
+  'baseline',
+];
 
 /**
  * @param {string} name

@@ -14,7 +14,7 @@ export default {
   notes:
     'buffered (raw mode): `maxPacketSize: 1432, flushInterval: 100, aggregate: false`; unbuffered: ' +
     '`batching: false, aggregate: false`; aggregated: the default options (aggregation on, interval 1000 ms; ' +
-    'timers stay one line per sample, as no `server`/`tagFormat` is named). ' +
+    'no `server` named, so timers stay one line per sample: the portable form every server reads). ' +
     '`close()` flushes the batch, waits for every send callback, then closes the socket.',
   create({ host, port, buffered, aggregated }) {
     const stats = new StatsClient({

@@ -57,8 +57,10 @@ export async function writeDocs(rows, meta) {
     '- Buffered means batching lines into packets of at most 1432 bytes with a 100 ms flush interval; ' +
       'unbuffered means one packet per call; aggregated (statskit `aggregate`, hot-shots `aggregation`, ' +
       'the only two that offer it) means buffered plus in-process aggregation over 1 s: counters summed and ' +
-      'gauges folded per name. hot-shots sends its timings one line each; statskit packs them into ' +
-      'multi-value lines (`name:1:2:3|ms`, DogStatsD protocol 1.1, its default dialect).',
+      'gauges folded per name. hot-shots sends its timings one line each, and so does statskit on its ' +
+      'default options (no server named: the portable form every statsd server reads, issue 21); ' +
+      "`statskit-dogstatsd` names the server (`server: 'dogstatsd'`), so its timer samples of one name " +
+      'share a multi-value line (`name:1:2:3|ms`, DogStatsD protocol 1.1).',
     "- **statskit's default configuration is its `aggregated` row** (aggregation on since issue 15); its " +
       '`buffered` row is raw mode (`aggregate: false`, one line per call). The targets below compare ' +
       "statskit's default with the peers' buffered rows, as each ships, and raw mode with the baseline.",
