@@ -82,11 +82,12 @@ export interface ClientOptions {
   /** Where runtime problems go. Default: a rate-limited `process.emitWarning`. */
   readonly onError?: ((err: StatsError) => void) | undefined;
   /**
-   * Rate-limit your `onError`: at most one error per code every N ms. The first of a code is passed at
+   * Rate-limit your `onError`: at most one error per code and metric name every N ms. The first is passed at
    * once; later ones within the interval are held back, and when it ends the latest is passed with
    * `err.suppressed` = how many others were held back (close() passes what is still held). Every error
    * is still counted in `telemetry().errors`. 0 (default): every error is passed. The default handler
-   * (no `onError`) always limits itself to one warning per code every 10 s.
+   * (no `onError`) always limits itself to one warning per code and metric name every 10 s, and at
+   * close() warns once with what it held back.
    */
   readonly onErrorInterval?: number | undefined;
   /** Random source in [0, 1) for sampling; inject one in tests. Default `Math.random`. */
