@@ -13,7 +13,7 @@ import {
   StatsError,
   TransportError,
 } from './errors.js';
-import { holdValuesUntilExit, releaseValues } from './exit.js';
+import { holdValuesUntilExit, releaseValues, unwatchExit, watchExit } from './exit.js';
 import type { ResolvedOptions } from './options.js';
 import { TagWriter } from './protocol/tags.js';
 import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
@@ -163,6 +163,16 @@ export class Core {
             options.maxPacketSize,
           );
     if (this.aggregator !== undefined || this.carbon !== undefined) holdValuesUntilExit(this);
+    watchExit(this);
+  }
+
+  /**
+   * The process is exiting (only synchronous work is possible) or got a signal: write what is held to
+   * the transport (a connected socket sends it at once) and return how many lines could not be sent.
+   */
+  flushAtExit(write: boolean): number {
+    if (write && !this.closed) this.flushBuffers();
+    return this.transport.unsentLines?.() ?? 0;
   }
 
   /** Run `fn` at every flush, at close() and before the process exits; returns its unregistration. */
@@ -326,6 +336,7 @@ export class Core {
         ),
       );
     }
+    unwatchExit(this);
     this.#coalescer?.flush(); // what onError has not heard about yet, before close() resolves
     this.#fallback.summarize(); // what the default handler held back, in one warning
   }
