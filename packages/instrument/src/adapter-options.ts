@@ -48,6 +48,11 @@ export interface AdapterOptions<Req, Key> {
   /** Most distinct route keys before new ones go to `__overflow__`. Default 1000. */
   readonly maxRoutes?: number | undefined;
   /**
+   * What joins a route's path segments in its key: `'.'` (default, `users._id`) or `-`/`_` characters
+   * (`'-'`: `users-_id`), which keep each route in one Graphite node so one glob selects every route.
+   */
+  readonly routeSeparator?: string | undefined;
+  /**
    * Status and error counters are summed in process and sent once per this many ms (default `0`, each
    * count handed to the client at once, when the client aggregates — its default — else 1000). What is
    * pending is sent when the adapter closes.
@@ -118,6 +123,7 @@ const ADAPTER_OPTION_KEYS: readonly string[] = Object.keys({
   skipMethods: true,
   key: true,
   maxRoutes: true,
+  routeSeparator: true,
   counterInterval: true,
   context: true,
   sizes: true,
@@ -255,6 +261,7 @@ export function createAdapterRecorder(
       tags: options.tags,
       routeTags,
       maxRoutes: options.maxRoutes,
+      routeSeparator: options.routeSeparator,
       counterInterval: options.counterInterval,
       countType: options.countType,
       sizes: options.sizes,
