@@ -66,8 +66,20 @@ describe.skipIf(!up)('per-route Graphite queries (graphite-web render API)', () 
       'orders',
       'users-_id',
     ]);
-    // the slowest routes first
+    // the slowest routes first; the 5 slowest route+method pairs
     expect(await seriesOf(`sortByMaxima(${prefix}.http.view.*.GET.p95)`, 3)).toHaveLength(3);
+    expect(await seriesOf(`highestMax(${prefix}.http.view.*.*.p95, 5)`, 3)).toHaveLength(3);
+    // responses over every route: 5 requests × 3 routes
+    const total = await waitFor(
+      async () => {
+        const p = points((await render([`sumSeries(${prefix}.http.view.*.response.2xx.count)`]))[0]);
+        const v = p[p.length - 1]?.[0];
+        return v === 15 ? v : undefined;
+      },
+      30_000,
+      'sumSeries of the 2xx counts = 15',
+    );
+    expect(total).toBe(15);
   }, 60_000);
 
   it("the default '.' separator: the same glob misses the deeper routes (why the option exists)", async () => {
@@ -95,6 +107,12 @@ describe.skipIf(!up)('per-route Graphite queries (graphite-web render API)', () 
     await stats.close();
     const selector = `seriesByTag('name=${prefix}.http.request.p95','method=GET')`;
     expect(await seriesOf(`aliasByTags(${selector}, 'route')`, 3)).toEqual([
+      'api.v1.items._sku',
+      'orders',
+      'users._id',
+    ]);
+    const grouped = `groupByTags(seriesByTag('name=${prefix}.http.request.p95'), 'max', 'route')`;
+    expect(await seriesOf(`aliasByTags(${grouped}, 'route')`, 3)).toEqual([
       'api.v1.items._sku',
       'orders',
       'users._id',
