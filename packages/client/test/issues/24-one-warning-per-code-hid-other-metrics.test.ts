@@ -10,7 +10,9 @@ import { describe, expect, test } from 'vitest';
 import { udpReceiver } from '../helpers/udp-receiver.js';
 
 /** StatsKit process warnings emitted while `fn` runs (and the ticks after it). */
-async function warningsDuring(fn: () => Promise<void>): Promise<{ code: string | undefined; message: string }[]> {
+async function warningsDuring(
+  fn: () => Promise<void>,
+): Promise<{ code: string | undefined; message: string }[]> {
   const seen: { code: string | undefined; message: string }[] = [];
   const listener = (w: Error & { code?: string }): void => {
     if (w.name === 'StatsKitWarning') seen.push({ code: w.code, message: w.message });

@@ -3,7 +3,7 @@
  * excludes })` said nothing: the typos were ignored and the metrics went to 127.0.0.1:8125. Unknown keys
  * are now reported once, with the closest known key, where the client reports its own unknown options.
  */
-import { StatsClient } from '@statskit/client';
+import { StatsClient, type StatsError } from '@statskit/client';
 import { createTestClient } from '@statskit/client/testing';
 import { statsdMiddleware } from '@statskit/express';
 import { describe, expect, test } from 'vitest';
@@ -51,7 +51,9 @@ describe('statsdMiddleware option typos', () => {
 
   test('a typo inside `client: { ... }` is reported by the client the middleware creates', async () => {
     const errors: string[] = [];
-    const mw = statsdMiddleware({ client: { prot: 8135, onError: (e) => errors.push(e.message) } as never });
+    const mw = statsdMiddleware({
+      client: { prot: 8135, onError: (e: StatsError) => errors.push(e.message) } as never,
+    });
     await Promise.resolve();
     expect(errors).toEqual(['statskit: unknown option "prot" (did you mean "port"?); ignored']);
     await mw.close();

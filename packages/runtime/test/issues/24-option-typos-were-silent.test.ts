@@ -14,7 +14,7 @@ test('collectRuntimeMetrics({ intervall, resoluton }): one STATSKIT_ERR_UNKNOWN_
   const h = collectRuntimeMetrics(stats, {
     intervall: 1000,
     resoluton: 20,
-    onError: (e) => errors.push(e),
+    onError: (e: StatsError) => errors.push(e),
   } as never);
   await Promise.resolve();
   h.stop();
