@@ -700,7 +700,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
   const env = options.env ?? process.env;
   const transport = options.transport;
   const statsdHost = envValue(env, 'STATSD_HOST');
-  if (statsdHost?.includes('://')) {
+  if (statsdHost !== undefined && (statsdHost.includes('://') || HOST_PORT.test(statsdHost))) {
     fail(
       `STATSD_HOST must be a host name or address, got "${statsdHost}"; set STATSD_HOST=host and STATSD_PORT=port (or DD_DOGSTATSD_URL=${statsdHost})`,
     );

@@ -109,5 +109,9 @@ describe('refused at construction, with the fix', () => {
     expect(message({ env: { STATSD_HOST: 'udp://10.0.0.1:8125' } })).toContain(
       'set STATSD_HOST=host and STATSD_PORT=port',
     );
+    expect(message({ env: { STATSD_HOST: '10.0.0.1:8125' } })).toContain(
+      'set STATSD_HOST=host and STATSD_PORT=port',
+    );
+    expect(new StatsClient({ env: { STATSD_HOST: '::1' } }).closed).toBe(false); // IPv6 stays a host
   });
 });
