@@ -2,7 +2,7 @@ import { type Aggregator, Held, KIND_COUNTER, KIND_GAUGE, KIND_MULTI } from './a
 import type { AnnotateOptions } from './carbon/events.js';
 import { type ClientNames, childNames, rootNames } from './child.js';
 import { Core } from './core.js';
-import { ErrorCodes, InvalidMetricError, InvalidOptionError } from './errors.js';
+import { ErrorCodes, InvalidMetricError, InvalidOptionError, StatsError } from './errors.js';
 import { Names } from './names.js';
 import {
   type ClientOptions,
@@ -381,6 +381,20 @@ export class StatsClient {
    */
   get aggregating(): boolean {
     return this.#core.aggregator !== undefined || this.#core.carbon !== undefined;
+  }
+
+  /**
+   * Pass a problem to this client's `onError` (counted in `telemetry().errors`, and rate-limited like the
+   * client's own), after the current synchronous code: for packages built on the client, such as the
+   * framework adapters, that report their own option warnings where the client reports its. Never throws.
+   * @example
+   * ```ts
+   * const err = unknownOptionKeys(myOptions, ['interval', 'prefix'], 'myCollector option');
+   * if (err !== undefined) stats.reportError(err);
+   * ```
+   */
+  reportError(err: StatsError): void {
+    if (StatsError.is(err)) this.#core.reportSoon(err);
   }
 
   /** A snapshot of the client's counters (shared with its children). */

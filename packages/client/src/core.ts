@@ -4,7 +4,7 @@ import { GraphiteEvents } from './carbon/events.js';
 import { RefuseStatsdLines } from './carbon/refuse.js';
 import { CarbonReporter } from './carbon/reporter.js';
 import { Encoder } from './encoder.js';
-import { ErrorCoalescer } from './error-coalescer.js';
+import { coalesceKey, ErrorCoalescer, heldBackSummary } from './error-coalescer.js';
 import {
   ClientClosedError,
   callbackError,
@@ -13,31 +13,55 @@ import {
   StatsError,
   TransportError,
 } from './errors.js';
-import { holdValuesUntilExit, releaseValues } from './exit.js';
+import { holdValuesUntilExit, releaseValues, unwatchExit, watchExit } from './exit.js';
 import type { ResolvedOptions } from './options.js';
 import { TagWriter } from './protocol/tags.js';
 import { TelemetryReporter, type TelemetrySink } from './telemetry-reporter.js';
 import { createTransport } from './transports/create-transport.js';
 import { countDrop, createTelemetry, type PacketTransport, type Telemetry } from './types.js';
 
-/** How often the default onError may warn about one error code. */
+/** How often the default onError may warn about one error code and metric. */
 const WARN_EVERY_MS = 10_000;
 
-/** The default onError: `process.emitWarning`, at most once per code every 10 s, with a count of the rest. */
-export function warningReporter(): (err: StatsError) => void {
+/** The default onError, with what it held back. */
+export interface WarningReporter {
+  (err: StatsError): void;
+  /** One warning summarising what was held back and never shown (at close()); nothing if nothing was. */
+  summarize(): void;
+}
+
+/**
+ * The default onError: `process.emitWarning`, at most once per code and metric name every 10 s (so a
+ * NaN timing is not hidden behind a string value of the same code on another metric), with a count of
+ * the rest; `summarize()` at close() tells what was held back since.
+ */
+export function warningReporter(): WarningReporter {
   const last = new Map<string, { at: number; suppressed: number }>();
-  return (err) => {
+  const warn = ((err: StatsError) => {
     const now = Date.now();
-    const seen = last.get(err.code);
+    const key = coalesceKey(err, last.size);
+    const seen = last.get(key);
     if (seen !== undefined && now - seen.at < WARN_EVERY_MS) {
       seen.suppressed++;
       return;
     }
     const more =
       seen !== undefined && seen.suppressed > 0 ? ` (+${seen.suppressed} more since the last warning)` : '';
-    last.set(err.code, { at: now, suppressed: 0 });
+    last.set(key, { at: now, suppressed: 0 });
     process.emitWarning(`${err.message}${more}`, { type: 'StatsKitWarning', code: err.code });
+  }) as WarningReporter;
+  warn.summarize = () => {
+    const held = new Map<string, number>();
+    for (const [key, seen] of last) {
+      held.set(key, seen.suppressed);
+      seen.suppressed = 0;
+    }
+    const summary = heldBackSummary(held);
+    if (summary !== undefined) {
+      process.emitWarning(summary, { type: 'StatsKitWarning', code: 'STATSKIT_HELD_BACK' });
+    }
   };
+  return warn;
 }
 
 /**
@@ -139,6 +163,16 @@ export class Core {
             options.maxPacketSize,
           );
     if (this.aggregator !== undefined || this.carbon !== undefined) holdValuesUntilExit(this);
+    watchExit(this);
+  }
+
+  /**
+   * The process is exiting (only synchronous work is possible) or got a signal: write what is held to
+   * the transport (a connected socket sends it at once) and return how many lines could not be sent.
+   */
+  flushAtExit(write: boolean): number {
+    if (write && !this.closed) this.flushBuffers();
+    return this.transport.unsentLines?.() ?? 0;
   }
 
   /** Run `fn` at every flush, at close() and before the process exits; returns its unregistration. */
@@ -302,7 +336,9 @@ export class Core {
         ),
       );
     }
+    unwatchExit(this);
     this.#coalescer?.flush(); // what onError has not heard about yet, before close() resolves
+    this.#fallback.summarize(); // what the default handler held back, in one warning
   }
 
   async #guard(fn: () => Promise<void>, where: string): Promise<void> {

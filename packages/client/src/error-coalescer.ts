@@ -1,10 +1,55 @@
 import type { StatsError } from './errors.js';
 
-/** What is known of one error code. */
+/** Distinct (code, metric) keys kept apart; past this many, errors share their code's key. */
+const MAX_KEYS = 1000;
+
+/**
+ * What errors are coalesced by: their code *and* the metric they are about (an `InvalidMetricError`'s
+ * `metric`), so a NaN timing on `db.query` is not hidden behind a string value on `jobs.done`, which
+ * has the same code. Errors about no metric (transport, options), or with a metric that is not a
+ * string, share their code's key; so do all once `size` distinct keys are known.
+ */
+export function coalesceKey(err: StatsError, size: number): string {
+  const metric = (err as { metric?: unknown }).metric;
+  return typeof metric === 'string' && size < MAX_KEYS ? `${err.code}\u0000${metric}` : err.code;
+}
+
+/** `"name"` of a coalescing key, or `''` for a key of a code alone. */
+function metricOf(key: string): string {
+  const at = key.indexOf('\u0000');
+  return at === -1 ? '' : ` on "${key.slice(at + 1)}"`;
+}
+
+/** Entries shown in a summary at close(); the rest are counted. */
+const SHOWN = 10;
+
+/**
+ * One line for what was held back: `"12 of STATSKIT_ERR_INVALID_VALUE on "db.query", 3 of ..."`, or
+ * undefined when nothing was.
+ */
+export function heldBackSummary(held: ReadonlyMap<string, number>): string | undefined {
+  const parts: string[] = [];
+  let total = 0;
+  let keys = 0;
+  for (const [key, n] of held) {
+    if (n <= 0) continue;
+    total += n;
+    keys++;
+    if (parts.length < SHOWN) {
+      const at = key.indexOf('\u0000');
+      parts.push(`${n} × ${at === -1 ? key : key.slice(0, at)}${metricOf(key)}`);
+    }
+  }
+  if (total === 0) return undefined;
+  const more = keys > SHOWN ? `, and ${keys - SHOWN} more` : '';
+  return `statskit: ${total} error${total === 1 ? ' was' : 's were'} held back (not shown) since the last warning of their kind: ${parts.join(', ')}${more}`;
+}
+
+/** What is known of one (code, metric) key. */
 interface CodeState {
-  /** When an error of this code was last passed on (`Date.now()`). */
+  /** When an error of this key was last passed on (`Date.now()`). */
   at: number;
-  /** Errors of this code held back since then. */
+  /** Errors of this key held back since then. */
   withheld: number;
   /** The latest of them: passed on, with the count, when the interval ends. */
   latest: StatsError | undefined;
@@ -12,8 +57,8 @@ interface CodeState {
 }
 
 /**
- * The `onErrorInterval` option: passes at most one error per code per interval to a user's onError.
- * The first error of a code goes through at once; later ones within the interval are held back, and
+ * The `onErrorInterval` option: passes at most one error per code and metric name per interval to a
+ * user's onError ({@link coalesceKey}). The first error of a key goes through at once; later ones within the interval are held back, and
  * when it ends the latest of them goes through with `suppressed` set to how many others were held back
  * (so a storm of 830 refused packets a second becomes one call a second, with the count). Timers are
  * unref'd; close() passes on what is still held.
@@ -30,9 +75,10 @@ export class ErrorCoalescer {
 
   report(err: StatsError): void {
     const now = Date.now();
-    const s = this.#codes.get(err.code);
+    const key = coalesceKey(err, this.#codes.size);
+    const s = this.#codes.get(key);
     if (s === undefined) {
-      this.#codes.set(err.code, { at: now, withheld: 0, latest: undefined, timer: undefined });
+      this.#codes.set(key, { at: now, withheld: 0, latest: undefined, timer: undefined });
       this.#pass(err, 0);
       return;
     }

@@ -17,6 +17,7 @@ export {
   TransportError,
 } from './errors.js';
 export type { ClientOptions, Protocol, ResolvedOptions } from './options.js';
+export { unknownOptionKeys } from './options.js';
 export type { CheckOptions, EventAlertType, EventOptions, EventPriority } from './protocol/dogstatsd.js';
 export { CheckStatus } from './protocol/dogstatsd.js';
 export type { ParsedMetric } from './protocol/parse.js';

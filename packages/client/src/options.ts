@@ -22,7 +22,9 @@ export type Protocol = 'udp' | 'tcp' | 'uds';
 export interface ClientOptions {
   /**
    * statsd host. Default `STATSD_HOST`, then the host of a `udp://` `DD_DOGSTATSD_URL`, then `DD_AGENT_HOST`,
-   * then `127.0.0.1`. A name is resolved once and cached (`dnsTtl`).
+   * then `127.0.0.1`. A name is resolved once and cached (`dnsTtl`). `'host:port'`, `'[v6]:port'`,
+   * `'udp://host:port'`, `'tcp://host:port'` and `'unix:///path'` also set the port, `protocol` or `path`
+   * (an explicit one that disagrees throws at construction).
    */
   readonly host?: string | undefined;
   /**
@@ -80,11 +82,12 @@ export interface ClientOptions {
   /** Where runtime problems go. Default: a rate-limited `process.emitWarning`. */
   readonly onError?: ((err: StatsError) => void) | undefined;
   /**
-   * Rate-limit your `onError`: at most one error per code every N ms. The first of a code is passed at
+   * Rate-limit your `onError`: at most one error per code and metric name every N ms. The first is passed at
    * once; later ones within the interval are held back, and when it ends the latest is passed with
    * `err.suppressed` = how many others were held back (close() passes what is still held). Every error
    * is still counted in `telemetry().errors`. 0 (default): every error is passed. The default handler
-   * (no `onError`) always limits itself to one warning per code every 10 s.
+   * (no `onError`) always limits itself to one warning per code and metric name every 10 s, and at
+   * close() warns once with what it held back.
    */
   readonly onErrorInterval?: number | undefined;
   /** Random source in [0, 1) for sampling; inject one in tests. Default `Math.random`. */
@@ -304,6 +307,46 @@ const CLIENT_OPTION_KEYS: readonly string[] = Object.keys({
   graphiteWeb: true,
 } satisfies Record<keyof ClientOptions, true>);
 
+/** Every key of {@link AggregateOptions}. */
+const AGGREGATE_OPTION_KEYS: readonly string[] = Object.keys({
+  interval: true,
+  timers: true,
+  percentiles: true,
+  reservoirSize: true,
+  maxKeys: true,
+  multiValue: true,
+} satisfies Record<keyof AggregateOptions, true>);
+
+/** Every key of {@link CarbonOptions}. */
+const CARBON_OPTION_KEYS: readonly string[] = Object.keys({
+  host: true,
+  port: true,
+  protocol: true,
+  interval: true,
+  apiKey: true,
+  percentiles: true,
+  reservoir: true,
+  reservoirSize: true,
+  maxKeys: true,
+  maxSetMembers: true,
+  maxPacketSize: true,
+} satisfies Record<keyof CarbonOptions, true>);
+
+/** Every key of {@link GraphiteWebOptions}. */
+const GRAPHITE_WEB_OPTION_KEYS: readonly string[] = Object.keys({
+  url: true,
+  timeout: true,
+  maxPending: true,
+  headers: true,
+} satisfies Record<keyof GraphiteWebOptions, true>);
+
+/** The option objects inside {@link ClientOptions} whose keys are checked too. */
+const NESTED_OPTION_KEYS: readonly (readonly [keyof ClientOptions, readonly string[]])[] = [
+  ['aggregate', AGGREGATE_OPTION_KEYS],
+  ['carbon', CARBON_OPTION_KEYS],
+  ['graphiteWeb', GRAPHITE_WEB_OPTION_KEYS],
+];
+
 /** Every key of `child()`'s options. */
 const CHILD_OPTION_KEYS: readonly string[] = Object.keys({
   prefix: true,
@@ -357,34 +400,77 @@ function closestKey(key: string, valid: readonly string[]): string | undefined {
 /** Unknown keys shown in one message at most; the rest are counted. */
 const SHOWN_KEYS = 5;
 
-function unknownKeys(options: object, valid: readonly string[], what: string): StatsError | undefined {
-  let keys: string[];
+/** The keys of `options` that are not in `valid` (none when they cannot be listed). */
+function strayKeys(options: object, valid: readonly string[]): string[] {
   try {
-    keys = Object.keys(options);
+    return Object.keys(options).filter((k) => !valid.includes(k));
   } catch {
-    return undefined; // a Proxy whose ownKeys trap throws: its values were read without trouble
+    return []; // a Proxy whose ownKeys trap throws: its values were read without trouble
   }
-  const unknown = keys.filter((k) => !valid.includes(k));
-  if (unknown.length === 0) return undefined;
+}
+
+/** One message for unknown keys: each (the first few) with the closest valid key. */
+function unknownKeysMessage(unknown: readonly string[], valid: readonly string[], what: string): string {
   const shown = unknown.slice(0, SHOWN_KEYS).map((k) => {
     const near = closestKey(k, valid);
     return `${describe(k)} (${near === undefined ? 'no option has a similar name' : `did you mean "${near}"?`})`;
   });
   if (unknown.length > SHOWN_KEYS) shown.push(`and ${unknown.length - SHOWN_KEYS} more`);
+  return `unknown ${what}${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}`;
+}
+
+function unknownKeys(options: object, valid: readonly string[], what: string): StatsError | undefined {
+  const unknown = strayKeys(options, valid);
+  if (unknown.length === 0) return undefined;
   return new StatsError(
     ErrorCodes.UNKNOWN_OPTION,
-    `statskit: unknown ${what}${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}; ignored`,
+    `statskit: ${unknownKeysMessage(unknown, valid, what)}; ignored`,
   );
 }
 
 /**
- * The warning for keys of `new StatsClient()` options that are not options (a typo such as `prefx`):
- * one `STATSKIT_ERR_UNKNOWN_OPTION` error naming each and the closest valid key, or undefined.
+ * A `STATSKIT_ERR_UNKNOWN_OPTION` error naming each key of `options` that is not in `known`, with the
+ * closest known key ("did you mean"), or undefined when every key is known. `what` names the options in
+ * the message (`'statsdMiddleware option'` gives "unknown statsdMiddleware option "prefx" (did you mean
+ * "prefix"?); ignored"). For packages built on the client that check their own options as the client
+ * checks its: report the error through the client (`stats.reportError(err)`), as it reports its own.
+ * @example
+ * ```ts
+ * const err = unknownOptionKeys(options, ['interval', 'prefix'], 'myCollector option');
+ * if (err !== undefined) stats.reportError(err);
+ * ```
+ */
+export function unknownOptionKeys(
+  options: unknown,
+  known: readonly string[],
+  what: string,
+): StatsError | undefined {
+  return typeof options === 'object' && options !== null ? unknownKeys(options, known, what) : undefined;
+}
+
+/**
+ * The warning for keys of `new StatsClient()` options that are not options (a typo such as `prefx`),
+ * and of its option objects (`carbon`, `graphiteWeb`, `aggregate`): one `STATSKIT_ERR_UNKNOWN_OPTION`
+ * error naming each and the closest valid key, or undefined.
  */
 export function unknownOptionsError(options: ClientOptions | undefined): StatsError | undefined {
-  return typeof options === 'object' && options !== null
-    ? unknownKeys(options, CLIENT_OPTION_KEYS, 'option')
-    : undefined;
+  if (typeof options !== 'object' || options === null) return undefined;
+  const parts: string[] = [];
+  const top = strayKeys(options, CLIENT_OPTION_KEYS);
+  if (top.length > 0) parts.push(unknownKeysMessage(top, CLIENT_OPTION_KEYS, 'option'));
+  for (const [key, valid] of NESTED_OPTION_KEYS) {
+    let nested: unknown;
+    try {
+      nested = options[key];
+    } catch {
+      continue; // a getter that throws was reported by resolveOptions()
+    }
+    if (typeof nested !== 'object' || nested === null) continue;
+    const stray = strayKeys(nested, valid);
+    if (stray.length > 0) parts.push(unknownKeysMessage(stray, valid, `${key} option`));
+  }
+  if (parts.length === 0) return undefined;
+  return new StatsError(ErrorCodes.UNKNOWN_OPTION, `statskit: ${parts.join('; ')}; ignored`);
 }
 
 /** The same for `child()` options. */
@@ -435,9 +521,20 @@ function optFunction<T>(name: string, v: unknown): T | undefined {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function envPort(env: Env, key = 'STATSD_PORT'): number | undefined {
+/**
+ * An environment variable's value without surrounding whitespace (`STATSD_PORT=' 8125'` from a stray
+ * space in a compose file or `.env`), or undefined when it is unset or blank.
+ */
+function envValue(env: Env, key: string): string | undefined {
   const raw = env[key];
-  if (raw === undefined || raw === '') return undefined;
+  if (typeof raw !== 'string') return undefined;
+  const v = raw.trim();
+  return v === '' ? undefined : v;
+}
+
+function envPort(env: Env, key = 'STATSD_PORT'): number | undefined {
+  const raw = envValue(env, key);
+  if (raw === undefined) return undefined;
   return parsePort(raw, key);
 }
 
@@ -471,8 +568,8 @@ interface DogStatsDUrl {
  * so `unixgram://` is rejected with an explanation.
  */
 function parseDogStatsDUrl(env: Env): DogStatsDUrl | undefined {
-  const raw = env['DD_DOGSTATSD_URL'];
-  if (raw === undefined || raw === '') return undefined;
+  const raw = envValue(env, 'DD_DOGSTATSD_URL');
+  if (raw === undefined) return undefined;
   const bad = (why: string): never =>
     fail(
       `DD_DOGSTATSD_URL must be udp://host:port, unix:///path or unixstream:///path (${why}), got "${raw}"`,
@@ -505,6 +602,88 @@ function parseDogStatsDUrl(env: Env): DogStatsDUrl | undefined {
   return port === '' ? { host } : { host, port: parsePort(port, 'DD_DOGSTATSD_URL port') };
 }
 
+/** What the `host` option says: a host, and from a URL or `host:port` a protocol, port or socket path. */
+interface HostUrl {
+  /** The option as given, for messages. */
+  readonly raw: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly protocol?: Protocol;
+  readonly path?: string;
+}
+
+const HOST_FORMS =
+  "host must be a host name or address (host: '127.0.0.1', port: 8125), udp://host:port, tcp://host:port or unix:///path";
+
+/** Digits after the last colon of `host:port` (one colon only: `::1` is an IPv6 address). */
+const HOST_PORT = /^([^:[\]]+):([0-9]+)$/;
+/** `[v6]:port`. */
+const BRACKETED_PORT = /^\[([^\]]+)\]:([0-9]+)$/;
+
+/**
+ * Read the `host` option. A plain name or address is the host. `host:port` and `[v6]:port` (dats'
+ * style), `udp://host:port`, `tcp://host:port`, `unix:///path` (`unixstream:///path`, as
+ * `DD_DOGSTATSD_URL` spells it) also set the port, protocol or path; anything else with a scheme is
+ * refused here rather than failing at the first send.
+ */
+function parseHost(raw: string): HostUrl {
+  if (raw === '') fail('host must not be empty');
+  const scheme = raw.indexOf('://');
+  if (scheme === -1) {
+    const m = HOST_PORT.exec(raw) ?? BRACKETED_PORT.exec(raw);
+    if (m === null) return { raw, host: raw };
+    return { raw, host: m[1] as string, port: parsePort(m[2], `the port in host "${raw}"`) };
+  }
+  const kind = raw.slice(0, scheme).toLowerCase();
+  const rest = raw.slice(scheme + 3);
+  if (kind === 'unix' || kind === 'unixstream') {
+    if (rest === '' || rest.includes('\0')) fail(`${HOST_FORMS}; "${raw}" has no socket path`);
+    return { raw, protocol: 'uds', path: rest };
+  }
+  if (kind === 'unixgram') {
+    fail(
+      `host "${raw}" is a unix datagram socket, which Node.js cannot send to; use unix:///path with a stream socket (the Agent's dogstatsd_stream_socket), or UDP`,
+    );
+  }
+  if (kind !== 'udp' && kind !== 'tcp') fail(`${HOST_FORMS}; got "${raw}" (unsupported scheme ${kind})`);
+  let url: URL;
+  try {
+    url = new URL(`${kind}://${rest}`);
+  } catch {
+    return fail(`${HOST_FORMS}; got "${raw}" (not a valid host:port)`);
+  }
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.username !== '') {
+    fail(`${HOST_FORMS}; got "${raw}" (only a host and a port may follow ${kind}://)`);
+  }
+  let host = url.hostname;
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (host === '') fail(`${HOST_FORMS}; got "${raw}" (no host)`);
+  const protocol: Protocol = kind;
+  return url.port === ''
+    ? { raw, host, protocol }
+    : { raw, host, protocol, port: parsePort(url.port, `the port in host "${raw}"`) };
+}
+
+/** A URL `host` and an explicit `protocol`, `port` or `path` must agree: a conflict is an error. */
+function checkHostUrl(
+  url: HostUrl,
+  protocol: Protocol | undefined,
+  port: number | undefined,
+  path: string | undefined,
+): void {
+  if (url.protocol !== undefined && protocol !== undefined && protocol !== url.protocol) {
+    fail(
+      `host "${url.raw}" means protocol '${url.protocol}' but protocol is ${describe(protocol)}; remove one of them`,
+    );
+  }
+  if (url.port !== undefined && port !== undefined && port !== url.port) {
+    fail(`host "${url.raw}" has port ${url.port} but port is ${port}; remove one of them`);
+  }
+  if (url.path !== undefined && path !== undefined && path !== url.path) {
+    fail(`host "${url.raw}" has socket path ${url.path} but path is ${describe(path)}; remove one of them`);
+  }
+}
+
 /** `DD_*` variable → tag, for unified service tagging (the order Datadog's clients add them in). */
 const DD_TAG_VARS: readonly (readonly [string, string])[] = [
   ['DD_ENTITY_ID', 'dd.internal.entity_id'],
@@ -517,8 +696,8 @@ const DD_TAG_VARS: readonly (readonly [string, string])[] = [
 function datadogEnvTags(env: Env): Record<string, string> | undefined {
   let tags: Record<string, string> | undefined;
   for (const [key, tag] of DD_TAG_VARS) {
-    const v = env[key];
-    if (v === undefined || v === '') continue;
+    const v = envValue(env, key);
+    if (v === undefined) continue;
     tags ??= {};
     tags[tag] = v;
   }
@@ -579,16 +758,26 @@ function resolve(options: ClientOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
   const env = options.env ?? process.env;
   const transport = options.transport;
-  const statsdHost = env['STATSD_HOST'] || undefined;
+  const statsdHost = envValue(env, 'STATSD_HOST');
+  if (statsdHost !== undefined && (statsdHost.includes('://') || HOST_PORT.test(statsdHost))) {
+    fail(
+      `STATSD_HOST must be a host name or address, got "${statsdHost}"; set STATSD_HOST=host and STATSD_PORT=port (or DD_DOGSTATSD_URL=${statsdHost})`,
+    );
+  }
+  // `host` may be a URL (`udp://h:p`, `tcp://h:p`, `unix:///path`) or `h:p`: it sets protocol/port/path.
+  const hostUrl = options.host === undefined ? undefined : parseHost(optString('host', options.host) ?? '');
   // DD_* are read (and validated) only when the explicit options and STATSD_* leave a field open.
   let ddUrl: DogStatsDUrl | undefined | null = null;
   const dd = (): DogStatsDUrl | undefined => {
     if (ddUrl === null) ddUrl = parseDogStatsDUrl(env);
     return ddUrl;
   };
-  let path = optString('path', options.path);
+  const givenPath = optString('path', options.path);
+  const givenPort = options.port === undefined ? undefined : parsePort(options.port, 'port');
+  if (hostUrl !== undefined) checkHostUrl(hostUrl, options.protocol, givenPort, givenPath);
+  let path = givenPath ?? hostUrl?.path;
   let ddFraming = false;
-  let protocol = options.protocol;
+  let protocol = options.protocol ?? hostUrl?.protocol;
   if (
     protocol === undefined &&
     transport === undefined &&
@@ -596,7 +785,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
     options.port === undefined &&
     path === undefined &&
     statsdHost === undefined &&
-    (env['STATSD_PORT'] ?? '') === '' &&
+    envValue(env, 'STATSD_PORT') === undefined &&
     dd()?.path !== undefined
   ) {
     protocol = 'uds';
@@ -637,9 +826,9 @@ function resolve(options: ClientOptions): ResolvedOptions {
     carbon !== undefined ? CARBON_WIRE : givenServer === undefined ? PORTABLE_WIRE : WIRE[givenServer];
   const useDd = protocol !== 'uds' && transport === undefined;
   const host =
-    optString('host', options.host) ??
+    hostUrl?.host ??
     statsdHost ??
-    (useDd ? (dd()?.host ?? (env['DD_AGENT_HOST'] || undefined)) : undefined) ??
+    (useDd ? (dd()?.host ?? envValue(env, 'DD_AGENT_HOST')) : undefined) ??
     '127.0.0.1';
   if (host === '') fail('host must not be empty');
   if (protocol === 'uds' && path === undefined && transport === undefined)
@@ -669,7 +858,8 @@ function resolve(options: ClientOptions): ResolvedOptions {
   return Object.freeze({
     host,
     port:
-      (options.port === undefined ? undefined : parsePort(options.port, 'port')) ??
+      givenPort ??
+      hostUrl?.port ??
       envPort(env) ??
       (useDd ? (dd()?.port ?? envPort(env, 'DD_DOGSTATSD_PORT')) : undefined) ??
       8125,
@@ -677,7 +867,7 @@ function resolve(options: ClientOptions): ResolvedOptions {
     protocol,
     path,
     udsFraming,
-    prefix: optString('prefix', options.prefix) ?? env['STATSD_PREFIX'] ?? '',
+    prefix: optString('prefix', options.prefix) ?? envValue(env, 'STATSD_PREFIX') ?? '',
     suffix: optString('suffix', options.suffix) ?? '',
     tags,
     tagFormat,

@@ -137,6 +137,12 @@ export interface PacketTransport {
   close(): Promise<void>;
   /** Give up on anything pending (close() timed out). */
   abort?(): void;
+  /**
+   * Lines handed to the transport that are not on their way to the server and cannot be sent
+   * synchronously: waiting for a lookup or a connect, or behind a congested stream. Asked when the
+   * process exits; 0 (or absent) when everything left.
+   */
+  unsentLines?(): number;
 }
 
 /** Creates a transport once the client has resolved its options. */

@@ -23,6 +23,9 @@ class RequestState extends AdapterRequest {
 
 const NO_ARGS: readonly unknown[] = [];
 
+/** Fastify's own `register()` options, which reach the plugin with its options: not unknown keys. */
+const REGISTER_KEYS: readonly string[] = ['logLevel', 'logSerializers'];
+
 /** The matched template when no route of ours ran (routes added before the plugin): Fastify's own. */
 function fastifyTemplate(request: FastifyRequest): string | undefined {
   const r = request as FastifyRequest & { routerPath?: string };
@@ -40,7 +43,7 @@ class Plugin implements RequestOwner<RequestState> {
   readonly adapter: RequestAdapter<FastifyRequest, KeyFunction>;
 
   constructor(options: StatskitFastifyOptions) {
-    this.adapter = new RequestAdapter(options, { what: 'statskit plugin', pathOf });
+    this.adapter = new RequestAdapter(options, { what: 'statskit plugin', pathOf, extraKeys: REGISTER_KEYS });
   }
 
   finished(state: RequestState, req: IncomingMessage, res: ServerResponse): void {

@@ -1,4 +1,4 @@
-import { type ClientOptions, StatsClient, type Tags } from '@statskit/client';
+import { type ClientOptions, StatsClient, type Tags, unknownOptionKeys } from '@statskit/client';
 import { createRequestRecorder } from './recorder.js';
 import { fail, isStatsClient } from './shared.js';
 import type {
@@ -48,6 +48,11 @@ export interface AdapterOptions<Req, Key> {
   /** Most distinct route keys before new ones go to `__overflow__`. Default 1000. */
   readonly maxRoutes?: number | undefined;
   /**
+   * What joins a route's path segments in its key: `'.'` (default, `users._id`) or `-`/`_` characters
+   * (`'-'`: `users-_id`), which keep each route in one Graphite node so one glob selects every route.
+   */
+  readonly routeSeparator?: string | undefined;
+  /**
    * Status and error counters are summed in process and sent once per this many ms (default `0`, each
    * count handed to the client at once, when the client aggregates — its default — else 1000). What is
    * pending is sent when the adapter closes.
@@ -91,10 +96,54 @@ export interface ResolvedAdapterOptions<Req, Key> {
 
 /** How an adapter reads a request for the option checks. */
 export interface AdapterOptionsSpec<Req> {
-  /** Names the adapter in the message for a non-object: `statsdMiddleware`, `statskit plugin`. */
+  /** Names the adapter in messages (a non-object, an unknown key): `statsdMiddleware`, `statskit plugin`. */
   readonly what: string;
   /** The request's path without the query string. */
   readonly pathOf: (req: Req) => string;
+  /**
+   * Keys the adapter's options may carry besides {@link AdapterOptions}' own (Fastify's `register()`
+   * options, such as `logLevel`, reach the plugin too). Any other key is reported as unknown.
+   */
+  readonly extraKeys?: readonly string[] | undefined;
+}
+
+/**
+ * Every key of {@link AdapterOptions} (a `Record` over its keys, so adding an option without listing it
+ * here does not compile); anything else is reported as unknown, with the closest key.
+ */
+const ADAPTER_OPTION_KEYS: readonly string[] = Object.keys({
+  client: true,
+  prefix: true,
+  mode: true,
+  metrics: true,
+  statusGrouping: true,
+  tags: true,
+  routeTags: true,
+  exclude: true,
+  skipMethods: true,
+  key: true,
+  maxRoutes: true,
+  routeSeparator: true,
+  counterInterval: true,
+  context: true,
+  sizes: true,
+  countType: true,
+} satisfies Record<keyof AdapterOptions<unknown, unknown>, true>);
+
+/**
+ * Report the adapter's unknown option keys (`clinet`, `prefx`) once, with the
+ * closest known key, where the client reports its own: its onError (default: a process warning), after
+ * the registration returns. Client options given as `client: { ... }` are checked by the client itself.
+ */
+function reportUnknownKeys(options: object, spec: AdapterOptionsSpec<unknown>, client: StatsClient): void {
+  const known =
+    spec.extraKeys === undefined ? ADAPTER_OPTION_KEYS : [...ADAPTER_OPTION_KEYS, ...spec.extraKeys];
+  const err = unknownOptionKeys(options, known, `${spec.what} option`);
+  if (err !== undefined) {
+    const report = (client as Partial<Pick<StatsClient, 'reportError'>>).reportError;
+    if (typeof report === 'function') report.call(client, err);
+    else process.emitWarning(err.message, { type: 'StatsKitWarning', code: err.code });
+  }
 }
 
 /** The path `'/health'` matches `/health` and `/health/`; `'/internal/*'` everything below it too. */
@@ -173,6 +222,7 @@ export function resolveAdapterOptions<Req, Key>(
     const context = options.context ?? 'auto';
     if (context !== 'auto' && typeof context !== 'boolean') fail("`context` must be true, false or 'auto'");
     const exclude = options.exclude === undefined ? undefined : compileExclude(options.exclude, spec.pathOf);
+    reportUnknownKeys(options, spec as AdapterOptionsSpec<unknown>, client);
     return {
       client,
       ownsClient,
@@ -211,6 +261,7 @@ export function createAdapterRecorder(
       tags: options.tags,
       routeTags,
       maxRoutes: options.maxRoutes,
+      routeSeparator: options.routeSeparator,
       counterInterval: options.counterInterval,
       countType: options.countType,
       sizes: options.sizes,

@@ -20,6 +20,8 @@ export interface ResolvedRecorderOptions {
   readonly tags: Tags | undefined;
   readonly routeTags: ((route: RouteInfo) => Tags | undefined) | undefined;
   readonly maxRoutes: number;
+  /** `'.'`, or a string of `-`/`_` that replaces it between a template's path segments. */
+  readonly routeSeparator: string;
   readonly counterInterval: number;
   readonly countType: CountMetricType;
   readonly sizes: boolean;
@@ -29,6 +31,8 @@ export const METRIC_GROUPS: readonly MetricGroup[] = ['route', 'aggregate', 'err
 const MODES: readonly RecorderMode[] = ['names', 'tags'];
 const GROUPINGS: readonly StatusGrouping[] = ['code', 'class', 'both'];
 const COUNT_TYPES: readonly CountMetricType[] = ['ms', 'h', 'd'];
+/** A route separator other than `.`: characters a route key segment may hold, so every backend takes it. */
+const ROUTE_SEPARATOR = /^[-_]{1,4}$/;
 
 /** Validate once; throws InvalidOptionError. */
 export function resolveRecorderOptions(options: RequestRecorderOptions): ResolvedRecorderOptions {
@@ -63,6 +67,15 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
   if (typeof maxRoutes !== 'number' || !Number.isInteger(maxRoutes) || maxRoutes < 1) {
     fail(`\`maxRoutes\` must be a positive integer, got ${String(maxRoutes)}`);
   }
+  const routeSeparator = options.routeSeparator ?? '.';
+  if (
+    typeof routeSeparator !== 'string' ||
+    (routeSeparator !== '.' && !ROUTE_SEPARATOR.test(routeSeparator))
+  ) {
+    fail(
+      `\`routeSeparator\` must be '.' or 1 to 4 of '-' and '_' (e.g. '-': /users/:id → users-_id), got ${String(routeSeparator)}`,
+    );
+  }
   // a client that aggregates (the default) sums the counters itself: send each at once
   const counterInterval =
     options.counterInterval ??
@@ -93,5 +106,6 @@ export function resolveRecorderOptions(options: RequestRecorderOptions): Resolve
     tags,
     routeTags,
     maxRoutes,
+    routeSeparator,
   });
 }

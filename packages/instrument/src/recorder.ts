@@ -348,7 +348,9 @@ class Recorder implements RequestRecorder {
     const cached = this.#byTemplate.get(template);
     if (cached !== undefined) return cached;
     if (typeof template !== 'string') return this.#unmatched;
-    const key = encodeRouteKey(template);
+    const sep = this.options.routeSeparator;
+    const encoded = encodeRouteKey(template);
+    const key = sep === '.' ? encoded : encoded.split('.').join(sep);
     let entry = this.#byKey.get(key);
     if (entry === undefined) {
       if (this.#byKey.size >= this.options.maxRoutes) entry = this.#overflow;

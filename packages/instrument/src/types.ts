@@ -103,6 +103,14 @@ export interface RequestRecorderOptions {
    */
   readonly maxRoutes?: number | undefined;
   /**
+   * What joins a route template's path segments in its key. `'.'` (default): one Graphite node per path
+   * segment, `/users/:id` → `users._id`. A string of `-` and `_` (e.g. `'-'`: `users-_id`,
+   * `api-v1-items-_sku`) keeps every route in one node, so `http.view.*.GET.p95` selects every route's
+   * p95 in one Graphite expression whatever the routes' depths (docs/graphite.md, "Per-route queries").
+   * The `route` tag of tags mode is the same key.
+   */
+  readonly routeSeparator?: string | undefined;
+  /**
    * Counters (status codes, errors) are summed in process and sent once per this many ms, one line per
    * counter, instead of one line per request; statsd sums them the same way. Default `0` (every count
    * handed to the client at once) when the client aggregates (`stats.aggregating`, the client's default),

@@ -3,6 +3,7 @@ import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { InvalidOptionError } from '@statskit/client';
 import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
+import { HOST_OPTION_KEYS, reportUnknownKeys } from './option-keys.js';
 import {
   CounterDeltas,
   defaultDisks,
@@ -101,6 +102,7 @@ export class HostCollector extends Collector {
 
   constructor(stats: MetricSink, options: HostMetricsOptions = {}) {
     super(stats, options, 'host', 'collectHostMetrics()');
+    reportUnknownKeys(options, HOST_OPTION_KEYS, 'collectHostMetrics()', this.emit.onError);
     this.#mountsOption = list(options.mounts, 'mounts');
     this.#disksOption = list(options.disks, 'disks');
     this.#ifacesOption = list(options.interfaces, 'interfaces');

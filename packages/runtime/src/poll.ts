@@ -1,4 +1,5 @@
 import { ErrorCodes, InvalidOptionError, StatsError, type Tags } from '@statskit/client';
+import { POLL_OPTION_KEYS, reportUnknownKeys } from './option-keys.js';
 import { ClientGrid, checkInterval } from './schedule.js';
 import {
   callbackError,
@@ -98,6 +99,7 @@ export class Poller {
     const thresholds = new Map([[name, resolveThresholds(options.thresholds)]]);
     this.#emit = new Emitter(stats, '', thresholds, options.onThreshold, options.onError ?? warningHandler());
     this.#grid = new ClientGrid(this.interval, (_at, missed) => this.#tick(missed));
+    reportUnknownKeys(options, POLL_OPTION_KEYS, `poll('${name}')`, this.#emit.onError);
   }
 
   /** Start polling (done by {@link poll}). A no-op when running or when the client is closed. */

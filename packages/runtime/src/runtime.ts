@@ -9,6 +9,7 @@ import {
 import v8 from 'node:v8';
 import { InvalidOptionError } from '@statskit/client';
 import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
+import { RUNTIME_OPTION_KEYS, reportUnknownKeys } from './option-keys.js';
 import type { MetricSink } from './sink.js';
 
 /** Options of {@link collectRuntimeMetrics}. */
@@ -55,6 +56,7 @@ export class RuntimeCollector extends Collector {
 
   constructor(stats: MetricSink, options: RuntimeMetricsOptions = {}) {
     super(stats, options, 'runtime', 'collectRuntimeMetrics()');
+    reportUnknownKeys(options, RUNTIME_OPTION_KEYS, 'collectRuntimeMetrics()', this.emit.onError);
     const resolution = options.resolution ?? 10;
     if (typeof resolution !== 'number' || !Number.isInteger(resolution) || resolution < 1) {
       throw new InvalidOptionError(

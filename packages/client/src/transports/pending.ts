@@ -38,6 +38,13 @@ export class PendingQueue {
     return this.#packets.length - this.#head;
   }
 
+  /** Lines in the queued packets (counted when the process exits with packets still waiting). */
+  get lines(): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#lines.length; i++) n += this.#lines[i] as number;
+    return n;
+  }
+
   /** Queue a packet, or drop it (counted, reported once per overflow episode) when the queue is full. */
   push(packet: Buffer, bytes: number, lines: number): void {
     const t: Telemetry = this.#ctx.telemetry;

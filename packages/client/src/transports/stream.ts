@@ -471,6 +471,19 @@ export abstract class StreamTransport implements PacketTransport {
     this.#settle();
   }
 
+  /**
+   * Packets still queued (connecting, reconnecting, congested), and those written to a stream that
+   * still buffers bytes it has not handed to the kernel.
+   */
+  unsentLines(): number {
+    let n = this.#queue.lines;
+    const link = this.#link;
+    if (link !== undefined && link.out.writableLength > 0) {
+      for (let i = link.head; i < link.lines.length; i++) n += link.lines[i] as number;
+    }
+    return n;
+  }
+
   /** Nothing left that would progress without a new connection. */
   #settled(): boolean {
     const state = this.#state;

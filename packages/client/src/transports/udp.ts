@@ -105,6 +105,11 @@ export class UdpTransport implements PacketTransport {
     this.#idle.release();
   }
 
+  /** Packets still waiting for the lookup or the connect (a connected socket sends at once). */
+  unsentLines(): number {
+    return this.#queue.lines;
+  }
+
   /** Give up on anything pending (used by the client when close() times out). */
   abort(): void {
     this.#queue.dropAll('closed');
