@@ -5,6 +5,7 @@ import {
   type ThresholdHandler,
   ThresholdState,
   tagRecord,
+  text,
 } from './threshold.js';
 
 /**
@@ -47,6 +48,24 @@ export function safeReport(onError: ErrorHandler, err: StatsError): void {
 }
 
 /**
+ * A series' identity from its tags: what the client writes them from (keys and values as strings),
+ * never `JSON.stringify`, which throws on a BigInt or a cycle.
+ */
+function tagKey(tags: Tags): string {
+  let key = '';
+  if (Array.isArray(tags)) {
+    for (const t of tags as readonly unknown[]) key += `${text(t)}\u0000`;
+  } else if (tags instanceof Map) {
+    for (const [k, v] of tags as ReadonlyMap<unknown, unknown>) key += `${text(k)}\u0001${text(v)}\u0000`;
+  } else if (typeof tags === 'object' && tags !== null) {
+    for (const k of Object.keys(tags)) {
+      key += `${k}\u0001${text((tags as Record<string, unknown>)[k])}\u0000`;
+    }
+  }
+  return key;
+}
+
+/**
  * Writes a collector's gauges and counters under its prefix, and checks the thresholds configured for
  * each name (by name relative to the prefix), keeping one state per series (name + tags).
  */
@@ -78,7 +97,7 @@ export class Emitter {
     const full = this.prefix + name;
     if (tags === undefined) this.stats.gauge(full, value);
     else this.stats.gauge(full, value, { tags });
-    if (this.#thresholds.size > 0) this.check(name, value, tags);
+    if (this.#thresholds.size > 0) this.#checkSafely(name, value, tags);
   }
 
   /** Send a counter `<prefix>.<name>` (per-interval deltas) and check its thresholds. */
@@ -87,15 +106,23 @@ export class Emitter {
     const full = this.prefix + name;
     if (tags === undefined) this.stats.incr(full, value);
     else this.stats.incr(full, value, { tags });
-    if (this.#thresholds.size > 0) this.check(name, value, tags);
+    if (this.#thresholds.size > 0) this.#checkSafely(name, value, tags);
+  }
+
+  /** check(), where a throw (hostile tags) is reported instead of escaping into a timer or a promise. */
+  #checkSafely(name: string, value: number, tags: Tags | undefined): void {
+    try {
+      this.check(name, value, tags);
+    } catch (err) {
+      safeReport(this.onError, callbackError(`the thresholds of ${name}`, err));
+    }
   }
 
   /** Feed one sample of `name` (relative) to its thresholds. */
   check(name: string, value: number, tags: Tags | undefined): void {
     const list = this.#thresholds.get(name);
     if (list === undefined) return;
-    const key =
-      tags === undefined ? name : `${name}\u0000${JSON.stringify(tags instanceof Map ? [...tags] : tags)}`;
+    const key = tags === undefined ? name : `${name}\u0000${tagKey(tags)}`;
     let states = this.#states.get(key);
     if (states === undefined) {
       states = list.map((t) => new ThresholdState(t));
