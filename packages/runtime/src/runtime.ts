@@ -41,6 +41,11 @@ type ProcessInternals = NodeJS.Process & {
   _getActiveRequests?: () => unknown[];
 };
 
+/** How late the monitor's timer fired, in ms (3 decimals), from a recorded gap and the idle gap, in ns. */
+function lateness(gapNs: number, idleNs: number): number {
+  return gapNs > idleNs ? round((gapNs - idleNs) / NS_PER_MS, 3) : 0;
+}
+
 /** The Node.js runtime collector; see {@link collectRuntimeMetrics}. */
 export class RuntimeCollector extends Collector {
   readonly #resolution: number;
@@ -93,11 +98,14 @@ export class RuntimeCollector extends Collector {
     const emit = this.emit;
     const h = this.#delay;
     if (h !== undefined && h.count > 0) {
-      emit.gauge('eventloop.delay.min', round(h.min / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.mean', round(h.mean / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.p50', round(h.percentile(50) / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.p99', round(h.percentile(99) / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.max', round(h.max / NS_PER_MS, 3));
+      // The monitor records the time between its own timer's callbacks, `resolution` ms apart when the
+      // loop is idle: an idle loop would read as `resolution` ms of delay. Only the lateness is sent.
+      const idle = this.#resolution * NS_PER_MS;
+      emit.gauge('eventloop.delay.min', lateness(h.min, idle));
+      emit.gauge('eventloop.delay.mean', lateness(h.mean, idle));
+      emit.gauge('eventloop.delay.p50', lateness(h.percentile(50), idle));
+      emit.gauge('eventloop.delay.p99', lateness(h.percentile(99), idle));
+      emit.gauge('eventloop.delay.max', lateness(h.max, idle));
     }
     h?.reset();
 
