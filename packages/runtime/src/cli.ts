@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { type ClientOptions, StatsClient, type StatsError, type TagFormat } from '@statskit/client';
 import { collectHostMetrics } from './host.js';
+import { MAX_TIMER_MS } from './schedule.js';
 import type { MetricSink } from './sink.js';
 import type { ThresholdEvent, ThresholdOptions } from './threshold.js';
 
@@ -37,7 +38,13 @@ export function parseDuration(text: string, what: string): number {
   if (m === null) throw new UsageError(`${what}: not a duration: ${text} (try 500ms, 10s, 1m)`);
   const unit = m[2] ?? 'ms';
   const scale = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Number(m[1]) * scale;
+  const ms = Number(m[1]) * scale;
+  if (ms > MAX_TIMER_MS) {
+    throw new UsageError(
+      `${what}: ${text} is too long: at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest Node timer)`,
+    );
+  }
+  return ms;
 }
 
 /** `memory.percent>90:80@30s` → ['memory.percent', { above: 90, recover: 80, for: 30000 }]. */

@@ -1,5 +1,5 @@
 import { ErrorCodes, InvalidOptionError, StatsError, type Tags } from '@statskit/client';
-import { ClientGrid, checkInterval } from './schedule.js';
+import { ClientGrid, checkInterval, MAX_TIMER_MS } from './schedule.js';
 import {
   callbackError,
   Emitter,
@@ -20,7 +20,10 @@ export type PollFunction = (signal: AbortSignal) => number | undefined | Promise
 export interface PollOptions {
   /** Milliseconds between runs, on a fixed grid from the start. Default 10 000. */
   readonly interval?: number | undefined;
-  /** Milliseconds a run may take before it counts as timed out. Default: the interval. */
+  /**
+   * Milliseconds a run may take before it counts as timed out, at most 2^31−1 (about 24.8 days).
+   * Default: the interval. `Infinity`: no timeout (a run that never settles stops the poll's runs).
+   */
   readonly timeout?: number | undefined;
   /** Tags on the gauge and on the poll's own counters. */
   readonly tags?: Tags | undefined;
@@ -65,7 +68,7 @@ export class Poller {
   readonly name: string;
   /** Milliseconds between runs, on a fixed grid from the start. */
   readonly interval: number;
-  /** Milliseconds a run may take before it is abandoned and reported. */
+  /** Milliseconds a run may take before it is abandoned and reported; `Infinity` for no timeout. */
   readonly timeout: number;
   readonly #fn: PollFunction;
   readonly #tags: Tags | undefined;
@@ -88,8 +91,14 @@ export class Poller {
     this.name = name;
     this.interval = checkInterval(options.interval, 10_000, `poll('${name}')`);
     const timeout = options.timeout ?? this.interval;
-    if (typeof timeout !== 'number' || !(timeout > 0)) {
-      throw new InvalidOptionError(`statskit: poll('${name}'): \`timeout\` must be a number of ms > 0`);
+    if (
+      typeof timeout !== 'number' ||
+      !(timeout > 0) ||
+      (timeout > MAX_TIMER_MS && timeout !== Number.POSITIVE_INFINITY)
+    ) {
+      throw new InvalidOptionError(
+        `statskit: poll('${name}'): \`timeout\` must be a number of ms from 1 to ${MAX_TIMER_MS} (about 24.8 days, the longest Node timer), or Infinity for none, got ${String(timeout)}`,
+      );
     }
     this.timeout = timeout;
     this.#fn = fn;
@@ -150,16 +159,14 @@ export class Poller {
       return;
     }
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      const reason = new PollTimeoutError(`poll('${this.name}') took longer than ${this.timeout} ms`);
-      ac.abort(reason);
-      if (!this.#grid.running) return;
-      this.#timeouts++;
-      this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
-      this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
-    }, this.timeout);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    if (this.timeout !== Number.POSITIVE_INFINITY) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.#timedOut(ac);
+      }, this.timeout);
+      timer.unref();
+    }
     result.then(
       (v) => {
         clearTimeout(timer);
@@ -172,6 +179,16 @@ export class Poller {
         if (!timedOut) this.#fail(callbackError(`poll('${this.name}')`, err));
       },
     );
+  }
+
+  /** A run took longer than `timeout`: abort its signal, count and report it. */
+  #timedOut(ac: AbortController): void {
+    const reason = new PollTimeoutError(`poll('${this.name}') took longer than ${this.timeout} ms`);
+    ac.abort(reason);
+    if (!this.#grid.running) return;
+    this.#timeouts++;
+    this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
+    this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
   }
 
   #value(v: unknown): void {
