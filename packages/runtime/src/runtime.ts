@@ -8,7 +8,13 @@ import {
 } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { InvalidOptionError } from '@statskit/client';
-import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
+import {
+  Collector,
+  type CollectorHandle,
+  type CollectorMode,
+  type CollectorOptions,
+  round,
+} from './collector.js';
 import type { MetricSink } from './sink.js';
 
 /** Options of {@link collectRuntimeMetrics}. */
@@ -26,6 +32,36 @@ const GC_KINDS: ReadonlyMap<number, string> = new Map([
 ]);
 const KIND_INDEX: ReadonlyMap<string, number> = new Map([...GC_KINDS.values()].map((k, i) => [k, i]));
 const KIND_NAMES = [...GC_KINDS.values()];
+
+/** Every name the runtime collector sends (docs/metrics.md, "Runtime"), relative to its prefix. */
+const RUNTIME_NAMES = [
+  'eventloop.delay.min',
+  'eventloop.delay.mean',
+  'eventloop.delay.p50',
+  'eventloop.delay.p99',
+  'eventloop.delay.max',
+  'eventloop.utilization',
+  'cpu.user',
+  'cpu.system',
+  'cpu.total',
+  'memory.heap.used',
+  'memory.heap.total',
+  'memory.heap.limit',
+  'memory.rss',
+  'memory.external',
+  'memory.array_buffers',
+  'handles',
+  'requests',
+  'resources',
+  'uptime',
+];
+
+/** What a threshold may name: {@link RUNTIME_NAMES} and the GC names of the mode. */
+function runtimeCatalogue(mode: CollectorMode): string[] {
+  return mode === 'names'
+    ? [...RUNTIME_NAMES, ...KIND_NAMES.flatMap((k) => [`gc.${k}.count`, `gc.${k}.pause`])]
+    : [...RUNTIME_NAMES, 'gc.count', 'gc.pause'];
+}
 
 /** The names and tags of GC metrics, per kind, built once. */
 interface GcNames {
@@ -59,7 +95,7 @@ export class RuntimeCollector extends Collector {
   readonly #gcNames: readonly GcNames[];
 
   constructor(stats: MetricSink, options: RuntimeMetricsOptions = {}) {
-    super(stats, options, 'runtime', 'collectRuntimeMetrics()');
+    super(stats, options, 'runtime', 'collectRuntimeMetrics()', runtimeCatalogue);
     const resolution = options.resolution ?? 10;
     if (typeof resolution !== 'number' || !Number.isInteger(resolution) || resolution < 1) {
       throw new InvalidOptionError(
