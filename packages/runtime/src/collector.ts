@@ -3,6 +3,7 @@ import { unknownName } from './catalogue.js';
 import { ClientGrid, checkInterval } from './schedule.js';
 import {
   callbackError,
+  closedClientError,
   Emitter,
   type ErrorHandler,
   type MetricSink,
@@ -127,7 +128,11 @@ export abstract class Collector implements CollectorHandle {
 
   /** Take the baseline readings and start the grid. */
   start(): this {
-    if (this.#grid.running || this.emit.stats.closed) return this;
+    if (this.#grid.running) return this;
+    if (this.emit.stats.closed) {
+      safeReport(this.emit.onError, closedClientError(this.#what));
+      return this;
+    }
     this.baseline();
     this.#grid.startFor(this.emit.stats, () => this.stop());
     return this;

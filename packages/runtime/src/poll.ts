@@ -2,6 +2,7 @@ import { ErrorCodes, InvalidOptionError, StatsError, type Tags } from '@statskit
 import { ClientGrid, checkInterval, MAX_TIMER_MS } from './schedule.js';
 import {
   callbackError,
+  closedClientError,
   Emitter,
   type ErrorHandler,
   type MetricSink,
@@ -109,8 +110,16 @@ export class Poller {
     this.#grid = new ClientGrid(this.interval, (_at, missed) => this.#tick(missed));
   }
 
-  /** Start polling (done by {@link poll}). A no-op when running or when the client is closed. */
+  /**
+   * Start polling (done by {@link poll}). A no-op when running; on a closed client it stays inactive
+   * and says so (`STATSKIT_ERR_CLOSED` to `onError`).
+   */
   start(): this {
+    if (this.#grid.running) return this;
+    if (this.#emit.stats.closed) {
+      safeReport(this.#emit.onError, closedClientError(`poll('${this.name}')`));
+      return this;
+    }
     if (!this.#grid.startFor(this.#emit.stats, () => this.stop())) return this;
     if (this.#immediate) this.#run();
     return this;

@@ -35,6 +35,14 @@ export function callbackError(where: string, cause: unknown): StatsError {
   return new StatsError(ErrorCodes.CALLBACK, `statskit: ${where} threw: ${why}`, { cause });
 }
 
+/** A collector or a poll started on a closed client: it would stay inactive without a word. */
+export function closedClientError(what: string): StatsError {
+  return new StatsError(
+    ErrorCodes.CLOSED,
+    `statskit: ${what} on a closed client: nothing will be collected (start it before close(), or on a new client)`,
+  );
+}
+
 /** Call `onError` without ever letting it throw into a timer. */
 export function safeReport(onError: ErrorHandler, err: StatsError): void {
   try {
