@@ -82,6 +82,31 @@ function lateness(gapNs: number, idleNs: number): number {
   return gapNs > idleNs ? round((gapNs - idleNs) / NS_PER_MS, 3) : 0;
 }
 
+/**
+ * The extreme of the last `span` readings. A client that aggregates sends a gauge's last value per
+ * interval: readings taken faster than that would let a later, calmer reading replace a peak. Sending
+ * the max (min) of the readings over the last send interval instead keeps the peak whichever reading
+ * is the interval's last (it may then show in the next interval too).
+ */
+class Extremes {
+  readonly #last: number[] = [];
+  readonly #span: number;
+  readonly #pick: (...v: number[]) => number;
+
+  constructor(span: number, pick: (...v: number[]) => number) {
+    this.#span = Math.max(1, span);
+    this.#pick = pick;
+  }
+
+  /** Add a reading; returns the extreme of the last `span` ones. */
+  add(v: number): number {
+    if (this.#span === 1) return v;
+    this.#last.push(v);
+    if (this.#last.length > this.#span) this.#last.shift();
+    return this.#pick(...this.#last);
+  }
+}
+
 /** The Node.js runtime collector; see {@link collectRuntimeMetrics}. */
 export class RuntimeCollector extends Collector {
   readonly #resolution: number;
@@ -93,6 +118,9 @@ export class RuntimeCollector extends Collector {
   readonly #gcCount = new Float64Array(KIND_NAMES.length);
   readonly #gcPause = new Float64Array(KIND_NAMES.length);
   readonly #gcNames: readonly GcNames[];
+  /** The extremes of the readings within the client's send interval: see {@link Extremes}. */
+  readonly #maxes: Extremes;
+  readonly #mins: Extremes;
 
   constructor(stats: MetricSink, options: RuntimeMetricsOptions = {}) {
     super(stats, options, 'runtime', 'collectRuntimeMetrics()', runtimeCatalogue);
@@ -103,6 +131,9 @@ export class RuntimeCollector extends Collector {
       );
     }
     this.#resolution = resolution;
+    const span = Math.ceil((stats.sendInterval ?? 0) / this.interval);
+    this.#maxes = new Extremes(span, Math.max);
+    this.#mins = new Extremes(span, Math.min);
     this.#gcNames = KIND_NAMES.map((kind) =>
       this.mode === 'names'
         ? { count: `gc.${kind}.count`, pause: `gc.${kind}.pause`, tags: undefined }
@@ -137,11 +168,13 @@ export class RuntimeCollector extends Collector {
       // The monitor records the time between its own timer's callbacks, `resolution` ms apart when the
       // loop is idle: an idle loop would read as `resolution` ms of delay. Only the lateness is sent.
       const idle = this.#resolution * NS_PER_MS;
-      emit.gauge('eventloop.delay.min', lateness(h.min, idle));
+      const min = lateness(h.min, idle);
+      const max = lateness(h.max, idle);
+      emit.gauge('eventloop.delay.min', this.#mins.add(min), undefined, min);
       emit.gauge('eventloop.delay.mean', lateness(h.mean, idle));
       emit.gauge('eventloop.delay.p50', lateness(h.percentile(50), idle));
       emit.gauge('eventloop.delay.p99', lateness(h.percentile(99), idle));
-      emit.gauge('eventloop.delay.max', lateness(h.max, idle));
+      emit.gauge('eventloop.delay.max', this.#maxes.add(max), undefined, max);
     }
     h?.reset();
 

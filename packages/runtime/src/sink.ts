@@ -9,10 +9,11 @@ import {
 } from './threshold.js';
 
 /**
- * What the collectors need from a client: its gauge and counter methods and its close hook. A
- * `StatsClient` (or a child) is one.
+ * What the collectors need from a client: its gauge and counter methods and its close hook, and (if
+ * it has one) how often it sends its aggregates. A `StatsClient` (or a child) is one.
  */
-export type MetricSink = Pick<StatsClient, 'gauge' | 'incr' | 'onClose' | 'closed'>;
+export type MetricSink = Pick<StatsClient, 'gauge' | 'incr' | 'onClose' | 'closed'> &
+  Partial<Pick<StatsClient, 'sendInterval'>>;
 
 /** Where a collector's or a poll's problems go. Default: a `StatsKitWarning`, at most one per code every 10 s. */
 export type ErrorHandler = (err: StatsError) => void;
@@ -99,13 +100,16 @@ export class Emitter {
     this.onError = onError;
   }
 
-  /** Send a gauge `<prefix>.<name>` and check its thresholds. */
-  gauge(name: string, value: number, tags?: Tags): void {
+  /**
+   * Send a gauge `<prefix>.<name>` and check its thresholds against `reading` (default: the value
+   * sent; a folded maximum sends the fold but checks the reading).
+   */
+  gauge(name: string, value: number, tags?: Tags, reading = value): void {
     if (!Number.isFinite(value)) return;
     const full = this.prefix + name;
     if (tags === undefined) this.stats.gauge(full, value);
     else this.stats.gauge(full, value, { tags });
-    if (this.#thresholds.size > 0) this.#checkSafely(name, value, tags);
+    if (this.#thresholds.size > 0) this.#checkSafely(name, reading, tags);
   }
 
   /** Send a counter `<prefix>.<name>` (per-interval deltas) and check its thresholds. */
