@@ -30,6 +30,12 @@ function fastifyTemplate(request: FastifyRequest): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
+/** Whether a route's method(s) may carry a body Fastify reads before the handler (not GET/HEAD/TRACE). */
+function readsBody(method: string | readonly string[]): boolean {
+  const list = typeof method === 'string' ? [method] : method;
+  return list.some((m) => m !== 'GET' && m !== 'HEAD' && m !== 'TRACE');
+}
+
 function pathOf(request: { url: string }): string {
   const url = request.url;
   const q = url.indexOf('?');
@@ -118,6 +124,23 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
     const url = routeOptions.url;
     const config = resolveRouteStats(`route ${url}`, (routeOptions.config as { stats?: unknown })?.stats);
     const settings = { skip: config.skip, template: config.template ?? url, tags: config.tags };
+    if (readsBody(routeOptions.method)) {
+      // The handler runs only once the body is in: a client gone mid-upload would leave the request
+      // without its route. For routes that take a body, the route is set as soon as it is matched.
+      const known = function statskitRouteMatched(
+        request: FastifyRequest,
+        _reply: unknown,
+        next: () => void,
+      ) {
+        const state = trackedState<RequestState>(request.raw);
+        if (state !== undefined) state.routeStats ??= settings;
+        next();
+      };
+      const own = routeOptions.onRequest;
+      routeOptions.onRequest = (
+        own === undefined ? [known] : Array.isArray(own) ? [known, ...own] : [known, own]
+      ) as NonNullable<RouteOptions['onRequest']>;
+    }
     const handler = routeOptions.handler as (this: unknown, ...args: unknown[]) => unknown;
     routeOptions.handler = function statskitHandler(this: unknown, request, reply) {
       let state = trackedState<RequestState>(request.raw);
