@@ -103,7 +103,40 @@ function statskit(
   done();
 }
 
+/**
+ * The routes the app already has (`GET /users/:id`): added before the plugin, they are not seen by its
+ * onRoute hook. Read once, at registration, from Fastify's route tree.
+ */
+function routesSoFar(fastify: FastifyInstance): string[] {
+  let tree: string;
+  try {
+    tree = fastify.printRoutes({ commonPrefix: false });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const m of tree.matchAll(/(\S+) \(([A-Z, ]+)\)/g)) {
+    const methods = (m[2] as string).split(', ').filter((x) => x !== 'HEAD');
+    out.push(`${methods.join(',') || 'HEAD'} ${m[1] as string}`);
+  }
+  return out;
+}
+
+/** Routes added before the plugin are measured poorly: say so once (a `StatsKitWarning`). */
+function warnLate(early: readonly string[], viaChannel: boolean): void {
+  const shown = early.slice(0, 3).join(', ') + (early.length > 3 ? `, and ${early.length - 3} more` : '');
+  process.emitWarning(
+    `statskit: the statskit plugin was registered after ${early.length} route(s) (${shown}): ` +
+      (viaChannel
+        ? 'their requests are counted as __unmatched__ and their config.stats is not read. '
+        : 'their config.stats is not read. ') +
+      'Register it before the routes (await app.register(statskit, ...) first).',
+    { type: 'StatsKitWarning', code: 'STATSKIT_REGISTERED_AFTER_ROUTES' },
+  );
+}
+
 function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void {
+  const early = routesSoFar(fastify);
   const plugin = new Plugin(options);
   const { adapter } = plugin;
   const stats: StatsClient = adapter.stats;
@@ -119,6 +152,7 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
     typeof options.exclude !== 'function' &&
     adapter.key === undefined &&
     onServerRequest(server, plugin.onServerRequest);
+  if (early.length > 0) warnLate(early, viaChannel);
 
   fastify.addHook('onRoute', function statskitOnRoute(routeOptions: RouteOptions) {
     const url = routeOptions.url;
