@@ -45,6 +45,13 @@ export interface AggregateOptions {
    * reads none). `true` without such a server is an InvalidOptionError; false sends one line per call.
    */
   readonly multiValue?: boolean | undefined;
+  /**
+   * Distinct members held per set and interval, to bound memory. Default 100 000. Past it, a new member
+   * of that set is sent at once as a raw line (as with `aggregate: false`: the server still counts it,
+   * but it is no longer de-duplicated here), and `STATSKIT_ERR_TOO_MANY_MEMBERS` is reported once per
+   * set and interval.
+   */
+  readonly maxSetMembers?: number | undefined;
 }
 
 export interface ResolvedAggregateOptions {
@@ -54,6 +61,7 @@ export interface ResolvedAggregateOptions {
   readonly reservoirSize: number;
   readonly maxKeys: number;
   readonly multiValue: boolean;
+  readonly maxSetMembers: number;
 }
 
 /**
@@ -67,6 +75,11 @@ export type MultiValueForm = 'dogstatsd' | 'etsy' | undefined;
  * not sent. `name` is the metric's name, `message` says which value overflowed.
  */
 type Overflow = (name: string, message: string) => void;
+
+/** Longest stretch of a scheduled flush before it yields to the event loop. */
+const SLICE_MS = 4;
+/** Lines written between two looks at the clock. */
+const CHECK_EVERY = 64;
 
 /** A summary statistic rounded to the µs; values too large to have a fraction are left as they are. */
 function round3(v: number): number {
@@ -124,6 +137,8 @@ export class Level extends HeldEntry {
 class Members extends HeldEntry {
   readonly kind = KIND_SET;
   readonly members = new Set<string>();
+  /** A member past `maxSetMembers` was sent raw this interval (reported once). */
+  overflowed = false;
 }
 
 /** Timer samples packed into one multi-value line: `1:2` (DogStatsD) or `1|ms:2|ms` (etsy). */
@@ -193,7 +208,30 @@ export class Aggregator {
   #timer: NodeJS.Timeout | undefined;
   readonly #onTimer = (): void => {
     this.#timer = undefined;
-    this.flush();
+    this.flush(true);
+  };
+  /** Told once per set and interval that members past `maxSetMembers` go out raw. */
+  readonly #tooManyMembers: Overflow;
+  /**
+   * Detached intervals still to be written, one (holding, entries) per client, in order; a scheduled
+   * flush writes them in slices of {@link SLICE_MS} ms. The write in progress: the holding, the names
+   * left in its map, the current name, the next entry of its chain, and the members left of a set.
+   */
+  readonly #queue: (readonly [Held, Map<string, Entry>])[] = [];
+  #queueHead = 0;
+  #held: Held | undefined;
+  #names: Iterator<[string, Entry]> | undefined;
+  #name = '';
+  #next: Entry | undefined;
+  #members: Iterator<string> | undefined;
+  #set: Members | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #writing = false;
+  /** A synchronous flush() came while a slice was being written: the slice writes everything. */
+  #finishNow = false;
+  readonly #onImmediate = (): void => {
+    this.#immediate = undefined;
+    this.#write(true);
   };
 
   constructor(
@@ -203,7 +241,9 @@ export class Aggregator {
     overflow: Overflow,
     multi: MultiValueForm = undefined,
     maxLine = 1432,
+    tooManyMembers: Overflow = () => {},
   ) {
+    this.#tooManyMembers = tooManyMembers;
     this.#multi = opts.multiValue && opts.timers === 'raw' ? multi : undefined;
     this.#maxLine = maxLine;
     this.#opts = opts;
@@ -282,9 +322,23 @@ export class Aggregator {
           e.delta = 0;
         }
         break;
-      case KIND_SET:
-        e.members.add(typeof value === 'string' ? value : String(value));
+      case KIND_SET: {
+        const m = typeof value === 'string' ? value : String(value);
+        if (e.members.size >= this.#opts.maxSetMembers && !e.members.has(m)) {
+          // memory stays bounded; the member still reaches the server, as a line of its own
+          if (!e.overflowed) {
+            e.overflowed = true;
+            const key = this.#shown(held, name);
+            this.#tooManyMembers(
+              key,
+              `statskit: aggregated set ${key} has ${e.members.size} distinct members this interval (aggregate.maxSetMembers); further members are sent as raw lines, not de-duplicated`,
+            );
+          }
+          return false;
+        }
+        e.members.add(m);
         break;
+      }
       case KIND_MULTI:
         this.sample(held, name, e, value as number);
         break;
@@ -379,30 +433,96 @@ export class Aggregator {
     );
   }
 
-  /** Send every entry and start a new interval. */
-  flush(): void {
+  /**
+   * Send every entry and start a new interval. Synchronous (flush(), close(), process exit): everything
+   * held, and what a sliced flush has not written yet, is written before it returns. From the interval
+   * timer (`slice`): written in slices of a few ms, yielding to the event loop between them, so a set
+   * of a million members never blocks the loop in one tick; a synchronous flush takes over the rest.
+   */
+  flush(slice = false): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#size === 0) return;
-    const live = this.#live;
-    this.#live = [];
-    this.#size = 0;
-    // Every client's entries are detached before any is written: a metric sent from onError during the
-    // writes starts the next interval (or, in close(), is dropped as closed) instead of reaching a
-    // client's entry not written yet through the fast paths, which do not check `closed`.
-    const detached: Map<string, Entry>[] = [];
-    for (const held of live) {
-      held.live = false;
-      detached.push(held.entries);
-      held.entries = new Map();
-    }
-    for (let i = 0; i < live.length; i++) {
-      const held = live[i] as Held;
-      for (const [name, head] of detached[i] as Map<string, Entry>) {
-        for (let e: Entry | undefined = head; e !== undefined; e = e.next) this.#emit(held, name, e);
+    if (this.#size > 0) {
+      const live = this.#live;
+      this.#live = [];
+      this.#size = 0;
+      // Every client's entries are detached before any is written: a metric sent from onError during
+      // the writes starts the next interval (or, in close(), is dropped as closed) instead of reaching a
+      // client's entry not written yet through the fast paths, which do not check `closed`.
+      for (const held of live) {
+        held.live = false;
+        this.#queue.push([held, held.entries]);
+        held.entries = new Map();
       }
+    }
+    if (this.#writing) {
+      // called from inside a write (onError → flush()): that write finishes everything, unsliced
+      if (!slice) this.#finishNow = true;
+      return;
+    }
+    this.#write(slice);
+  }
+
+  /** Write the queued intervals; with `slice`, yield to the event loop after {@link SLICE_MS}. */
+  #write(slice: boolean): void {
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
+    this.#writing = true;
+    this.#finishNow = false;
+    try {
+      const deadline = slice ? performance.now() + SLICE_MS : Number.POSITIVE_INFINITY;
+      let n = 0;
+      for (;;) {
+        if (++n % CHECK_EVERY === 0 && !this.#finishNow && performance.now() > deadline) {
+          this.#immediate = setImmediate(this.#onImmediate);
+          this.#immediate.unref();
+          return;
+        }
+        const held = this.#held as Held;
+        const members = this.#members;
+        if (members !== undefined) {
+          const r = members.next();
+          if (r.done !== true) {
+            this.#line(held, this.#name, this.#set as Members, '', r.value, '|s', utf8Length(r.value));
+            continue;
+          }
+          this.#members = undefined;
+          this.#set = undefined;
+        }
+        const e = this.#next;
+        if (e !== undefined) {
+          this.#next = e.next;
+          if (e.kind === KIND_SET) {
+            this.#set = e;
+            this.#members = e.members.values();
+          } else this.#emit(held, this.#name, e);
+          continue;
+        }
+        const names = this.#names;
+        if (names !== undefined) {
+          const r = names.next();
+          if (r.done !== true) {
+            this.#name = r.value[0];
+            this.#next = r.value[1];
+            continue;
+          }
+          this.#names = undefined;
+        }
+        const job = this.#queue[this.#queueHead];
+        if (job === undefined) break;
+        this.#queueHead++;
+        this.#held = job[0];
+        this.#names = job[1].entries();
+      }
+      this.#queue.length = 0;
+      this.#queueHead = 0;
+      this.#held = undefined;
+    } finally {
+      this.#writing = false;
     }
   }
 
@@ -410,6 +530,8 @@ export class Aggregator {
   stop(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
   }
 
   #summarise(s: Summary, v: number): void {
@@ -492,9 +614,7 @@ export class Aggregator {
         return;
       }
       case KIND_SET:
-        for (const m of e.members) {
-          this.#line(held, name, e, '', m, '|s', utf8Length(m));
-        }
+        // written member by member by #write(), which can yield between them
         return;
       case KIND_MULTI:
         this.#multiLine(held, name, e);

@@ -397,6 +397,21 @@ export class StatsClient {
     if (StatsError.is(err)) this.#core.reportSoon(err);
   }
 
+  /**
+   * Milliseconds between the sends of in-process aggregates (`aggregate.interval`, or `carbon.interval`
+   * with the carbon reporter); undefined when each call is sent as it comes (`aggregate: false`). A
+   * gauge set more often than this is sent once per interval with its last value: code reading faster
+   * that must not lose a peak folds its maxima itself over this long (as the runtime collector does).
+   * @example
+   * ```ts
+   * const every = stats.sendInterval ?? 0; // 1000 by default
+   * ```
+   */
+  get sendInterval(): number | undefined {
+    const core = this.#core;
+    return core.options.carbon?.interval ?? core.options.aggregate?.interval;
+  }
+
   /** A snapshot of the client's counters (shared with its children). */
   telemetry(): Telemetry {
     const t = this.#core.telemetry;

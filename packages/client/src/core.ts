@@ -161,6 +161,8 @@ export class Core {
             (name, message) => this.#dropOverflow(name, message),
             options.wire.multiValue,
             options.maxPacketSize,
+            (name, message) =>
+              this.report(new InvalidMetricError(ErrorCodes.TOO_MANY_MEMBERS, message, name)),
           );
     if (this.aggregator !== undefined || this.carbon !== undefined) holdValuesUntilExit(this);
     watchExit(this);

@@ -62,6 +62,12 @@ export const ErrorCodes = {
   TOO_MANY_KEYS: 'STATSKIT_ERR_TOO_MANY_KEYS',
   /** A Graphite event (`annotate()`) could not be stored: graphite-web refused, failed or timed out. */
   EVENT_FAILED: 'STATSKIT_ERR_EVENT_FAILED',
+  /**
+   * An aggregated set (`aggregate` option) already holds `aggregate.maxSetMembers` distinct members this
+   * interval: further new members are sent as raw lines (not de-duplicated). Reported once per set and
+   * interval.
+   */
+  TOO_MANY_MEMBERS: 'STATSKIT_ERR_TOO_MANY_MEMBERS',
 } as const;
 
 /** One of the {@link ErrorCodes} values. */
@@ -122,7 +128,8 @@ export class InvalidMetricError extends StatsError {
       | typeof ErrorCodes.INVALID_TAG
       | typeof ErrorCodes.LINE_TOO_LARGE
       | typeof ErrorCodes.OVERFLOW
-      | typeof ErrorCodes.TOO_MANY_KEYS,
+      | typeof ErrorCodes.TOO_MANY_KEYS
+      | typeof ErrorCodes.TOO_MANY_MEMBERS,
     message: string,
     metric: unknown,
     options?: { cause?: unknown },

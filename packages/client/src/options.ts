@@ -314,6 +314,7 @@ const AGGREGATE_OPTION_KEYS: readonly string[] = Object.keys({
   percentiles: true,
   reservoirSize: true,
   maxKeys: true,
+  maxSetMembers: true,
   multiValue: true,
 } satisfies Record<keyof AggregateOptions, true>);
 
@@ -737,6 +738,7 @@ function resolveAggregate(
     percentiles: Object.freeze([...percentiles]),
     reservoirSize: optNumber('aggregate.reservoirSize', o.reservoirSize, 1, 1_000_000, true) ?? 1028,
     maxKeys: optNumber('aggregate.maxKeys', o.maxKeys, 1, 10_000_000, true) ?? 100_000,
+    maxSetMembers: optNumber('aggregate.maxSetMembers', o.maxSetMembers, 1, 100_000_000, true) ?? 100_000,
     multiValue: o.multiValue ?? wire.multiValue !== undefined,
   });
 }

@@ -12,7 +12,7 @@ import type { ExpressRouter } from './internal-types.js';
 import { defineReqStats } from './req-stats.js';
 import { RequestState, stateOf } from './request-state.js';
 import { RouteNode } from './route-node.js';
-import { appRouter, hookRouter, isHookedRoute } from './route-tracker.js';
+import { appRouter, hookRouter, isHookedRoute, routesBefore } from './route-tracker.js';
 import type { KeyFunction, StatsdMiddleware, StatsdMiddlewareOptions } from './types.js';
 
 /** The path Express was asked for, without the query string (mount points do not strip it here). */
@@ -38,6 +38,10 @@ class Measurer implements RequestOwner<RequestState> {
     this.adapter = new RequestAdapter(options, { what: 'statsdMiddleware', pathOf });
   }
 
+  /** The middleware function itself, to find it in the app's stack. */
+  fn: unknown;
+  #warnedLate = false;
+
   /** Called for each request: hook the app's routers (cheap when nothing changed). */
   prepare(req: Request): void {
     const app: unknown = req.app;
@@ -45,8 +49,22 @@ class Measurer implements RequestOwner<RequestState> {
       this.app = app;
       this.router = appRouter(app);
       this.accessor = defineReqStats(req);
+      if (this.router !== undefined && !this.#warnedLate) this.#checkOrder(this.router);
     }
     if (this.router !== undefined) hookRouter(this.router);
+  }
+
+  /** Routes added before the middleware never reach it: say so once (a `StatsKitWarning`). */
+  #checkOrder(router: ExpressRouter): void {
+    const early = routesBefore(router, this.fn);
+    if (early.length === 0) return;
+    this.#warnedLate = true;
+    const shown = early.slice(0, 3).join(', ') + (early.length > 3 ? `, and ${early.length - 3} more` : '');
+    process.emitWarning(
+      `statskit: statsdMiddleware() was added after ${early.length} route(s) (${shown}): requests they ` +
+        'answer never reach it and send no metrics. app.use() it before the routes.',
+      { type: 'StatsKitWarning', code: 'STATSKIT_REGISTERED_AFTER_ROUTES' },
+    );
   }
 
   finished(state: RequestState, raw: IncomingMessage, res: ServerResponse): void {
@@ -109,6 +127,7 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
     adapter.run(state, next as () => void, undefined, NO_ARGS);
   }
 
+  measurer.fn = statskitMiddleware;
   return adapter.middleware(statskitMiddleware, routeStats);
 }
 

@@ -2,6 +2,7 @@ import { currentRequest, runWithRequest } from '@statskit/instrument';
 import type {
   ExpressApp,
   ExpressLayer,
+  ExpressRoute,
   ExpressRouter,
   LayerHandler,
   LayerPath,
@@ -54,6 +55,29 @@ export function appRouter(app: unknown): ExpressRouter | undefined {
   } catch {
     return undefined; // Express 4 before its first route: `app.router` throws
   }
+}
+
+/**
+ * The routes registered in `router` before the layer whose handle is `fn` (a middleware added after
+ * them never sees their requests), as `GET /path`; routers mounted before it count with their routes.
+ * Empty when `fn` is not in `router` or comes first.
+ */
+export function routesBefore(router: ExpressRouter, fn: unknown): string[] {
+  const stack = router.stack;
+  const at = stack.findIndex((layer) => layer.handle === fn);
+  if (at <= 0) return [];
+  const out: string[] = [];
+  const collect = (layers: readonly ExpressLayer[], depth: number): void => {
+    for (const layer of layers) {
+      const route = layer.route as (ExpressRoute & { methods?: Record<string, unknown> }) | undefined;
+      if (route !== undefined && route !== null) {
+        const methods = Object.keys(route.methods ?? {}).map((m) => m.toUpperCase());
+        out.push(`${methods.join(',') || 'ALL'} ${String(route.path)}`);
+      } else if (depth < 8 && isRouter(layer.handle)) collect(layer.handle.stack, depth + 1);
+    }
+  };
+  collect(stack.slice(0, at), 0);
+  return out;
 }
 
 /** Hook the layers of `router` (and of routers mounted in it) that are not hooked yet. Cheap when nothing changed. */

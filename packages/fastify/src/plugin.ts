@@ -33,6 +33,12 @@ function fastifyTemplate(request: FastifyRequest): string | undefined {
   return typeof url === 'string' ? url : undefined;
 }
 
+/** Whether a route's method(s) may carry a body Fastify reads before the handler (not GET/HEAD/TRACE). */
+function readsBody(method: string | readonly string[]): boolean {
+  const list = typeof method === 'string' ? [method] : method;
+  return list.some((m) => m !== 'GET' && m !== 'HEAD' && m !== 'TRACE');
+}
+
 function pathOf(request: { url: string }): string {
   const url = request.url;
   const q = url.indexOf('?');
@@ -100,7 +106,40 @@ function statskit(
   done();
 }
 
+/**
+ * The routes the app already has (`GET /users/:id`): added before the plugin, they are not seen by its
+ * onRoute hook. Read once, at registration, from Fastify's route tree.
+ */
+function routesSoFar(fastify: FastifyInstance): string[] {
+  let tree: string;
+  try {
+    tree = fastify.printRoutes({ commonPrefix: false });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const m of tree.matchAll(/(\S+) \(([A-Z, ]+)\)/g)) {
+    const methods = (m[2] as string).split(', ').filter((x) => x !== 'HEAD');
+    out.push(`${methods.join(',') || 'HEAD'} ${m[1] as string}`);
+  }
+  return out;
+}
+
+/** Routes added before the plugin are measured poorly: say so once (a `StatsKitWarning`). */
+function warnLate(early: readonly string[], viaChannel: boolean): void {
+  const shown = early.slice(0, 3).join(', ') + (early.length > 3 ? `, and ${early.length - 3} more` : '');
+  process.emitWarning(
+    `statskit: the statskit plugin was registered after ${early.length} route(s) (${shown}): ` +
+      (viaChannel
+        ? 'their requests are counted as __unmatched__ and their config.stats is not read. '
+        : 'their config.stats is not read. ') +
+      'Register it before the routes (await app.register(statskit, ...) first).',
+    { type: 'StatsKitWarning', code: 'STATSKIT_REGISTERED_AFTER_ROUTES' },
+  );
+}
+
 function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void {
+  const early = routesSoFar(fastify);
   const plugin = new Plugin(options);
   const { adapter } = plugin;
   const stats: StatsClient = adapter.stats;
@@ -116,11 +155,29 @@ function setup(fastify: FastifyInstance, options: StatskitFastifyOptions): void 
     typeof options.exclude !== 'function' &&
     adapter.key === undefined &&
     onServerRequest(server, plugin.onServerRequest);
+  if (early.length > 0) warnLate(early, viaChannel);
 
   fastify.addHook('onRoute', function statskitOnRoute(routeOptions: RouteOptions) {
     const url = routeOptions.url;
     const config = resolveRouteStats(`route ${url}`, (routeOptions.config as { stats?: unknown })?.stats);
     const settings = { skip: config.skip, template: config.template ?? url, tags: config.tags };
+    if (readsBody(routeOptions.method)) {
+      // The handler runs only once the body is in: a client gone mid-upload would leave the request
+      // without its route. For routes that take a body, the route is set as soon as it is matched.
+      const known = function statskitRouteMatched(
+        request: FastifyRequest,
+        _reply: unknown,
+        next: () => void,
+      ) {
+        const state = trackedState<RequestState>(request.raw);
+        if (state !== undefined) state.routeStats ??= settings;
+        next();
+      };
+      const own = routeOptions.onRequest;
+      routeOptions.onRequest = (
+        own === undefined ? [known] : Array.isArray(own) ? [known, ...own] : [known, own]
+      ) as NonNullable<RouteOptions['onRequest']>;
+    }
     const handler = routeOptions.handler as (this: unknown, ...args: unknown[]) => unknown;
     routeOptions.handler = function statskitHandler(this: unknown, request, reply) {
       let state = trackedState<RequestState>(request.raw);

@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { type ClientOptions, StatsClient, type StatsError, type TagFormat } from '@statskit/client';
+import { closest } from './catalogue.js';
 import { collectHostMetrics } from './host.js';
+import { MAX_TIMER_MS } from './schedule.js';
 import type { MetricSink } from './sink.js';
 import type { ThresholdEvent, ThresholdOptions } from './threshold.js';
 
@@ -37,7 +39,13 @@ export function parseDuration(text: string, what: string): number {
   if (m === null) throw new UsageError(`${what}: not a duration: ${text} (try 500ms, 10s, 1m)`);
   const unit = m[2] ?? 'ms';
   const scale = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return Number(m[1]) * scale;
+  const ms = Number(m[1]) * scale;
+  if (ms > MAX_TIMER_MS) {
+    throw new UsageError(
+      `${what}: ${text} is too long: at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest Node timer)`,
+    );
+  }
+  return ms;
 }
 
 /** `memory.percent>90:80@30s` → ['memory.percent', { above: 90, recover: 80, for: 30000 }]. */
@@ -83,24 +91,37 @@ function tee(a: StatsClient, b: StatsClient): MetricSink {
   };
 }
 
+const FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  protocol: { type: 'string' },
+  prefix: { type: 'string' },
+  interval: { type: 'string' },
+  mode: { type: 'string' },
+  tags: { type: 'string' },
+  'tag-format': { type: 'string' },
+  threshold: { type: 'string', multiple: true },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** parseArgs, with "did you mean --interval" for a mistyped flag. */
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, strict: true, options: FLAGS }).values;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const flag = /'--?([^'=]+)/.exec(err instanceof Error ? err.message : '')?.[1];
+    if (code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || flag === undefined) throw err;
+    const near = closest(flag, Object.keys(FLAGS));
+    throw new UsageError(
+      near === undefined ? `unknown option --${flag}` : `unknown option --${flag}; did you mean --${near}?`,
+    );
+  }
+}
+
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      protocol: { type: 'string' },
-      prefix: { type: 'string' },
-      interval: { type: 'string' },
-      mode: { type: 'string' },
-      tags: { type: 'string' },
-      'tag-format': { type: 'string' },
-      threshold: { type: 'string', multiple: true },
-      verbose: { type: 'boolean', short: 'v' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const values = parseFlags(argv);
   if (values.help === true) {
     process.stdout.write(USAGE);
     return 0;

@@ -1,7 +1,9 @@
 import { InvalidOptionError } from '@statskit/client';
+import { unknownName } from './catalogue.js';
 import { ClientGrid, checkInterval } from './schedule.js';
 import {
   callbackError,
+  closedClientError,
   Emitter,
   type ErrorHandler,
   type MetricSink,
@@ -9,6 +11,14 @@ import {
   warningHandler,
 } from './sink.js';
 import { resolveThresholdMap, type ThresholdHandler, type ThresholdMap } from './threshold.js';
+
+/** How a `*` of a catalogue pattern reads in a suggestion. */
+function placeholder(pattern: string): string {
+  if (pattern.startsWith('disk.')) return '<mount>';
+  if (pattern.startsWith('diskio.')) return '<device>';
+  if (pattern.startsWith('net.')) return '<interface>';
+  return '<name>';
+}
 
 /** How per-entity values (a GC kind, a mount, a device, an interface) are named. */
 export type CollectorMode = 'names' | 'tags';
@@ -60,7 +70,17 @@ export abstract class Collector implements CollectorHandle {
   readonly #what: string;
   #busy: Promise<void> | undefined;
 
-  constructor(stats: MetricSink, options: CollectorOptions, defaultPrefix: string, what: string) {
+  /**
+   * `catalogue` lists what the collector sends in a mode (names relative to the prefix, `*` for one
+   * segment): thresholds on other names are refused.
+   */
+  constructor(
+    stats: MetricSink,
+    options: CollectorOptions,
+    defaultPrefix: string,
+    what: string,
+    catalogue: (mode: CollectorMode) => readonly string[],
+  ) {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidOptionError(`statskit: ${what}: options must be an object`);
     }
@@ -76,10 +96,24 @@ export abstract class Collector implements CollectorHandle {
       );
     }
     this.mode = mode;
+    const thresholds = resolveThresholdMap(options.thresholds);
+    if (thresholds.size > 0) {
+      const known = catalogue(mode);
+      for (const name of thresholds.keys()) {
+        const problem = unknownName(name, known, placeholder);
+        if (problem === undefined) continue;
+        const other = mode === 'names' ? 'tags' : 'names';
+        const hint =
+          unknownName(name, catalogue(other)) === undefined
+            ? ` ('${name}' is sent in ${other} mode, with \`mode: '${other}'\`)`
+            : '';
+        throw new InvalidOptionError(`statskit: ${what}: thresholds (${mode} mode): ${problem}${hint}`);
+      }
+    }
     this.emit = new Emitter(
       stats,
       prefix,
-      resolveThresholdMap(options.thresholds),
+      thresholds,
       options.onThreshold,
       options.onError ?? warningHandler(),
     );
@@ -94,7 +128,11 @@ export abstract class Collector implements CollectorHandle {
 
   /** Take the baseline readings and start the grid. */
   start(): this {
-    if (this.#grid.running || this.emit.stats.closed) return this;
+    if (this.#grid.running) return this;
+    if (this.emit.stats.closed) {
+      safeReport(this.emit.onError, closedClientError(this.#what));
+      return this;
+    }
     this.baseline();
     this.#grid.startFor(this.emit.stats, () => this.stop());
     return this;

@@ -2,7 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { InvalidOptionError } from '@statskit/client';
-import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
+import {
+  Collector,
+  type CollectorHandle,
+  type CollectorMode,
+  type CollectorOptions,
+  round,
+} from './collector.js';
 import { HOST_OPTION_KEYS, reportUnknownKeys } from './option-keys.js';
 import {
   CounterDeltas,
@@ -88,6 +94,26 @@ const NET_FIELDS = [
   ['dropsOut', 'drops_out'],
 ] as const;
 
+/** Every name the host collector sends (docs/metrics.md, "Host"), relative to its prefix; `*`: an entity. */
+function hostCatalogue(mode: CollectorMode): string[] {
+  const entity = mode === 'names' ? '*.' : '';
+  return [
+    'memory.total',
+    'memory.used',
+    'memory.free',
+    'memory.percent',
+    'cpu.percent',
+    'cpu.user',
+    'cpu.system',
+    'load.1',
+    'load.5',
+    'load.15',
+    ...['total', 'used', 'free', 'percent'].map((f) => `disk.${entity}${f}`),
+    ...DISK_FIELDS.map(([, f]) => `diskio.${entity}${f}`),
+    ...NET_FIELDS.map(([, f]) => `net.${entity}${f}`),
+  ];
+}
+
 /** The machine's collector; see {@link collectHostMetrics}. */
 export class HostCollector extends Collector {
   readonly #mountsOption: readonly string[] | false | undefined;
@@ -101,7 +127,7 @@ export class HostCollector extends Collector {
   readonly #pendingStatfs = new Set<string>();
 
   constructor(stats: MetricSink, options: HostMetricsOptions = {}) {
-    super(stats, options, 'host', 'collectHostMetrics()');
+    super(stats, options, 'host', 'collectHostMetrics()', hostCatalogue);
     reportUnknownKeys(options, HOST_OPTION_KEYS, 'collectHostMetrics()', this.emit.onError);
     this.#mountsOption = list(options.mounts, 'mounts');
     this.#disksOption = list(options.disks, 'disks');

@@ -1,8 +1,9 @@
 import { ErrorCodes, InvalidOptionError, StatsError, type Tags } from '@statskit/client';
 import { POLL_OPTION_KEYS, reportUnknownKeys } from './option-keys.js';
-import { ClientGrid, checkInterval } from './schedule.js';
+import { ClientGrid, checkInterval, MAX_TIMER_MS } from './schedule.js';
 import {
   callbackError,
+  closedClientError,
   Emitter,
   type ErrorHandler,
   type MetricSink,
@@ -21,7 +22,10 @@ export type PollFunction = (signal: AbortSignal) => number | undefined | Promise
 export interface PollOptions {
   /** Milliseconds between runs, on a fixed grid from the start. Default 10 000. */
   readonly interval?: number | undefined;
-  /** Milliseconds a run may take before it counts as timed out. Default: the interval. */
+  /**
+   * Milliseconds a run may take before it counts as timed out, at most 2^31−1 (about 24.8 days).
+   * Default: the interval. `Infinity`: no timeout (a run that never settles stops the poll's runs).
+   */
   readonly timeout?: number | undefined;
   /** Tags on the gauge and on the poll's own counters. */
   readonly tags?: Tags | undefined;
@@ -66,7 +70,7 @@ export class Poller {
   readonly name: string;
   /** Milliseconds between runs, on a fixed grid from the start. */
   readonly interval: number;
-  /** Milliseconds a run may take before it is abandoned and reported. */
+  /** Milliseconds a run may take before it is abandoned and reported; `Infinity` for no timeout. */
   readonly timeout: number;
   readonly #fn: PollFunction;
   readonly #tags: Tags | undefined;
@@ -89,8 +93,14 @@ export class Poller {
     this.name = name;
     this.interval = checkInterval(options.interval, 10_000, `poll('${name}')`);
     const timeout = options.timeout ?? this.interval;
-    if (typeof timeout !== 'number' || !(timeout > 0)) {
-      throw new InvalidOptionError(`statskit: poll('${name}'): \`timeout\` must be a number of ms > 0`);
+    if (
+      typeof timeout !== 'number' ||
+      !(timeout > 0) ||
+      (timeout > MAX_TIMER_MS && timeout !== Number.POSITIVE_INFINITY)
+    ) {
+      throw new InvalidOptionError(
+        `statskit: poll('${name}'): \`timeout\` must be a number of ms from 1 to ${MAX_TIMER_MS} (about 24.8 days, the longest Node timer), or Infinity for none, got ${String(timeout)}`,
+      );
     }
     this.timeout = timeout;
     this.#fn = fn;
@@ -102,8 +112,16 @@ export class Poller {
     reportUnknownKeys(options, POLL_OPTION_KEYS, `poll('${name}')`, this.#emit.onError);
   }
 
-  /** Start polling (done by {@link poll}). A no-op when running or when the client is closed. */
+  /**
+   * Start polling (done by {@link poll}). A no-op when running; on a closed client it stays inactive
+   * and says so (`STATSKIT_ERR_CLOSED` to `onError`).
+   */
   start(): this {
+    if (this.#grid.running) return this;
+    if (this.#emit.stats.closed) {
+      safeReport(this.#emit.onError, closedClientError(`poll('${this.name}')`));
+      return this;
+    }
     if (!this.#grid.startFor(this.#emit.stats, () => this.stop())) return this;
     if (this.#immediate) this.#run();
     return this;
@@ -152,16 +170,14 @@ export class Poller {
       return;
     }
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      const reason = new PollTimeoutError(`poll('${this.name}') took longer than ${this.timeout} ms`);
-      ac.abort(reason);
-      if (!this.#grid.running) return;
-      this.#timeouts++;
-      this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
-      this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
-    }, this.timeout);
-    timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    if (this.timeout !== Number.POSITIVE_INFINITY) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.#timedOut(ac);
+      }, this.timeout);
+      timer.unref();
+    }
     result.then(
       (v) => {
         clearTimeout(timer);
@@ -174,6 +190,16 @@ export class Poller {
         if (!timedOut) this.#fail(callbackError(`poll('${this.name}')`, err));
       },
     );
+  }
+
+  /** A run took longer than `timeout`: abort its signal, count and report it. */
+  #timedOut(ac: AbortController): void {
+    const reason = new PollTimeoutError(`poll('${this.name}') took longer than ${this.timeout} ms`);
+    ac.abort(reason);
+    if (!this.#grid.running) return;
+    this.#timeouts++;
+    this.#emit.count(`${this.name}.poll.timeouts`, 1, this.#tags);
+    this.#fail(new StatsError(ErrorCodes.CALLBACK, `statskit: ${reason.message}`, { cause: reason }));
   }
 
   #value(v: unknown): void {

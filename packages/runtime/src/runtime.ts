@@ -8,7 +8,13 @@ import {
 } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { InvalidOptionError } from '@statskit/client';
-import { Collector, type CollectorHandle, type CollectorOptions, round } from './collector.js';
+import {
+  Collector,
+  type CollectorHandle,
+  type CollectorMode,
+  type CollectorOptions,
+  round,
+} from './collector.js';
 import { RUNTIME_OPTION_KEYS, reportUnknownKeys } from './option-keys.js';
 import type { MetricSink } from './sink.js';
 
@@ -28,6 +34,36 @@ const GC_KINDS: ReadonlyMap<number, string> = new Map([
 const KIND_INDEX: ReadonlyMap<string, number> = new Map([...GC_KINDS.values()].map((k, i) => [k, i]));
 const KIND_NAMES = [...GC_KINDS.values()];
 
+/** Every name the runtime collector sends (docs/metrics.md, "Runtime"), relative to its prefix. */
+const RUNTIME_NAMES = [
+  'eventloop.delay.min',
+  'eventloop.delay.mean',
+  'eventloop.delay.p50',
+  'eventloop.delay.p99',
+  'eventloop.delay.max',
+  'eventloop.utilization',
+  'cpu.user',
+  'cpu.system',
+  'cpu.total',
+  'memory.heap.used',
+  'memory.heap.total',
+  'memory.heap.limit',
+  'memory.rss',
+  'memory.external',
+  'memory.array_buffers',
+  'handles',
+  'requests',
+  'resources',
+  'uptime',
+];
+
+/** What a threshold may name: {@link RUNTIME_NAMES} and the GC names of the mode. */
+function runtimeCatalogue(mode: CollectorMode): string[] {
+  return mode === 'names'
+    ? [...RUNTIME_NAMES, ...KIND_NAMES.flatMap((k) => [`gc.${k}.count`, `gc.${k}.pause`])]
+    : [...RUNTIME_NAMES, 'gc.count', 'gc.pause'];
+}
+
 /** The names and tags of GC metrics, per kind, built once. */
 interface GcNames {
   readonly count: string;
@@ -42,6 +78,36 @@ type ProcessInternals = NodeJS.Process & {
   _getActiveRequests?: () => unknown[];
 };
 
+/** How late the monitor's timer fired, in ms (3 decimals), from a recorded gap and the idle gap, in ns. */
+function lateness(gapNs: number, idleNs: number): number {
+  return gapNs > idleNs ? round((gapNs - idleNs) / NS_PER_MS, 3) : 0;
+}
+
+/**
+ * The extreme of the last `span` readings. A client that aggregates sends a gauge's last value per
+ * interval: readings taken faster than that would let a later, calmer reading replace a peak. Sending
+ * the max (min) of the readings over the last send interval instead keeps the peak whichever reading
+ * is the interval's last (it may then show in the next interval too).
+ */
+class Extremes {
+  readonly #last: number[] = [];
+  readonly #span: number;
+  readonly #pick: (...v: number[]) => number;
+
+  constructor(span: number, pick: (...v: number[]) => number) {
+    this.#span = Math.max(1, span);
+    this.#pick = pick;
+  }
+
+  /** Add a reading; returns the extreme of the last `span` ones. */
+  add(v: number): number {
+    if (this.#span === 1) return v;
+    this.#last.push(v);
+    if (this.#last.length > this.#span) this.#last.shift();
+    return this.#pick(...this.#last);
+  }
+}
+
 /** The Node.js runtime collector; see {@link collectRuntimeMetrics}. */
 export class RuntimeCollector extends Collector {
   readonly #resolution: number;
@@ -53,9 +119,12 @@ export class RuntimeCollector extends Collector {
   readonly #gcCount = new Float64Array(KIND_NAMES.length);
   readonly #gcPause = new Float64Array(KIND_NAMES.length);
   readonly #gcNames: readonly GcNames[];
+  /** The extremes of the readings within the client's send interval: see {@link Extremes}. */
+  readonly #maxes: Extremes;
+  readonly #mins: Extremes;
 
   constructor(stats: MetricSink, options: RuntimeMetricsOptions = {}) {
-    super(stats, options, 'runtime', 'collectRuntimeMetrics()');
+    super(stats, options, 'runtime', 'collectRuntimeMetrics()', runtimeCatalogue);
     reportUnknownKeys(options, RUNTIME_OPTION_KEYS, 'collectRuntimeMetrics()', this.emit.onError);
     const resolution = options.resolution ?? 10;
     if (typeof resolution !== 'number' || !Number.isInteger(resolution) || resolution < 1) {
@@ -64,6 +133,9 @@ export class RuntimeCollector extends Collector {
       );
     }
     this.#resolution = resolution;
+    const span = Math.ceil((stats.sendInterval ?? 0) / this.interval);
+    this.#maxes = new Extremes(span, Math.max);
+    this.#mins = new Extremes(span, Math.min);
     this.#gcNames = KIND_NAMES.map((kind) =>
       this.mode === 'names'
         ? { count: `gc.${kind}.count`, pause: `gc.${kind}.pause`, tags: undefined }
@@ -95,11 +167,16 @@ export class RuntimeCollector extends Collector {
     const emit = this.emit;
     const h = this.#delay;
     if (h !== undefined && h.count > 0) {
-      emit.gauge('eventloop.delay.min', round(h.min / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.mean', round(h.mean / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.p50', round(h.percentile(50) / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.p99', round(h.percentile(99) / NS_PER_MS, 3));
-      emit.gauge('eventloop.delay.max', round(h.max / NS_PER_MS, 3));
+      // The monitor records the time between its own timer's callbacks, `resolution` ms apart when the
+      // loop is idle: an idle loop would read as `resolution` ms of delay. Only the lateness is sent.
+      const idle = this.#resolution * NS_PER_MS;
+      const min = lateness(h.min, idle);
+      const max = lateness(h.max, idle);
+      emit.gauge('eventloop.delay.min', this.#mins.add(min), undefined, min);
+      emit.gauge('eventloop.delay.mean', lateness(h.mean, idle));
+      emit.gauge('eventloop.delay.p50', lateness(h.percentile(50), idle));
+      emit.gauge('eventloop.delay.p99', lateness(h.percentile(99), idle));
+      emit.gauge('eventloop.delay.max', this.#maxes.add(max), undefined, max);
     }
     h?.reset();
 

@@ -91,12 +91,18 @@ export class ClientGrid extends GridTimer {
   }
 }
 
-/** Validate an `interval` option (ms, a finite number >= `min`). */
+/**
+ * The longest delay a Node timer takes: past it Node fires after 1 ms instead (with a
+ * `TimeoutOverflowWarning`), which would turn a long interval into a busy loop.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Validate an `interval` option (ms, a finite number >= `min`, at most {@link MAX_TIMER_MS}). */
 export function checkInterval(value: unknown, fallback: number, what: string, min = 1): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > MAX_TIMER_MS) {
     throw new InvalidOptionError(
-      `statskit: ${what}: \`interval\` must be a number of ms >= ${min}, got ${String(v)}`,
+      `statskit: ${what}: \`interval\` must be a number of ms from ${min} to ${MAX_TIMER_MS} (about 24.8 days, the longest Node timer), got ${String(v)}`,
     );
   }
   return v;

@@ -162,20 +162,34 @@ export function resolveThresholdMap(map: ThresholdMap | undefined): Map<string, 
 
 export type { Resolved as ResolvedThreshold };
 
+/** Any value as a string without ever throwing (a BigInt, a Symbol, an object whose toString throws). */
+export function text(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return '?';
+  }
+}
+
 /** A flat tag object from `Tags` for threshold events (arrays → `k:v` split). */
 export function tagRecord(tags: Tags | undefined): Record<string, string> | undefined {
   if (tags === undefined) return undefined;
   const out: Record<string, string> = {};
-  if (Array.isArray(tags)) {
-    for (const t of tags as readonly string[]) {
-      const i = String(t).indexOf(':');
-      if (i < 0) out[String(t)] = '';
-      else out[String(t).slice(0, i)] = String(t).slice(i + 1);
+  try {
+    if (Array.isArray(tags)) {
+      for (const t of tags as readonly unknown[]) {
+        const s = text(t);
+        const i = s.indexOf(':');
+        if (i < 0) out[s] = '';
+        else out[s.slice(0, i)] = s.slice(i + 1);
+      }
+    } else if (tags instanceof Map) {
+      for (const [k, v] of tags as ReadonlyMap<unknown, unknown>) out[text(k)] = text(v);
+    } else {
+      for (const [k, v] of Object.entries(tags as Record<string, unknown>)) out[k] = text(v);
     }
-  } else if (tags instanceof Map) {
-    for (const [k, v] of tags) out[String(k)] = String(v);
-  } else {
-    for (const [k, v] of Object.entries(tags as Record<string, unknown>)) out[k] = String(v);
+  } catch {
+    // a Proxy or getter that throws: the event carries what was read before it
   }
   return out;
 }

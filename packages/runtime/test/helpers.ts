@@ -54,3 +54,44 @@ export async function udpReceiver(): Promise<{ port: number; lines: string[]; cl
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }
+
+/**
+ * Bundles of this package and of @statskit/client (from source) in `dir`, and a runner of child
+ * processes importing them: `run(body)` resolves with the exit code ('hung' after `timeout` ms), stdout
+ * and stderr.
+ */
+export async function childRunner(
+  dir: string,
+): Promise<(body: string, timeout?: number) => Promise<{ code: number | 'hung'; out: string; err: string }>> {
+  const { spawn } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  await bundle('index.ts', join(dir, 'runtime.mjs'));
+  await bundle('../../client/src/index.ts', join(dir, 'client.mjs'));
+  return (body, timeout = 10_000) => {
+    const file = join(dir, `child-${Math.random().toString(36).slice(2)}.mjs`);
+    writeFileSync(
+      file,
+      `import { StatsClient } from './client.mjs';\nimport { collectRuntimeMetrics, collectHostMetrics, poll } from './runtime.mjs';\n${body}`,
+    );
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve({ code: 'hung', out, err });
+      }, timeout);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, out, err });
+      });
+    });
+  };
+}
