@@ -43,6 +43,9 @@ const CONNECT_TIMEOUT_MS = 5000;
  * load balancer with no healthy backend, that accepts and hangs up at once) is counted as dropped.
  */
 const CONFIRM_MS = 1000;
+/** At close(), a connection this young is watched for a hang-up before it is ended (see `#lastWords`). */
+const HANGUP_RTTS = 4;
+const HANGUP_MIN_MS = 5;
 
 /** Frame one packet for a newline-delimited stream: the packet, then `\n`. */
 function newlineFramed(packet: Buffer): Buffer {
@@ -77,6 +80,9 @@ interface Link {
   reportedError: boolean;
   /** When the connection was made (ms since the epoch). */
   connectedAt: number;
+  /** `performance.now()` when the connect began, then how long it took (≈ one round trip), in ms. */
+  openedAt: number;
+  rtt: number;
   /** Up for {@link CONFIRM_MS}: writes on it are sent for good. */
   confirmed: boolean;
   /** Counted as sent on this connection before it was confirmed. */
@@ -180,29 +186,133 @@ export abstract class StreamTransport implements PacketTransport {
     return this.#idle.wait();
   }
 
-  /** Flush (after one last connect attempt if packets wait for a reconnect), then release the stream. */
+  /**
+   * Flush (after one last connect attempt if packets wait for a reconnect — twice, if the connection
+   * broke during the first), then release the stream. A connection not yet confirmed (up less than
+   * {@link CONFIRM_MS}) is ended and watched until the server closes its side or it would have been
+   * confirmed: a server that hung up without reading resets it, and what was written on it is counted
+   * as dropped and reported, as on any connection closed that soon. Whatever is still queued at the end
+   * is dropped (`closed`) and reported.
+   */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
-    if (this.#state === 'backoff' && this.#queue.size > 0) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#open();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.#state === 'backoff' && this.#queue.size > 0) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#open();
+      }
+      await this.flush();
+      if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
+      // another attempt only when the connection broke during this flush (not a server that is down)
+      if (this.#state !== 'backoff' || this.#queue.size === 0 || this.#failures > 0) break;
     }
-    await this.flush();
-    if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
     this.#state = 'closed';
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#queue.dropAll('closed');
+    // a server that is down was reported (STATSKIT_ERR_CONNECT); one that kept hanging up is said here
+    const reported = this.#failures > 0;
+    const queued = this.#queue.dropAll('closed');
+    if (queued > 0 && !reported) {
+      this.ctx.onError(
+        new TransportError(
+          ErrorCodes.SOCKET,
+          `statskit: close(): ${queued} lines could not be written to ${this.label} (the connection broke and the last attempt failed); dropped`,
+        ),
+      );
+    }
     const link = this.#link;
     this.#link = undefined;
     if (link !== undefined) {
       this.#retire(link, 'closed');
-      this.#detachable = link;
-      this.release(link.out);
-      this.#detachable = undefined;
+      if (this.#unconfirmedAtClose(link)) await this.#lastWords(link);
+      else {
+        this.#detachable = link;
+        this.release(link.out);
+        this.#detachable = undefined;
+      }
     }
     this.#idle.release();
+  }
+
+  /** A socket whose writes are not confirmed yet (the server could still hang up on them). */
+  #unconfirmedAtClose(link: Link): boolean {
+    return (
+      this.#reconnect &&
+      link.connected &&
+      !link.confirmed &&
+      link.unconfirmedLines > 0 &&
+      Date.now() - link.connectedAt < CONFIRM_MS
+    );
+  }
+
+  /**
+   * The last writes on a connection not yet confirmed. A server that hangs up at once (a load balancer
+   * with no healthy backend) is seen within a few round trips of the connect: for that long from now
+   * ({@link HANGUP_RTTS} × the connect time, at least {@link HANGUP_MIN_MS}) the connection is only
+   * watched. Then it is ended and watched until it closes, at most until it would have been confirmed: a
+   * server that read what was written answers our FIN with its own; one that hangs up without reading
+   * resets it. Either way a hang-up moves the lines written on it from sent to dropped (`sendError`), and
+   * is reported.
+   */
+  #lastWords(link: Link): Promise<void> {
+    const out = link.out;
+    return new Promise<void>((resolve) => {
+      let failed: Error | undefined;
+      let ended = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onError = (err: Error): void => {
+        failed ??= err;
+      };
+      const onHangup = (): void => {
+        // before our FIN: the server closed on its own
+        if (!ended) failed ??= new Error('closed by the other end');
+        if (!ended) done();
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        out.removeListener('error', onError);
+        out.removeListener('end', onHangup);
+        out.removeListener('close', done);
+        if (failed !== undefined && link.unconfirmedLines > 0) {
+          const lost = link.unconfirmedLines;
+          uncountSent(this.ctx.telemetry, link.unconfirmedPackets, link.unconfirmedBytes, lost);
+          link.unconfirmedPackets = 0;
+          link.unconfirmedBytes = 0;
+          link.unconfirmedLines = 0;
+          this.ctx.onError(
+            new TransportError(
+              ErrorCodes.SOCKET,
+              `statskit: close(): ${this.label} was closed by the other end ${Date.now() - link.connectedAt} ms after connecting, without reading (${(failed as NodeJS.ErrnoException).code ?? failed.message}); the ${lost} lines written on it are counted as dropped`,
+              { cause: failed },
+            ),
+          );
+        }
+        this.destroy(out);
+        resolve();
+      };
+      const end = (): void => {
+        if (failed !== undefined) {
+          done();
+          return;
+        }
+        ended = true;
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, link.connectedAt + CONFIRM_MS - Date.now()));
+        timer.unref();
+        out.end();
+      };
+      out.on('error', onError);
+      out.once('end', onHangup);
+      out.once('close', done);
+      // from now, not from the connect: a busy event loop may not have read the server's FIN yet
+      const watch = Math.min(
+        Math.max(HANGUP_MIN_MS, HANGUP_RTTS * link.rtt),
+        link.connectedAt + CONFIRM_MS - Date.now(),
+      );
+      timer = setTimeout(end, Math.max(0, watch));
+      timer.unref();
+    });
   }
 
   /** Give up on everything pending at once (the client calls this when close() times out). */
@@ -236,6 +346,8 @@ export abstract class StreamTransport implements PacketTransport {
       dead: false,
       reportedError: false,
       connectedAt: 0,
+      openedAt: performance.now(),
+      rtt: 0,
       confirmed: false,
       unconfirmedPackets: 0,
       unconfirmedBytes: 0,
@@ -302,6 +414,7 @@ export abstract class StreamTransport implements PacketTransport {
     if (this.#link !== link || link.dead) return;
     link.connected = true;
     link.connectedAt = Date.now();
+    link.rtt = performance.now() - link.openedAt;
     // A user's Writable is not a connection to a server that might hang up: what it took, it has.
     link.confirmed = !this.#reconnect;
     this.#state = 'ready';
