@@ -24,30 +24,32 @@ const EVIL = 'a\nb\rc:d|e@f#g,h=i;j k\tl\0m\x7fn\x1bo\ud800p\udc00q!r^s~t\u2028u
 const CONTROL = '\\x00-\\x1f\\x7f';
 // A space is never valid in a name; Graphite also loses `/` (a directory), `\\(){},='"` (query syntax)
 // and `*?[]` (wildcards).
+/** Graphite (carbon splits its lines with Python's str.split()): every Unicode whitespace as well. */
+const PY_SPACE = '\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const NAME_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@# ]`, 'g'),
   none: new RegExp(`[${CONTROL}:|@# ]`, 'g'),
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#; /\\\\(){}\\[\\],='"*?]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; /\\\\(){}\\[\\],='"*?]`, 'g'),
 };
 /** Set members are values: only what would end the line or split the tags in the name. */
 const MEMBER_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#]`, 'g'),
   none: new RegExp(`[${CONTROL}:|@#]`, 'g'),
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#; ]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; ]`, 'g'),
 };
 const KEY_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#;!^= ~]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#;!^= ~"]`, 'g'),
 };
 const VALUE_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#; ~]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; ~"]`, 'g'),
 };
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
