@@ -89,12 +89,29 @@ interface Link {
   unconfirmedPackets: number;
   unconfirmedBytes: number;
   unconfirmedLines: number;
+  /**
+   * The packets written while not confirmed (up to `maxQueueBytes`; undefined past it or once
+   * confirmed): what close() sends once more, on a new connection, when the server hung up on them.
+   */
+  kept: Array<{ packet: Buffer; bytes: number; lines: number }> | undefined;
+  keptBytes: number;
+  /** The server reset the connection (ECONNRESET, EPIPE) during close(): reported by #down. */
+  reset: boolean;
   /** Bound once per connection and passed to every write: no closure per packet. */
   readonly onWrite: (err?: Error | null) => void;
   readonly onError: (err: Error) => void;
   readonly onClose: () => void;
   readonly onDrain: () => void;
 }
+
+/** The server reset the connection: what it was sent, it did not read (all of it, at least). */
+function isReset(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/** Packets written on a connection, kept until it is confirmed. */
+type Kept = NonNullable<Link['kept']>;
 
 function pending(link: Link | undefined): number {
   return link === undefined ? 0 : link.bytes.length - link.head;
@@ -117,6 +134,11 @@ export abstract class StreamTransport implements PacketTransport {
   readonly #reconnect: boolean;
   readonly #minDelay: number;
   readonly #maxDelay: number;
+  readonly #maxQueueBytes: number;
+  /** close() is flushing: a reset connection's unconfirmed packets may go once more. */
+  #closing = false;
+  /** close() sent packets once more already (it does so once). */
+  #resent = false;
   #state: State = 'idle';
   #link: Link | undefined;
   #congested = false;
@@ -140,6 +162,7 @@ export abstract class StreamTransport implements PacketTransport {
     this.#reconnect = opts.reconnect;
     this.#minDelay = opts.minReconnectDelay ?? MIN_DELAY_MS;
     this.#maxDelay = opts.maxReconnectDelay ?? MAX_DELAY_MS;
+    this.#maxQueueBytes = opts.maxQueueBytes;
   }
 
   /** Where this transport writes, for messages: `TCP 127.0.0.1:8125`, `unix socket /tmp/s.sock`. */
@@ -196,16 +219,33 @@ export abstract class StreamTransport implements PacketTransport {
    */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (this.#state === 'backoff' && this.#queue.size > 0) {
-        clearTimeout(this.#timer);
-        this.#timer = undefined;
-        this.#open();
+    this.#closing = true;
+    for (;;) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (this.#state === 'backoff' && this.#queue.size > 0) {
+          clearTimeout(this.#timer);
+          this.#timer = undefined;
+          this.#open();
+        }
+        await this.flush();
+        if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
+        // another attempt only when the connection broke during this flush (not a server that is down)
+        if (this.#state !== 'backoff' || this.#queue.size === 0 || this.#failures > 0) break;
       }
-      await this.flush();
+      const link = this.#link;
+      if (link === undefined || !this.#unconfirmedAtClose(link)) break;
+      // the connection is #lastWords' now; anything sent meanwhile waits in the queue
+      this.#link = undefined;
+      this.#state = 'backoff';
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#retire(link, 'closed');
+      const again = await this.#lastWords(link, !this.#resent);
       if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
-      // another attempt only when the connection broke during this flush (not a server that is down)
-      if (this.#state !== 'backoff' || this.#queue.size === 0 || this.#failures > 0) break;
+      if (again === undefined) break;
+      // the server hung up without reading: once, what it was given goes again on a new connection
+      this.#resent = true;
+      for (const k of again) this.#queue.push(k.packet, k.bytes, k.lines);
     }
     this.#state = 'closed';
     clearTimeout(this.#timer);
@@ -225,12 +265,9 @@ export abstract class StreamTransport implements PacketTransport {
     this.#link = undefined;
     if (link !== undefined) {
       this.#retire(link, 'closed');
-      if (this.#unconfirmedAtClose(link)) await this.#lastWords(link);
-      else {
-        this.#detachable = link;
-        this.release(link.out);
-        this.#detachable = undefined;
-      }
+      this.#detachable = link;
+      this.release(link.out);
+      this.#detachable = undefined;
     }
     this.#idle.release();
   }
@@ -252,12 +289,13 @@ export abstract class StreamTransport implements PacketTransport {
    * ({@link HANGUP_RTTS} × the connect time, at least {@link HANGUP_MIN_MS}) the connection is only
    * watched. Then it is ended and watched until it closes, at most until it would have been confirmed: a
    * server that read what was written answers our FIN with its own; one that hangs up without reading
-   * resets it. Either way a hang-up moves the lines written on it from sent to dropped (`sendError`), and
-   * is reported.
+   * resets it. A reset, with `retry`, takes the lines written on it off `*Sent` and resolves with their
+   * packets, for close() to send once more; any other hang-up moves them from sent to dropped
+   * (`sendError`), and is reported.
    */
-  #lastWords(link: Link): Promise<void> {
+  #lastWords(link: Link, retry: boolean): Promise<Kept | undefined> {
     const out = link.out;
-    return new Promise<void>((resolve) => {
+    return new Promise<Kept | undefined>((resolve) => {
       let failed: Error | undefined;
       let ended = false;
       let timer: NodeJS.Timeout | undefined;
@@ -269,11 +307,33 @@ export abstract class StreamTransport implements PacketTransport {
         if (!ended) failed ??= new Error('closed by the other end');
         if (!ended) done();
       };
+      let finished = false;
       const done = (): void => {
+        if (finished) return; // a timer or a turn of the loop still on its way
+        finished = true;
         clearTimeout(timer);
         out.removeListener('error', onError);
         out.removeListener('end', onHangup);
         out.removeListener('close', done);
+        const kept = link.kept;
+        if (
+          failed !== undefined &&
+          (failed as NodeJS.ErrnoException).code !== undefined &&
+          retry &&
+          kept !== undefined &&
+          kept.length === link.unconfirmedPackets
+        ) {
+          // reset: the server closed with them unread (or before they arrived). A server that closed
+          // cleanly may have read them, so those are not sent twice: they count as dropped below.
+          // Not sent after all, and not dropped yet: close() sends them once more.
+          const t = this.ctx.telemetry;
+          t.packetsSent -= link.unconfirmedPackets;
+          t.linesSent -= link.unconfirmedLines;
+          t.bytesSent -= link.unconfirmedBytes;
+          this.destroy(out);
+          resolve(kept);
+          return;
+        }
         if (failed !== undefined && link.unconfirmedLines > 0) {
           const lost = link.unconfirmedLines;
           uncountSent(this.ctx.telemetry, link.unconfirmedPackets, link.unconfirmedBytes, lost);
@@ -289,9 +349,10 @@ export abstract class StreamTransport implements PacketTransport {
           );
         }
         this.destroy(out);
-        resolve();
+        resolve(undefined);
       };
       const end = (): void => {
+        if (finished) return;
         if (failed !== undefined) {
           done();
           return;
@@ -310,7 +371,9 @@ export abstract class StreamTransport implements PacketTransport {
         Math.max(HANGUP_MIN_MS, HANGUP_RTTS * link.rtt),
         link.connectedAt + CONFIRM_MS - Date.now(),
       );
-      timer = setTimeout(end, Math.max(0, watch));
+      // and two more turns of the event loop: a loop that was busy all that time runs its timers before
+      // it polls, so a FIN already waiting would be read only after we ended (and taken for an answer)
+      timer = setTimeout(() => setImmediate(() => setImmediate(end)), Math.max(0, watch));
       timer.unref();
     });
   }
@@ -352,6 +415,9 @@ export abstract class StreamTransport implements PacketTransport {
       unconfirmedPackets: 0,
       unconfirmedBytes: 0,
       unconfirmedLines: 0,
+      kept: this.#reconnect ? [] : undefined,
+      keptBytes: 0,
+      reset: false,
       onWrite: (err) => this.#onWritten(link, err),
       onError: (err: Error) => this.#onError(link, err),
       onClose: () => this.#down(link),
@@ -424,6 +490,14 @@ export abstract class StreamTransport implements PacketTransport {
   }
 
   #write(link: Link, packet: Buffer, bytes: number, lines: number): void {
+    const kept = link.kept;
+    if (kept !== undefined) {
+      if (link.keptBytes + bytes > this.#maxQueueBytes) link.kept = undefined;
+      else {
+        kept.push({ packet, bytes, lines });
+        link.keptBytes += bytes;
+      }
+    }
     const data = this.#framing === 'newline' ? newlineFramed(packet) : lengthPrefixed(packet);
     link.bytes.push(bytes);
     link.lines.push(lines);
@@ -474,7 +548,8 @@ export abstract class StreamTransport implements PacketTransport {
   }
 
   #onError(link: Link, err: Error): void {
-    if (this.#state === 'closed' && link.dead) return; // errors while tearing down after close()
+    // errors while tearing down after close(), or on a connection #lastWords watches itself
+    if (link.dead && (this.#state === 'closed' || this.#closing)) return;
     if (!link.connected) {
       this.#failures++;
       // Report the first failure of an outage; retries that fail the same way are only counted.
@@ -489,6 +564,8 @@ export abstract class StreamTransport implements PacketTransport {
           ),
         );
       }
+    } else if (this.#closing && !this.#resent && !link.confirmed && isReset(err)) {
+      link.reset = true; // #down sends its packets once more, or reports
     } else if (!link.reportedError) {
       link.reportedError = true;
       this.ctx.onError(
@@ -505,6 +582,7 @@ export abstract class StreamTransport implements PacketTransport {
   #provisional(link: Link, bytes: number, lines: number): void {
     if (Date.now() - link.connectedAt >= CONFIRM_MS) {
       link.confirmed = true;
+      link.kept = undefined;
       link.unconfirmedPackets = 0;
       link.unconfirmedBytes = 0;
       link.unconfirmedLines = 0;
@@ -521,8 +599,27 @@ export abstract class StreamTransport implements PacketTransport {
    */
   #down(link: Link): void {
     if (link.dead) return;
+    const kept = link.kept;
+    const again =
+      link.reset &&
+      !this.#resent &&
+      this.#state !== 'closed' &&
+      pending(link) === 0 &&
+      kept !== undefined &&
+      kept.length === link.unconfirmedPackets;
     this.#retire(link, 'sendError');
-    if (link.connected && this.#state !== 'closed') this.#broke(link);
+    if (again) {
+      // reset during close(): the server closed with them unread. Not sent after all: once more
+      this.#resent = true;
+      const t = this.ctx.telemetry;
+      t.packetsSent -= link.unconfirmedPackets;
+      t.linesSent -= link.unconfirmedLines;
+      t.bytesSent -= link.unconfirmedBytes;
+      link.unconfirmedPackets = 0;
+      link.unconfirmedLines = 0;
+      link.unconfirmedBytes = 0;
+      for (const k of kept) this.#queue.push(k.packet, k.bytes, k.lines);
+    } else if (link.connected && this.#state !== 'closed') this.#broke(link);
     if (this.#link !== link) return;
     this.#link = undefined;
     this.#congested = false;

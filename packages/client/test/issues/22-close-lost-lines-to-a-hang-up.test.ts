@@ -3,7 +3,8 @@
  * without reading lost everything silently — 50 lines over TCP (300 in carbon mode) were counted as
  * sent, nothing went to onError, the server read nothing. docs/transports.md's rule (what is written on
  * a connection closed within 1 s of connecting is dropped, counted and reported) must hold for the final
- * flush too. Real loopback sockets; a healthy server in the same shapes must see every line and no error.
+ * flush too — and after a reset (the server closed with them unread) close() sends them once more on a
+ * new connection, so a server that did that only once gets them all. Real loopback sockets; a healthy server must see every line and no error.
  */
 import net from 'node:net';
 import { StatsClient, type StatsError } from '@statskit/client';
@@ -15,18 +16,24 @@ interface Server extends AsyncDisposable {
   readonly accepted: () => number;
 }
 
-/** `mode`: 'hangup' destroys each connection unread (at once, or after `delay` ms); 'read' keeps every byte. */
-async function server(mode: 'hangup' | 'read', delay = 0): Promise<Server> {
+/**
+ * `mode`: 'hangup' destroys each connection unread (at once, or after `delay` ms); 'read' keeps every
+ * byte; 'hangup-once' resets the first connection and reads the others.
+ */
+async function server(mode: 'hangup' | 'read' | 'hangup-once', delay = 0): Promise<Server> {
   let received = '';
   let accepted = 0;
   const sockets = new Set<net.Socket>();
-  const srv = net.createServer({ pauseOnConnect: mode === 'hangup' }, (s) => {
+  const srv = net.createServer({ pauseOnConnect: true }, (s) => {
     accepted++;
     sockets.add(s);
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
-    if (mode === 'read') {
+    // a reset once the lines are in its buffer, unread
+    if (mode === 'hangup-once' && accepted === 1) setTimeout(() => s.resetAndDestroy(), 20);
+    else if (mode === 'read' || mode === 'hangup-once') {
       s.setEncoding('utf8');
+      s.resume();
       s.on('data', (d: string) => {
         received += d;
       });
@@ -80,6 +87,27 @@ describe.each(modes)('$name', ({ carbon, lines }) => {
       expect(t.linesSent + t.linesDropped).toBe(t.metrics);
     },
   );
+
+  test('a server that resets the first connection only: close() sends again, every line arrives', async () => {
+    await using srv = await server('hangup-once');
+    const errors: StatsError[] = [];
+    const stats = client(srv.port, errors);
+    send(stats);
+    await stats.close();
+    const t = stats.telemetry();
+    expect(errors).toEqual([]);
+    expect(srv.accepted()).toBe(2);
+    expect(t.linesSent).toBe(lines);
+    expect(t.linesDropped).toBe(0);
+    expect(t.linesSent + t.linesDropped).toBe(t.metrics);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(
+      srv
+        .received()
+        .split('\n')
+        .filter((l) => l !== ''),
+    ).toHaveLength(lines);
+  });
 
   test('a server that reads: every line arrives, counted as sent, no error', async () => {
     await using srv = await server('read');
