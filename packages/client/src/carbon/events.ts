@@ -17,7 +17,7 @@ export interface AnnotateOptions {
   /** Free text shown with the event (a version, a changelog link). */
   readonly data?: string | undefined;
   /**
-   * When it happened: a Date or Unix seconds. Default now. A number from {@link MAX_WHEN_SECONDS} up is
+   * When it happened: a Date or Unix seconds. Default now. A number from 1e11 up (the year 5138) is
    * taken for milliseconds (`Date.now()`) and refused (`STATSKIT_ERR_INVALID_VALUE`), as is one that is
    * not finite or a Date that is invalid.
    */
