@@ -162,20 +162,34 @@ export class GraphiteEvents {
   }
 
   /**
-   * Refuse new events; those pending still go. Resolves when none is pending, at most after the
-   * requests' timeout (4 at a time: the queue's turns add up). Its timer is not unref'd: close() holds
-   * the process open until the events are settled (an exit right after `await close()` loses none).
+   * Refuse new events; those pending still go. Resolves when none is pending: those in flight end within
+   * the requests' timeout; those still waiting for a turn when that first timeout has passed are dropped
+   * (reported), so close() takes at most about twice `graphiteWeb.timeout`. Its timers are not unref'd:
+   * close() holds the process open until the events are settled (an exit right after `await close()`
+   * loses none).
    */
   close(): Promise<void> {
     this.#closed = true;
     if (this.pending === 0) return Promise.resolve();
-    const rounds = Math.ceil(this.pending / CONCURRENCY);
     return new Promise<void>((resolve) => {
+      let bound: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        const waiting = this.#queue.splice(0);
+        if (waiting.length > 0) {
+          this.#fail(
+            `statskit: close(): ${waiting.length} Graphite events still waiting for a turn after ${this.#opts.timeout} ms; not sent`,
+          );
+          for (const job of waiting) job.resolve(false);
+        }
+        // those in flight end within their own timeout
+        bound = setTimeout(done, this.#opts.timeout + 100);
+        this.#pump();
+      }, this.#opts.timeout + 100);
       const done = (): void => {
         clearTimeout(timer);
+        clearTimeout(bound);
         resolve();
       };
-      const timer = setTimeout(done, rounds * this.#opts.timeout + 100);
       this.#idle.push(done);
     });
   }

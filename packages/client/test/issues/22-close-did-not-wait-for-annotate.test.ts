@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCodes, StatsClient, type StatsError } from '@statskit/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundleClient } from '../helpers/bundle.js';
 import { graphiteUp, WEB_URL, waitFor } from '../helpers/graphite.js';
@@ -77,6 +78,28 @@ test('a slow HTTP server receives (and answers) the event before the process exi
       tags: ['deploy', 'slow'],
       data: 'commit 1a2b3c',
     });
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}, 30_000);
+
+test('a server that never answers: close() still resolves, every event reported as not stored', async () => {
+  const server = http.createServer(() => {}); // takes the request, never answers
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const errors: StatsError[] = [];
+    const s = new StatsClient({
+      graphiteWeb: { url: `http://127.0.0.1:${port}`, timeout: 300 },
+      onError: (e) => errors.push(e),
+    });
+    // 4 go at once, 2 wait for a turn
+    const results = Array.from({ length: 6 }, (_, i) => s.annotate(`deploy ${i}`));
+    await s.close();
+    expect(await Promise.all(results)).toEqual([false, false, false, false, false, false]);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(new Set(errors.map((e) => e.code))).toEqual(new Set([ErrorCodes.EVENT_FAILED]));
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
