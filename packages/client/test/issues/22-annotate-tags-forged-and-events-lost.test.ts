@@ -32,7 +32,10 @@ describe.skipIf(!up)('annotate() against graphite-web', () => {
 
   test('no tag can split into other tags; each is stored as one word', async () => {
     const errors: StatsError[] = [];
-    const stats = new StatsClient({ graphiteWeb: WEB_URL, onError: (e) => errors.push(e) });
+    const stats = new StatsClient({
+      graphiteWeb: { url: WEB_URL, timeout: 20_000 },
+      onError: (e) => errors.push(e),
+    });
     const u = `forge_${run}`;
     const ok = await stats.annotate('deploy api', {
       tags: [u, 'build,deploy', 'say"hi"', 'a\u00a0b', 'x\u2028y', 'p\u0085q', 'tab\tz'],
@@ -50,11 +53,14 @@ describe.skipIf(!up)('annotate() against graphite-web', () => {
       const found = await eventsTagged(forged);
       expect(found.filter((e) => e.tags.includes(u))).toEqual([]);
     }
-  }, 30_000);
+  }, 60_000);
 
   test('lone surrogates in what, data and tags are U+FFFD: the event is stored', async () => {
     const errors: StatsError[] = [];
-    const stats = new StatsClient({ graphiteWeb: WEB_URL, onError: (e) => errors.push(e) });
+    const stats = new StatsClient({
+      graphiteWeb: { url: WEB_URL, timeout: 20_000 },
+      onError: (e) => errors.push(e),
+    });
     const u = `surrogate_${run}`;
     const ok = await stats.annotate('deploy \ud800 api', { tags: [u, 't\udc00'], data: 'd\udbff' });
     await stats.close();
@@ -63,11 +69,14 @@ describe.skipIf(!up)('annotate() against graphite-web', () => {
     const [stored] = await eventsTagged(u);
     expect(stored).toMatchObject({ what: 'deploy \ufffd api', data: 'd\ufffd' });
     expect(stored?.tags.sort()).toEqual([u, 't\ufffd'].sort());
-  }, 30_000);
+  }, 60_000);
 
   test('`when` in milliseconds, not finite or an invalid Date: refused up front, coded; seconds work', async () => {
     const errors: StatsError[] = [];
-    const stats = new StatsClient({ graphiteWeb: WEB_URL, onError: (e) => errors.push(e) });
+    const stats = new StatsClient({
+      graphiteWeb: { url: WEB_URL, timeout: 20_000 },
+      onError: (e) => errors.push(e),
+    });
     const u = `when_${run}`;
     const refused = await Promise.all([
       stats.annotate('ms', { tags: [u], when: Date.now() }),
@@ -89,5 +98,5 @@ describe.skipIf(!up)('annotate() against graphite-web', () => {
       ['seconds', seconds],
     ]);
     expect(errors).toHaveLength(5);
-  }, 30_000);
+  }, 60_000);
 });
