@@ -1,5 +1,6 @@
 import { type Aggregator, Held, KIND_COUNTER, KIND_GAUGE, KIND_MULTI } from './aggregator.js';
 import type { AnnotateOptions } from './carbon/events.js';
+import { onlyDots } from './carbon/reporter.js';
 import { type ClientNames, childNames, rootNames } from './child.js';
 import { Core } from './core.js';
 import { ErrorCodes, InvalidMetricError, InvalidOptionError, StatsError } from './errors.js';
@@ -579,6 +580,16 @@ export class StatsClient {
       } else if (core.carbon !== undefined) {
         let k = this.#names.get(name);
         if (k === undefined) {
+          if (onlyDots(name)) {
+            core.dropInvalid(
+              new InvalidMetricError(
+                ErrorCodes.INVALID_NAME,
+                `statskit: metric name ${describe(name)} is only dots: no carbon path segment of its own (it would overwrite the prefix's series); not sent`,
+                name,
+              ),
+            );
+            return;
+          }
           k = this.#names.resolve(name);
           this.#names.remember(name, k);
         }

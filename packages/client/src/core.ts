@@ -239,6 +239,7 @@ export class Core {
   accept(bytes: number, lines: number, name: string): boolean {
     if (bytes > this.maxBytes) {
       countDrop(this.telemetry, 'tooLarge', bytes, lines);
+      this.telemetry.metrics += lines; // a line the client was given: linesSent + linesDropped === metrics
       this.report(
         new InvalidMetricError(
           ErrorCodes.LINE_TOO_LARGE,
@@ -269,6 +270,7 @@ export class Core {
   dropClosed(what: string): void {
     this.telemetry.droppedBy.closed++;
     this.telemetry.linesDropped++;
+    this.telemetry.metrics++;
     this.report(new ClientClosedError(`metric ${what}`));
   }
 
@@ -276,12 +278,14 @@ export class Core {
   #dropOverflow(name: string, message: string): void {
     this.telemetry.droppedBy.overflow++;
     this.telemetry.linesDropped++;
+    this.telemetry.metrics++;
     this.report(new InvalidMetricError(ErrorCodes.OVERFLOW, message, name));
   }
 
   dropInvalid(err: InvalidMetricError): void {
     this.telemetry.droppedBy.invalid++;
     this.telemetry.linesDropped++;
+    this.telemetry.metrics++;
     this.report(err);
   }
 
@@ -313,9 +317,20 @@ export class Core {
     this.carbon?.flush();
     this.carbon?.stop();
     this.batcher.stop();
-    void this.events?.close();
-    this.#closing = this.#closeTransport();
+    this.#closing = this.#closeAll();
     return this.#closing;
+  }
+
+  /** The transport, and the Graphite events still pending (each bounded by its own timeout). */
+  async #closeAll(): Promise<void> {
+    const events = this.events;
+    await Promise.all([
+      this.#closeTransport(),
+      events === undefined ? undefined : this.#guard(() => events.close(), 'graphiteWeb close'),
+    ]);
+    unwatchExit(this);
+    this.#coalescer?.flush(); // what onError has not heard about yet, before close() resolves
+    this.#fallback.summarize(); // what the default handler held back, in one warning
   }
 
   async #closeTransport(): Promise<void> {
@@ -338,9 +353,6 @@ export class Core {
         ),
       );
     }
-    unwatchExit(this);
-    this.#coalescer?.flush(); // what onError has not heard about yet, before close() resolves
-    this.#fallback.summarize(); // what the default handler held back, in one warning
   }
 
   async #guard(fn: () => Promise<void>, where: string): Promise<void> {

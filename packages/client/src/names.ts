@@ -86,7 +86,7 @@ export class Names {
 
   /** UTF-8 bytes of prefix + sanitized `name` + suffix. */
   bytesOf(name: string): number {
-    return this.fixedBytes + utf8Length(name); // sanitizing keeps the count
+    return this.fixedBytes + utf8Length(name, this.table); // the count of the sanitized name
   }
 
   /** Write prefix + sanitized `name` + suffix at `off`; returns the offset after it. */

@@ -62,7 +62,12 @@ export interface TimeOptions extends MetricOptions {
  * connection the server closed before it was confirmed). See docs/transports.md, "What telemetry sees".
  */
 export interface Telemetry {
-  /** Lines accepted (formatted and handed to the batcher/aggregator). */
+  /**
+   * Lines the client was given: those accepted (formatted and handed to the batcher, or written by an
+   * aggregate or the carbon reporter) and those refused before sending (invalid, too large, after close,
+   * overflowed, past `maxKeys`). So `linesSent + linesDropped === metrics` once nothing is queued or in
+   * flight. Calls folded into an aggregate count in `aggregated`, not here: the lines they become do.
+   */
   metrics: number;
   /** Calls skipped by client-side sampling (not an error). */
   sampledOut: number;

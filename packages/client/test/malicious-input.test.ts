@@ -3,6 +3,9 @@
  * replaced, NaN/±Infinity and non-numbers never reach the wire, and no metric call throws, whatever it
  * is given.
  */
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type ChildOptions, type StatsClient, StatsError, type TagFormat, type Tags } from '@statskit/client';
 import { createTestClient, parseLine, parsePacket } from '@statskit/client/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -24,32 +27,36 @@ const EVIL = 'a\nb\rc:d|e@f#g,h=i;j k\tl\0m\x7fn\x1bo\ud800p\udc00q!r^s~t\u2028u
 const CONTROL = '\\x00-\\x1f\\x7f';
 // A space is never valid in a name; Graphite also loses `/` (a directory), `\\(){},='"` (query syntax)
 // and `*?[]` (wildcards).
+/** Graphite (carbon splits its lines with Python's str.split()): every Unicode whitespace as well. */
+const PY_SPACE = '\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const NAME_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@# ]`, 'g'),
   none: new RegExp(`[${CONTROL}:|@# ]`, 'g'),
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#; /\\\\(){}\\[\\],='"*?]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; /\\\\(){}\\[\\],='"*?]`, 'g'),
 };
 /** Set members are values: only what would end the line or split the tags in the name. */
 const MEMBER_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#]`, 'g'),
   none: new RegExp(`[${CONTROL}:|@#]`, 'g'),
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#; ]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; ]`, 'g'),
 };
 const KEY_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#;!^= ~]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#;!^= ~"]`, 'g'),
 };
 const VALUE_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
   telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
-  graphite: new RegExp(`[${CONTROL}:|@#; ~]`, 'g'),
+  graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; ~"]`, 'g'),
 };
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** The same, without `g`: `test()` keeps no state. */
+const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
 
 const clean = (s: string, re: RegExp): string => s.replace(LONE_SURROGATE, '\ufffd').replace(re, '_');
 
@@ -548,5 +555,136 @@ describe('hostile values × every method × every tag format', () => {
       }
       expect(stats.lines).toEqual([]);
     });
+  });
+
+  /**
+   * carbon 1.1's plaintext grammar, written from its source independently of the client: a line is
+   * exactly `path value timestamp` after Python's `str.split()` (any Unicode whitespace splits), the
+   * value a Python float, the timestamp an integer; the path is read by `TaggedSeries.parse`: never the
+   * OpenMetrics form (ends in `"}` and holds a `{`), a non-empty metric, each `;tag=value` with a tag
+   * free of `;!^=` and a non-empty value free of `;` not starting with `~`. Returns what is wrong, or ''.
+   */
+  function carbonLineError(line: string): string {
+    if (HAS_LONE_SURROGATE.test(line)) return 'a lone surrogate';
+    const fields = line.split(/[\s\u001c-\u001f\u0085]+/);
+    if (fields.length !== 3) return `${fields.length} fields`;
+    const [path, value, ts] = fields as [string, string, string];
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value) || !Number.isFinite(Number(value)))
+      return `value ${value}`;
+    if (!/^\d+$/.test(ts)) return `timestamp ${ts}`;
+    if (path.endsWith('"}') && path.includes('{')) return 'an OpenMetrics path';
+    const [metric, ...tags] = path.split(';');
+    if (metric === undefined || metric.replace(/^~+/, '') === '') return 'no metric';
+    if (/(^|\.)(\.|$)/.test(metric)) return `an empty segment in ${metric}`;
+    for (const t of tags) {
+      const at = t.indexOf('=');
+      if (at <= 0) return `tag ${t}`;
+      const k = t.slice(0, at);
+      const v = t.slice(at + 1);
+      if (/[;!^=]/.test(k) || v === '' || v.includes(';') || v.startsWith('~')) return `tag ${t}`;
+    }
+    return '';
+  }
+
+  describe('carbon reporter', () => {
+    const metricCalls = calls.filter(([label]) => !/^(event|check)\(/.test(label));
+    test.each(metricCalls)(
+      "%s: never throws, reports with a code; every carbon line follows carbon's grammar",
+      async (_label, call) => {
+        const stats = createTestClient({
+          carbon: { interval: 60_000 },
+          tagFormat: 'graphite',
+          tags: { g: 'v' },
+        });
+        for (const [hostile, make] of HOSTILE) {
+          const before = stats.errors.length;
+          expect(() => call(stats, make()), hostile).not.toThrow();
+          for (const e of stats.errors.slice(before))
+            expect(e.code, `${hostile}: ${e.message}`).toMatch(/^STATSKIT_ERR_[A-Z_]+$/);
+        }
+        // and the reserved characters of every dialect, carbon's own and its whitespace, everywhere
+        for (const evil of [EVIL, 'x{env="prod"}', '~a', '\u00a0\u2003\u3000', '"}', '.']) {
+          expect(() => call(stats, evil)).not.toThrow();
+          stats.gauge(`n.${evil}`, 1, { tags: { [evil]: evil, route: `/u/${evil}` } });
+          stats.incr('n', 1, { tags: [`${evil}:${evil}`, evil] });
+        }
+        await stats.flush();
+        const lines = stats.memory.packets.flatMap((p) => p.split('\n'));
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) expect(carbonLineError(line), line).toBe('');
+        await stats.close();
+      },
+    );
+  });
+
+  describe('annotate()', () => {
+    let server: Server;
+    let url = '';
+    const bodies: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        let body = '';
+        req.setEncoding('utf8').on('data', (d: string) => {
+          body += d;
+        });
+        req.on('end', () => {
+          bodies.push(body);
+          res.end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+
+    const annotateCalls: [string, Call][] = [
+      ['annotate(v)', (s, v) => s.annotate(v as string)],
+      ["annotate('x', v)", (s, v) => s.annotate('x', v as undefined)],
+      ["annotate('x', { tags: v })", (s, v) => s.annotate('x', { tags: v as string[] })],
+      ["annotate('x', { tags: [v] })", (s, v) => s.annotate('x', { tags: [v as string] })],
+      ["annotate('x', { tags: { a: v } })", (s, v) => s.annotate('x', { tags: { a: v as string } })],
+      ["annotate('x', { data: v })", (s, v) => s.annotate('x', { data: v as string })],
+      ["annotate('x', { when: v })", (s, v) => s.annotate('x', { when: v as number })],
+    ];
+
+    test.each(annotateCalls)(
+      '%s: never throws or rejects, reports with a code; every event posted is one graphite-web can store',
+      async (_label, call) => {
+        bodies.length = 0;
+        const stats = createTestClient({ graphiteWeb: url });
+        const results: unknown[] = [];
+        for (const [hostile, make] of HOSTILE) {
+          const before = stats.errors.length;
+          let p: unknown;
+          expect(() => {
+            p = call(stats, make());
+          }, hostile).not.toThrow();
+          results.push(await p);
+          for (const e of stats.errors.slice(before))
+            expect(e.code, `${hostile}: ${e.message}`).toMatch(/^STATSKIT_ERR_[A-Z_]+$/);
+        }
+        for (const evil of [EVIL, 'build,deploy', 'say "hi"', '\u00a0\u2028\u0085', '\ud800']) {
+          results.push(await call(stats, evil));
+          results.push(await stats.annotate(evil, { tags: [evil, `${evil}x`], data: evil }));
+          results.push(await stats.annotate('t', { tags: { [evil]: evil } }));
+        }
+        await stats.close();
+        for (const r of results) expect(typeof r).toBe('boolean');
+        expect(bodies.length).toBeGreaterThan(0);
+        for (const body of bodies) {
+          const e = JSON.parse(body) as { what: string; tags: string[]; data: string; when?: number };
+          expect(e.what, body).not.toBe('');
+          for (const text of [e.what, e.data, ...e.tags])
+            expect(HAS_LONE_SURROGATE.test(text), body).toBe(false);
+          // graphite-web stores the tags joined by spaces and reads them back with str.split() or
+          // django-tagging's parser (',' and '"' switch it to other rules): a tag holds none of them
+          for (const tag of e.tags) expect(tag, body).toMatch(/^[^\s,"\u0000-\u001f\u007f-\u009f]+$/);
+          if (e.when !== undefined) expect(Number.isInteger(e.when) && e.when < 1e11, body).toBe(true);
+        }
+      },
+    );
   });
 });

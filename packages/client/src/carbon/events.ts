@@ -7,6 +7,7 @@
 
 import { type ErrorCode, ErrorCodes, StatsError } from '../errors.js';
 import { describe } from '../protocol/describe.js';
+import { sanitize } from '../protocol/sanitize.js';
 import type { ResolvedGraphiteWebOptions } from './options.js';
 
 /** Options of `annotate()`. */
@@ -15,7 +16,11 @@ export interface AnnotateOptions {
   readonly tags?: readonly string[] | Readonly<Record<string, string | number | boolean>> | undefined;
   /** Free text shown with the event (a version, a changelog link). */
   readonly data?: string | undefined;
-  /** When it happened: a Date or Unix seconds. Default now. */
+  /**
+   * When it happened: a Date or Unix seconds. Default now. A number from 1e11 up (the year 5138) is
+   * taken for milliseconds (`Date.now()`) and refused (`STATSKIT_ERR_INVALID_VALUE`), as is one that is
+   * not finite or a Date that is invalid.
+   */
   readonly when?: Date | number | undefined;
 }
 
@@ -24,23 +29,47 @@ const CONCURRENCY = 4;
 /** Longest `what` / `data` sent, in characters. */
 const MAX_TEXT = 4096;
 
-/** A tag word: graphite-web splits tags on whitespace. */
+/**
+ * `when` from here up (1e11 s, the year 5138) is refused as milliseconds: `Date.now()` has been above
+ * it since 1973, and graphite-web answers such a timestamp with HTTP 500 (past the year 9999).
+ */
+export const MAX_WHEN_SECONDS = 1e11;
+
+/**
+ * What graphite-web splits event tags on: its whitespace (`str.split()`: Unicode whitespace and the
+ * control characters U+001C–001F, U+0085), and django-tagging's parser, which switches to `,` as the
+ * separator and reads `"…"` as one tag as soon as either appears. Replaced by `_`.
+ */
+const TAG_SPLITS = /[\s,"\u0000-\u001f\u007f-\u009f]+/g;
+
+/** No character is reserved: {@link sanitize} only maps lone surrogates to U+FFFD, as the statsd path does. */
+const NOTHING_RESERVED = new Uint8Array(128);
+
+/** Text graphite-web can store: a lone surrogate (not valid UTF-8; HTTP 500) becomes U+FFFD. */
+function text(s: string): string {
+  return sanitize(s, NOTHING_RESERVED);
+}
+
+/** A tag word: nothing in it that graphite-web splits tags on. */
 function word(s: string): string {
-  return s.replace(/\s+/g, '_');
+  return text(s).replace(TAG_SPLITS, '_');
 }
 
 function eventTags(tags: AnnotateOptions['tags']): string[] {
   if (tags === undefined || tags === null) return [];
-  if (Array.isArray(tags)) return tags.filter((t) => typeof t === 'string' && t !== '').map(word);
-  if (typeof tags === 'object') {
-    const out: string[] = [];
+  const out: string[] = [];
+  const add = (w: string): void => {
+    if (w !== '' && !out.includes(w)) out.push(w);
+  };
+  if (Array.isArray(tags)) {
+    for (const t of tags) if (typeof t === 'string') add(word(t));
+  } else if (typeof tags === 'object') {
     for (const [k, v] of Object.entries(tags)) {
       if (v === false || v === undefined || v === null) continue;
-      out.push(v === true ? word(k) : `${word(k)}=${word(String(v))}`);
+      add(v === true ? word(k) : `${word(k)}=${word(String(v))}`);
     }
-    return out;
   }
-  return [];
+  return out;
 }
 
 interface Job {
@@ -55,6 +84,8 @@ export class GraphiteEvents {
   readonly #queue: Job[] = [];
   #inFlight = 0;
   #closed = false;
+  /** close() waiting for the last pending event. */
+  #idle: (() => void)[] = [];
 
   constructor(opts: ResolvedGraphiteWebOptions, report: (err: StatsError) => void) {
     this.#opts = opts;
@@ -95,12 +126,26 @@ export class GraphiteEvents {
     let body: string;
     try {
       const o = opts ?? {};
-      const when = o.when instanceof Date ? o.when.getTime() / 1000 : o.when;
+      const given = o.when;
+      const when = given instanceof Date ? given.getTime() / 1000 : (given ?? undefined);
+      if (
+        when !== undefined &&
+        (typeof when !== 'number' || !Number.isFinite(when) || when >= MAX_WHEN_SECONDS)
+      ) {
+        this.#fail(
+          typeof when === 'number' && when >= MAX_WHEN_SECONDS && Number.isFinite(when)
+            ? `statskit: annotate(${describe(what)}): when ${when} is milliseconds, not Unix seconds (from ${MAX_WHEN_SECONDS} up); pass a Date or Math.floor(ms / 1000); not sent`
+            : `statskit: annotate(${describe(what)}): when must be a valid Date or Unix seconds, got ${describe(given)}; not sent`,
+          undefined,
+          ErrorCodes.INVALID_VALUE,
+        );
+        return Promise.resolve(false);
+      }
       body = JSON.stringify({
-        what: what.slice(0, MAX_TEXT),
+        what: text(what.slice(0, MAX_TEXT)),
         tags: eventTags(o.tags),
-        data: typeof o.data === 'string' ? o.data.slice(0, MAX_TEXT) : '',
-        ...(typeof when === 'number' && Number.isFinite(when) ? { when: Math.floor(when) } : {}),
+        data: typeof o.data === 'string' ? text(o.data.slice(0, MAX_TEXT)) : '',
+        ...(when === undefined ? {} : { when: Math.floor(when) }),
       });
     } catch (err) {
       this.#fail(
@@ -116,14 +161,46 @@ export class GraphiteEvents {
     });
   }
 
-  /** Refuse new events; those pending still go. Resolves when none is pending (bounded by the timeout). */
-  async close(): Promise<void> {
+  /**
+   * Refuse new events; those pending still go. Resolves when none is pending: those in flight end within
+   * the requests' timeout; those still waiting for a turn when that first timeout has passed are dropped
+   * (reported), so close() takes at most about twice `graphiteWeb.timeout`. Its timers are not unref'd:
+   * close() holds the process open until the events are settled (an exit right after `await close()`
+   * loses none).
+   */
+  close(): Promise<void> {
     this.#closed = true;
-    const until = Date.now() + this.#opts.timeout + 100;
-    while (this.pending > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10).unref());
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let bound: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        const waiting = this.#queue.splice(0);
+        if (waiting.length > 0) {
+          this.#fail(
+            `statskit: close(): ${waiting.length} Graphite events still waiting for a turn after ${this.#opts.timeout} ms; not sent`,
+          );
+          for (const job of waiting) job.resolve(false);
+        }
+        // those in flight end within their own timeout
+        bound = setTimeout(done, this.#opts.timeout + 100);
+        this.#pump();
+      }, this.#opts.timeout + 100);
+      const done = (): void => {
+        clearTimeout(timer);
+        clearTimeout(bound);
+        resolve();
+      };
+      this.#idle.push(done);
+    });
   }
 
   #pump(): void {
+    if (this.pending === 0 && this.#idle.length > 0) {
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const fn of idle) fn();
+      return;
+    }
     while (this.#inFlight < CONCURRENCY && this.#queue.length > 0) {
       const job = this.#queue.shift() as Job;
       this.#inFlight++;

@@ -22,10 +22,22 @@ export class Meter {
   #m5 = 0;
   #m15 = 0;
   #initialized = false;
-  readonly #start: number;
+  #start: number;
   #lastTick: number;
 
   constructor(now: number) {
+    this.#start = now;
+    this.#lastTick = now;
+  }
+
+  /** Start again from nothing at `now` (ms): after the count overflowed to ±Infinity. */
+  reset(now: number): void {
+    this.count = 0;
+    this.#uncounted = 0;
+    this.#m1 = 0;
+    this.#m5 = 0;
+    this.#m15 = 0;
+    this.#initialized = false;
     this.#start = now;
     this.#lastTick = now;
   }
@@ -59,6 +71,16 @@ export class Meter {
       this.#m5 *= (1 - ALPHA_5) ** k;
       this.#m15 *= (1 - ALPHA_15) ** k;
     }
+  }
+
+  /** The count and the three rates are finite (not overflowed to ±Infinity). */
+  get finite(): boolean {
+    return (
+      this.count - this.count === 0 &&
+      this.#m1 - this.#m1 === 0 &&
+      this.#m5 - this.#m5 === 0 &&
+      this.#m15 - this.#m15 === 0
+    );
   }
 
   get m1(): number {

@@ -85,6 +85,16 @@ function collapseDots(s: string): string {
     : s;
 }
 
+/**
+ * A name of dots only (`.`, `...`): empty once Graphite's empty segments are collapsed, it would be
+ * written as the bare prefix path (or as no path at all) and overwrite that series. Sanitizing never
+ * makes a dot, so the caller's name is checked as given.
+ */
+export function onlyDots(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) !== 0x2e) return false;
+  return true;
+}
+
 export class CarbonReporter {
   readonly #opts: ResolvedCarbonOptions;
   readonly #ctx: CarbonContext;
@@ -173,17 +183,15 @@ export class CarbonReporter {
         : type === '|c'
           ? this.#counters
           : (this.#byType.get(type) ?? this.#typeMap(type));
-    let byTags = byKey.get(key.key);
-    if (byTags === undefined) {
-      byTags = new Map();
-      byKey.set(key.key, byTags);
-    }
-    let e = byTags.get(tags);
+    const byTags = byKey.get(key.key);
+    let e = byTags?.get(tags);
     if (e === undefined) {
+      // a refused series leaves nothing behind: its name's map is made only once it holds an entry
       const made = this.#create(key, tags, tagBytes, type);
       if (made === undefined) return true;
       e = made;
-      byTags.set(tags, e);
+      if (byTags === undefined) byKey.set(key.key, new Map([[tags, e]]));
+      else byTags.set(tags, e);
     }
     switch (e.kind) {
       case KIND_COUNTER: {
@@ -281,7 +289,12 @@ export class CarbonReporter {
       count: 0,
     };
     this.#list.push(e);
-    if (this.#timer === undefined && !this.#stopped) this.#schedule();
+    if (this.#timer === undefined && !this.#stopped) {
+      // the first series: the interval being collected is the one on the grid now, not the one the
+      // client was made in (its report would be stamped with a second long past, the next one skipped)
+      if (this.#cursor < 0 && !this.#due) this.#intervalStart = now - (now % this.#opts.interval);
+      this.#schedule();
+    }
     return e;
   }
 
@@ -289,6 +302,7 @@ export class CarbonReporter {
     const t = this.#ctx.telemetry;
     t.droppedBy.overflow++;
     t.linesDropped++;
+    t.metrics++;
     if (this.#refused++ === 0) {
       this.#ctx.report(
         new InvalidMetricError(
@@ -377,6 +391,7 @@ export class CarbonReporter {
       const t = this.#ctx.telemetry;
       t.droppedBy.overflow++;
       t.linesDropped++;
+      t.metrics++;
       this.#ctx.report(
         new InvalidMetricError(
           ErrorCodes.OVERFLOW,
@@ -390,6 +405,7 @@ export class CarbonReporter {
     const bytes = CarbonPacker.bytes(e.headBytes, stat, e.tagBytes, value, ts);
     if (!this.#packer.line(e.head, stat, e.tags, value, ts, bytes)) {
       countDrop(this.#ctx.telemetry, 'tooLarge', bytes, 1);
+      this.#ctx.telemetry.metrics++;
       this.#ctx.report(
         new InvalidMetricError(
           ErrorCodes.LINE_TOO_LARGE,
@@ -418,11 +434,16 @@ export class CarbonReporter {
         this.#line(e, '.count', m.count, ts);
         this.#line(e, '.delta', e.delta, ts);
         this.#rates(e, m, ts, now);
-        if (end) e.delta = 0;
+        if (end) {
+          // overflowed to ±Infinity (reported by #line): the next interval starts afresh, from 0
+          if (!m.finite || e.delta - e.delta !== 0) m.reset(now);
+          e.delta = 0;
+        }
         return;
       }
       case KIND_GAUGE:
         this.#line(e, '', e.value, ts);
+        if (end && e.value - e.value !== 0) e.value = 0; // overflowed: deltas start again from 0
         return;
       case KIND_SET: {
         const members = e.members as Set<string>;

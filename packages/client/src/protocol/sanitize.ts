@@ -12,11 +12,28 @@ export const REPLACEMENT = '_';
 /** Characters that would end, split or re-type a statsd line, in every format. */
 const RESERVED = '\n\r:|@#';
 
-function table(extra: string): Uint8Array {
-  const t = new Uint8Array(128);
+/**
+ * The whitespace outside ASCII that Python's `str.split()` and `str.splitlines()` split on (U+0085,
+ * U+00A0, U+1680, U+2000–200A, U+2028, U+2029, U+202F, U+205F, U+3000): carbon 1.1 decodes each
+ * plaintext line as UTF-8 and splits it with them, so one inside a name or a tag value splits the line
+ * (dropped as invalid) — or, in a datagram, starts a new one. The ASCII ones (U+0009–000D, U+001C–001F,
+ * U+0020) are control characters or the space, flagged anyway.
+ */
+const UNICODE_SPACES = [
+  0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+  0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+];
+
+/**
+ * A table of `extra` on top of the reserved characters; `wide` also flags {@link UNICODE_SPACES} (the
+ * table then reaches U+3000: {@link sanitize} looks a non-ASCII code unit up only when it is that wide).
+ */
+function table(extra: string, wide = false): Uint8Array {
+  const t = new Uint8Array(wide ? 0x3001 : 128);
   for (let c = 0; c < 0x20; c++) t[c] = 1; // control characters, including \n and \r
   t[0x7f] = 1;
   for (const ch of RESERVED + extra) t[ch.charCodeAt(0)] = 1;
+  if (wide) for (const c of UNICODE_SPACES) t[c] = 1;
   return t;
 }
 
@@ -53,12 +70,15 @@ export const TABLES: Readonly<Record<TagFormat, SanitizeTables>> = {
     tagValue: table(',= '),
     member: table(',= '),
   },
-  // Graphite 1.1 tagged series: `name;k=v:1|c`. Tag names may not hold ';!^=', values not ';~'.
+  // Graphite 1.1 tagged series: `name;k=v:1|c`. Tag names may not hold ';!^=', values not ';~'
+  // (carbon's TaggedSeries.parse). Neither holds '"': carbon reads a path that ends in `"}` and holds a
+  // `{` as OpenMetrics (`name{k="v"}`), so a value ending in `"}` could replace every tag of its line.
+  // Every whitespace Python splits on is replaced too (carbon splits its lines with it).
   graphite: {
-    name: table(`; ${GRAPHITE_PATH}`),
-    tagKey: table(';!^= ~'),
-    tagValue: table('; ~'),
-    member: table('; '),
+    name: table(`; ${GRAPHITE_PATH}`, true),
+    tagKey: table(';!^= ~"', true),
+    tagValue: table('; ~"', true),
+    member: table('; ', true),
   },
   // Plain etsy statsd (whose default backend is Graphite): the line's own separators, and spaces.
   none: { name: table(' '), tagKey: table(''), tagValue: table(''), member: table('') },
@@ -85,7 +105,11 @@ export function sanitize(s: string, t: Uint8Array): string {
         start = i + 1;
       }
     } else if (c < 0x800) {
-      bytes += 2;
+      if (c < t.length && t[c] === 1) {
+        out = (out ?? '') + s.slice(start, i) + REPLACEMENT;
+        start = i + 1;
+        bytes++;
+      } else bytes += 2;
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
@@ -97,6 +121,10 @@ export function sanitize(s: string, t: Uint8Array): string {
         start = i + 1;
         bytes += 3;
       }
+    } else if (c < t.length && t[c] === 1) {
+      out = (out ?? '') + s.slice(start, i) + REPLACEMENT;
+      start = i + 1;
+      bytes++;
     } else {
       bytes += 3;
     }
@@ -105,16 +133,22 @@ export function sanitize(s: string, t: Uint8Array): string {
   return out === undefined ? s : out + s.slice(start);
 }
 
+/** No character flagged beyond ASCII: {@link utf8Length} of a string as it is. */
+const ASCII_ONLY = new Uint8Array(0);
+
 /**
- * UTF-8 bytes of `s` as Buffer writes it: a lone surrogate is U+FFFD, 3 bytes. (Sanitizing keeps the
- * count: a reserved ASCII character becomes `_`, a lone surrogate U+FFFD.)
+ * UTF-8 bytes of `s` as Buffer writes it: a lone surrogate is U+FFFD, 3 bytes. With the table `t` that
+ * will sanitize it, the bytes of the sanitized string: a reserved ASCII character becomes `_` and a lone
+ * surrogate U+FFFD (same sizes), a flagged non-ASCII whitespace `_` (1 byte).
  */
-export function utf8Length(s: string): number {
+export function utf8Length(s: string, t: Uint8Array = ASCII_ONLY): number {
   const n = s.length;
   let bytes = n;
+  const wide = t.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) continue;
+    if (c < wide && t[c] === 1) continue; // becomes `_`: 1 byte
     if (c < 0x800) bytes += 1;
     else if (c >= 0xd800 && c <= 0xdbff) {
       const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;

@@ -123,15 +123,18 @@ export class PendingQueue {
     return { bytes, lines };
   }
 
-  /** Drop everything queued, counting it under `reason`. */
-  dropAll(reason: keyof Telemetry['droppedBy']): void {
+  /** Drop everything queued, counting it under `reason`; returns how many lines that was. */
+  dropAll(reason: keyof Telemetry['droppedBy']): number {
     const t = this.#ctx.telemetry;
+    let lines = 0;
     for (let i = this.#head; i < this.#packets.length; i++) {
       countDrop(t, reason, this.#bytes[i] as number, this.#lines[i] as number);
+      lines += this.#lines[i] as number;
     }
     t.queueBytes -= this.#total;
     this.#total = 0;
     this.#reset();
+    return lines;
   }
 
   #reset(): void {

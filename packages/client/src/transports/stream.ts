@@ -43,6 +43,9 @@ const CONNECT_TIMEOUT_MS = 5000;
  * load balancer with no healthy backend, that accepts and hangs up at once) is counted as dropped.
  */
 const CONFIRM_MS = 1000;
+/** At close(), a connection this young is watched for a hang-up before it is ended (see `#lastWords`). */
+const HANGUP_RTTS = 4;
+const HANGUP_MIN_MS = 5;
 
 /** Frame one packet for a newline-delimited stream: the packet, then `\n`. */
 function newlineFramed(packet: Buffer): Buffer {
@@ -77,18 +80,38 @@ interface Link {
   reportedError: boolean;
   /** When the connection was made (ms since the epoch). */
   connectedAt: number;
+  /** `performance.now()` when the connect began, then how long it took (≈ one round trip), in ms. */
+  openedAt: number;
+  rtt: number;
   /** Up for {@link CONFIRM_MS}: writes on it are sent for good. */
   confirmed: boolean;
   /** Counted as sent on this connection before it was confirmed. */
   unconfirmedPackets: number;
   unconfirmedBytes: number;
   unconfirmedLines: number;
+  /**
+   * The packets written while not confirmed (up to `maxQueueBytes`; undefined past it or once
+   * confirmed): what close() sends once more, on a new connection, when the server hung up on them.
+   */
+  kept: Array<{ packet: Buffer; bytes: number; lines: number }> | undefined;
+  keptBytes: number;
+  /** The server reset the connection (ECONNRESET, EPIPE) during close(): reported by #down. */
+  reset: boolean;
   /** Bound once per connection and passed to every write: no closure per packet. */
   readonly onWrite: (err?: Error | null) => void;
   readonly onError: (err: Error) => void;
   readonly onClose: () => void;
   readonly onDrain: () => void;
 }
+
+/** The server reset the connection: what it was sent, it did not read (all of it, at least). */
+function isReset(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/** Packets written on a connection, kept until it is confirmed. */
+type Kept = NonNullable<Link['kept']>;
 
 function pending(link: Link | undefined): number {
   return link === undefined ? 0 : link.bytes.length - link.head;
@@ -111,6 +134,11 @@ export abstract class StreamTransport implements PacketTransport {
   readonly #reconnect: boolean;
   readonly #minDelay: number;
   readonly #maxDelay: number;
+  readonly #maxQueueBytes: number;
+  /** close() is flushing: a reset connection's unconfirmed packets may go once more. */
+  #closing = false;
+  /** close() sent packets once more already (it does so once). */
+  #resent = false;
   #state: State = 'idle';
   #link: Link | undefined;
   #congested = false;
@@ -134,6 +162,7 @@ export abstract class StreamTransport implements PacketTransport {
     this.#reconnect = opts.reconnect;
     this.#minDelay = opts.minReconnectDelay ?? MIN_DELAY_MS;
     this.#maxDelay = opts.maxReconnectDelay ?? MAX_DELAY_MS;
+    this.#maxQueueBytes = opts.maxQueueBytes;
   }
 
   /** Where this transport writes, for messages: `TCP 127.0.0.1:8125`, `unix socket /tmp/s.sock`. */
@@ -180,20 +209,58 @@ export abstract class StreamTransport implements PacketTransport {
     return this.#idle.wait();
   }
 
-  /** Flush (after one last connect attempt if packets wait for a reconnect), then release the stream. */
+  /**
+   * Flush (after one last connect attempt if packets wait for a reconnect — twice, if the connection
+   * broke during the first), then release the stream. A connection not yet confirmed (up less than
+   * {@link CONFIRM_MS}) is ended and watched until the server closes its side or it would have been
+   * confirmed: a server that hung up without reading resets it, and what was written on it is counted
+   * as dropped and reported, as on any connection closed that soon. Whatever is still queued at the end
+   * is dropped (`closed`) and reported.
+   */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
-    if (this.#state === 'backoff' && this.#queue.size > 0) {
+    this.#closing = true;
+    for (;;) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        if (this.#state === 'backoff' && this.#queue.size > 0) {
+          clearTimeout(this.#timer);
+          this.#timer = undefined;
+          this.#open();
+        }
+        await this.flush();
+        if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
+        // another attempt only when the connection broke during this flush (not a server that is down)
+        if (this.#state !== 'backoff' || this.#queue.size === 0 || this.#failures > 0) break;
+      }
+      const link = this.#link;
+      if (link === undefined || !this.#unconfirmedAtClose(link)) break;
+      // the connection is #lastWords' now; anything sent meanwhile waits in the queue
+      this.#link = undefined;
+      this.#state = 'backoff';
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      this.#open();
+      this.#retire(link, 'closed');
+      const again = await this.#lastWords(link, !this.#resent);
+      if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
+      if (again === undefined) break;
+      // the server hung up without reading: once, what it was given goes again on a new connection
+      this.#resent = true;
+      for (const k of again) this.#queue.push(k.packet, k.bytes, k.lines);
     }
-    await this.flush();
-    if ((this.#state as State) === 'closed') return; // abort() ran meanwhile
     this.#state = 'closed';
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#queue.dropAll('closed');
+    // a server that is down was reported (STATSKIT_ERR_CONNECT); one that kept hanging up is said here
+    const reported = this.#failures > 0;
+    const queued = this.#queue.dropAll('closed');
+    if (queued > 0 && !reported) {
+      this.ctx.onError(
+        new TransportError(
+          ErrorCodes.SOCKET,
+          `statskit: close(): ${queued} lines could not be written to ${this.label} (the connection broke and the last attempt failed); dropped`,
+        ),
+      );
+    }
     const link = this.#link;
     this.#link = undefined;
     if (link !== undefined) {
@@ -203,6 +270,112 @@ export abstract class StreamTransport implements PacketTransport {
       this.#detachable = undefined;
     }
     this.#idle.release();
+  }
+
+  /** A socket whose writes are not confirmed yet (the server could still hang up on them). */
+  #unconfirmedAtClose(link: Link): boolean {
+    return (
+      this.#reconnect &&
+      link.connected &&
+      !link.confirmed &&
+      link.unconfirmedLines > 0 &&
+      Date.now() - link.connectedAt < CONFIRM_MS
+    );
+  }
+
+  /**
+   * The last writes on a connection not yet confirmed. A server that hangs up at once (a load balancer
+   * with no healthy backend) is seen within a few round trips of the connect: for that long from now
+   * ({@link HANGUP_RTTS} × the connect time, at least {@link HANGUP_MIN_MS}) the connection is only
+   * watched. Then it is ended and watched until it closes, at most until it would have been confirmed: a
+   * server that read what was written answers our FIN with its own; one that hangs up without reading
+   * resets it. A reset, with `retry`, takes the lines written on it off `*Sent` and resolves with their
+   * packets, for close() to send once more; any other hang-up moves them from sent to dropped
+   * (`sendError`), and is reported.
+   */
+  #lastWords(link: Link, retry: boolean): Promise<Kept | undefined> {
+    const out = link.out;
+    return new Promise<Kept | undefined>((resolve) => {
+      let failed: Error | undefined;
+      let ended = false;
+      let timer: NodeJS.Timeout | undefined;
+      const onError = (err: Error): void => {
+        failed ??= err;
+      };
+      const onHangup = (): void => {
+        // before our FIN: the server closed on its own
+        if (!ended) failed ??= new Error('closed by the other end');
+        if (!ended) done();
+      };
+      let finished = false;
+      const done = (): void => {
+        if (finished) return; // a timer or a turn of the loop still on its way
+        finished = true;
+        clearTimeout(timer);
+        out.removeListener('error', onError);
+        out.removeListener('end', onHangup);
+        out.removeListener('close', done);
+        const kept = link.kept;
+        if (
+          failed !== undefined &&
+          (failed as NodeJS.ErrnoException).code !== undefined &&
+          retry &&
+          kept !== undefined &&
+          kept.length === link.unconfirmedPackets
+        ) {
+          // reset: the server closed with them unread (or before they arrived). A server that closed
+          // cleanly may have read them, so those are not sent twice: they count as dropped below.
+          // Not sent after all, and not dropped yet: close() sends them once more.
+          const t = this.ctx.telemetry;
+          t.packetsSent -= link.unconfirmedPackets;
+          t.linesSent -= link.unconfirmedLines;
+          t.bytesSent -= link.unconfirmedBytes;
+          this.destroy(out);
+          resolve(kept);
+          return;
+        }
+        if (failed !== undefined && link.unconfirmedLines > 0) {
+          const lost = link.unconfirmedLines;
+          uncountSent(this.ctx.telemetry, link.unconfirmedPackets, link.unconfirmedBytes, lost);
+          link.unconfirmedPackets = 0;
+          link.unconfirmedBytes = 0;
+          link.unconfirmedLines = 0;
+          this.ctx.onError(
+            new TransportError(
+              ErrorCodes.SOCKET,
+              `statskit: close(): ${this.label} was closed by the other end ${Date.now() - link.connectedAt} ms after connecting, without reading (${(failed as NodeJS.ErrnoException).code ?? failed.message}); the ${lost} lines written on it are counted as dropped`,
+              { cause: failed },
+            ),
+          );
+        }
+        this.destroy(out);
+        resolve(undefined);
+      };
+      const end = (): void => {
+        if (finished) return;
+        if (failed !== undefined) {
+          done();
+          return;
+        }
+        ended = true;
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, link.connectedAt + CONFIRM_MS - Date.now()));
+        timer.unref();
+        out.end();
+      };
+      out.on('error', onError);
+      out.once('end', onHangup);
+      out.once('close', done);
+      // from now, not from the connect: a busy event loop may not have read the server's FIN yet
+      const watch = Math.min(
+        Math.max(HANGUP_MIN_MS, HANGUP_RTTS * link.rtt),
+        link.connectedAt + CONFIRM_MS - Date.now(),
+      );
+      // and two more turns of the event loop: a loop that was busy all that time runs its timers before
+      // it polls, so a FIN already waiting would be read only after we ended (and taken for an answer)
+      timer = setTimeout(() => setImmediate(() => setImmediate(end)), Math.max(0, watch));
+      timer.unref();
+    });
   }
 
   /** Give up on everything pending at once (the client calls this when close() times out). */
@@ -236,10 +409,15 @@ export abstract class StreamTransport implements PacketTransport {
       dead: false,
       reportedError: false,
       connectedAt: 0,
+      openedAt: performance.now(),
+      rtt: 0,
       confirmed: false,
       unconfirmedPackets: 0,
       unconfirmedBytes: 0,
       unconfirmedLines: 0,
+      kept: this.#reconnect ? [] : undefined,
+      keptBytes: 0,
+      reset: false,
       onWrite: (err) => this.#onWritten(link, err),
       onError: (err: Error) => this.#onError(link, err),
       onClose: () => this.#down(link),
@@ -302,6 +480,7 @@ export abstract class StreamTransport implements PacketTransport {
     if (this.#link !== link || link.dead) return;
     link.connected = true;
     link.connectedAt = Date.now();
+    link.rtt = performance.now() - link.openedAt;
     // A user's Writable is not a connection to a server that might hang up: what it took, it has.
     link.confirmed = !this.#reconnect;
     this.#state = 'ready';
@@ -311,6 +490,14 @@ export abstract class StreamTransport implements PacketTransport {
   }
 
   #write(link: Link, packet: Buffer, bytes: number, lines: number): void {
+    const kept = link.kept;
+    if (kept !== undefined) {
+      if (link.keptBytes + bytes > this.#maxQueueBytes) link.kept = undefined;
+      else {
+        kept.push({ packet, bytes, lines });
+        link.keptBytes += bytes;
+      }
+    }
     const data = this.#framing === 'newline' ? newlineFramed(packet) : lengthPrefixed(packet);
     link.bytes.push(bytes);
     link.lines.push(lines);
@@ -361,7 +548,8 @@ export abstract class StreamTransport implements PacketTransport {
   }
 
   #onError(link: Link, err: Error): void {
-    if (this.#state === 'closed' && link.dead) return; // errors while tearing down after close()
+    // errors while tearing down after close(), or on a connection #lastWords watches itself
+    if (link.dead && (this.#state === 'closed' || this.#closing)) return;
     if (!link.connected) {
       this.#failures++;
       // Report the first failure of an outage; retries that fail the same way are only counted.
@@ -376,6 +564,8 @@ export abstract class StreamTransport implements PacketTransport {
           ),
         );
       }
+    } else if (this.#closing && !this.#resent && !link.confirmed && isReset(err)) {
+      link.reset = true; // #down sends its packets once more, or reports
     } else if (!link.reportedError) {
       link.reportedError = true;
       this.ctx.onError(
@@ -392,6 +582,7 @@ export abstract class StreamTransport implements PacketTransport {
   #provisional(link: Link, bytes: number, lines: number): void {
     if (Date.now() - link.connectedAt >= CONFIRM_MS) {
       link.confirmed = true;
+      link.kept = undefined;
       link.unconfirmedPackets = 0;
       link.unconfirmedBytes = 0;
       link.unconfirmedLines = 0;
@@ -408,8 +599,27 @@ export abstract class StreamTransport implements PacketTransport {
    */
   #down(link: Link): void {
     if (link.dead) return;
+    const kept = link.kept;
+    const again =
+      link.reset &&
+      !this.#resent &&
+      this.#state !== 'closed' &&
+      pending(link) === 0 &&
+      kept !== undefined &&
+      kept.length === link.unconfirmedPackets;
     this.#retire(link, 'sendError');
-    if (link.connected && this.#state !== 'closed') this.#broke(link);
+    if (again) {
+      // reset during close(): the server closed with them unread. Not sent after all: once more
+      this.#resent = true;
+      const t = this.ctx.telemetry;
+      t.packetsSent -= link.unconfirmedPackets;
+      t.linesSent -= link.unconfirmedLines;
+      t.bytesSent -= link.unconfirmedBytes;
+      link.unconfirmedPackets = 0;
+      link.unconfirmedLines = 0;
+      link.unconfirmedBytes = 0;
+      for (const k of kept) this.#queue.push(k.packet, k.bytes, k.lines);
+    } else if (link.connected && this.#state !== 'closed') this.#broke(link);
     if (this.#link !== link) return;
     this.#link = undefined;
     this.#congested = false;

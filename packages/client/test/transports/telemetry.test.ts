@@ -74,7 +74,8 @@ describe('telemetryInterval', () => {
     expect(value('queue_bytes')).toBe(0);
     expect(first.find((m) => m.name.endsWith('queue_bytes'))?.type).toBe('g');
     expect(value('sampled_out')).toBe(t.sampledOut);
-    expect(value('metrics')).toBe(2 - t.sampledOut);
+    // the NaN counts too: refused lines are in `metrics`, so linesSent + linesDropped === metrics
+    expect(value('metrics')).toBe(3 - t.sampledOut);
 
     // The second emission carries only what changed since the first (including the first's own lines).
     vi.advanceTimersByTime(1000);
