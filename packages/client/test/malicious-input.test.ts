@@ -40,13 +40,15 @@ const MEMBER_RESERVED: Record<TagFormat, RegExp> = {
 const KEY_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
-  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  // Telegraf's statsd input splits the line on ':' and '|', the name on ',' and a tag at its first '='
+  telegraf: new RegExp(`[${CONTROL}:|,=]`, 'g'),
   graphite: new RegExp(`[${CONTROL}:|@#;!^= ~]`, 'g'),
 };
 const VALUE_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
-  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  // ... and keeps the rest of the tag after the first '=' as its value, '=' included
+  telegraf: new RegExp(`[${CONTROL}:|,]`, 'g'),
   graphite: new RegExp(`[${CONTROL}:|@#; ~]`, 'g'),
 };
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

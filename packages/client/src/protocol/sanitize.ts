@@ -12,11 +12,11 @@ export const REPLACEMENT = '_';
 /** Characters that would end, split or re-type a statsd line, in every format. */
 const RESERVED = '\n\r:|@#';
 
-function table(extra: string): Uint8Array {
+function table(extra: string, reserved = RESERVED): Uint8Array {
   const t = new Uint8Array(128);
   for (let c = 0; c < 0x20; c++) t[c] = 1; // control characters, including \n and \r
   t[0x7f] = 1;
-  for (const ch of RESERVED + extra) t[ch.charCodeAt(0)] = 1;
+  for (const ch of reserved + extra) t[ch.charCodeAt(0)] = 1;
   return t;
 }
 
@@ -46,11 +46,13 @@ const GRAPHITE_PATH = '/\\(){}[],=\'"*?';
 export const TABLES: Readonly<Record<TagFormat, SanitizeTables>> = {
   // DogStatsD: `name:1|c|#k:v,k2`. Tags are split on ',' and key/value on the first ':'.
   datadog: { name: table(' '), tagKey: table(','), tagValue: table(','), member: table('') },
-  // Telegraf: `name,k=v:1|c`. Tags ride in the name, separated by ',' and '='; spaces break Influx lines.
+  // Telegraf: `name,k=v:1|c`. Tags ride in the name, separated by ','. Telegraf's statsd input splits the
+  // line on every ':' and then on '|', the name on ',', and a tag at its first '=' (the rest, '=' and
+  // all, is the value); it keeps spaces, '@' and '#' in tags. So keys lose ':|,=' and values ':|,' only.
   telegraf: {
     name: table(',= '),
-    tagKey: table(',= '),
-    tagValue: table(',= '),
+    tagKey: table(',=', '\n\r:|'),
+    tagValue: table(',', '\n\r:|'),
     member: table(',= '),
   },
   // Graphite 1.1 tagged series: `name;k=v:1|c`. Tag names may not hold ';!^=', values not ';~'.
