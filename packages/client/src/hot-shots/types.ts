@@ -36,8 +36,8 @@ export interface HotShotsEventOptions {
   readonly aggregation_key?: string | undefined;
   /** `info` (default), `warning`, `success` or `error` (`|t:`). */
   readonly alert_type?: 'info' | 'warning' | 'success' | 'error' | undefined;
-  /** Rounded to the nearest second. */
-  readonly date_happened?: Date | undefined;
+  /** A `Date` or Unix seconds, rounded to the nearest second. */
+  readonly date_happened?: Date | number | undefined;
   /** Host the event is about (`|h:`). */
   readonly hostname?: string | undefined;
   /** `normal` (default) or `low` (`|p:`). */
@@ -50,8 +50,8 @@ export interface HotShotsEventOptions {
 
 /** Options of `check()`, named as hot-shots names them. */
 export interface HotShotsCheckOptions {
-  /** Rounded to the nearest second. */
-  readonly date_happened?: Date | undefined;
+  /** A `Date` or Unix seconds, rounded to the nearest second. */
+  readonly date_happened?: Date | number | undefined;
   /** Host the check is about (`|h:`). */
   readonly hostname?: string | undefined;
   /** What the status means (`|m:`, sent last). */
@@ -103,6 +103,8 @@ export interface HotShotsOptions {
   readonly mock?: boolean | undefined;
   /** Tags on every metric; repeated keys in an array are all kept. */
   readonly globalTags?: HotShotsTags | undefined;
+  /** hot-shots' older name of `globalTags`, used when `globalTags` is not given. */
+  readonly global_tags?: HotShotsTags | undefined;
   /** Add `DD_ENTITY_ID`, `DD_ENV`, `DD_SERVICE`, `DD_VERSION` and `DD_TAGS` to the global tags. Default true. */
   readonly includeDataDogTags?: boolean | undefined;
   /** 0 (default for UDP/TCP): send at the end of the tick. Above 0: flush once that many bytes are buffered. */
@@ -170,4 +172,73 @@ export interface HotShotsChildOptions {
   readonly errorHandler?: ((err: Error) => void) | undefined;
   /** Not supported (reported once). */
   readonly cardinality?: 'none' | 'low' | 'orchestrator' | 'high' | undefined;
+}
+
+/** A metric name, or several names that each get the same value (hot-shots sends one line per name). */
+export type Stat = string | readonly string[];
+
+/**
+ * The argument forms every metric method takes after the name and the value, as hot-shots documents
+ * them: `sampleRate`, `tags` and `callback`, each of the first two may be left out, or an options object
+ * in their place. One declaration serves `timing`, `histogram`, `distribution`, `gauge`, `gaugeDelta`,
+ * `set` and `unique` (`V` is the value's type).
+ */
+export interface MetricCall<V> {
+  (stat: Stat, value: V, sampleRate?: number, tags?: HotShotsTags, callback?: StatsCb): void;
+  (stat: Stat, value: V, tags?: HotShotsTags, callback?: StatsCb): void;
+  (stat: Stat, value: V, callback?: StatsCb): void;
+  (stat: Stat, value: V, sampleRate?: number, callback?: StatsCb): void;
+  (stat: Stat, value: V, options?: HotShotsMetricOptions, callback?: StatsCb): void;
+}
+
+/** `increment` and `decrement`: the forms of {@link MetricCall}, and the value (default 1) may be left out. */
+export interface CountCall extends MetricCall<number> {
+  (stat: Stat, tags?: HotShotsTags, callback?: StatsCb): void;
+  (stat: Stat, callback?: StatsCb): void;
+}
+
+/**
+ * The arguments of a function wrapped by `timer()`: without the trailing {@link TimerContext} the wrapper
+ * adds (the function may declare it or not).
+ */
+export type WithoutContext<A extends unknown[]> = A extends [...infer P, TimerContext] ? P | A : A;
+
+/** What a wrapped function returns: `R`, or a promise of it for the async timers. */
+export type TimedResult<R, Async extends boolean> = Async extends true ? Promise<R> : R;
+
+/**
+ * `timer` (`Async` false) and `asyncTimer` / `asyncDistTimer` (`Async` true): wrap `func` so that each
+ * call is timed, with the optional arguments of {@link MetricCall} after the name.
+ */
+export interface TimerCall<Async extends boolean> {
+  <A extends unknown[], R>(
+    func: (...args: A) => TimedResult<R, Async>,
+    stat: Stat,
+    sampleRate?: number,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
+  <A extends unknown[], R>(
+    func: (...args: A) => TimedResult<R, Async>,
+    stat: Stat,
+    tags?: HotShotsTags,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
+  <A extends unknown[], R>(
+    func: (...args: A) => TimedResult<R, Async>,
+    stat: Stat,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
+  <A extends unknown[], R>(
+    func: (...args: A) => TimedResult<R, Async>,
+    stat: Stat,
+    sampleRate?: number,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
+  <A extends unknown[], R>(
+    func: (...args: A) => TimedResult<R, Async>,
+    stat: Stat,
+    options?: HotShotsMetricOptions,
+    callback?: StatsCb,
+  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
 }
