@@ -268,3 +268,15 @@ test('item 10: an unknown option says "unknown option" and names the closest one
     /unknown options "hots" \(did you mean "host"\?\), "prefx" \(did you mean "prefix"\?\)/,
   );
 });
+
+test('item 11 (documented in docs/migrating.md): with DD_* set, the tags only: no |c: field, no telemetry', async () => {
+  process.env['DD_ENV'] = 'prod';
+  process.env['DD_SERVICE'] = 'api';
+  const rx = await udpReceiver();
+  const c = new StatsD({ port: rx.port });
+  c.increment('x');
+  await new Promise<void>((resolve) => c.close(() => resolve()));
+  await new Promise((r) => setTimeout(r, 50));
+  await rx.close();
+  expect(rx.lines).toEqual(['x:1|c|#env:prod,service:api']);
+});
