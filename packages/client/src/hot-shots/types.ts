@@ -178,24 +178,25 @@ export interface HotShotsChildOptions {
 export type Stat = string | readonly string[];
 
 /**
- * The argument forms every metric method takes after the name and the value, as hot-shots documents
- * them: `sampleRate`, `tags` and `callback`, each of the first two may be left out, or an options object
- * in their place. One declaration serves `timing`, `histogram`, `distribution`, `gauge`, `gaugeDelta`,
- * `set` and `unique` (`V` is the value's type).
+ * What every metric method takes after the name and the value, as hot-shots documents it: `sampleRate`,
+ * `tags` and `callback`, each of the first two may be left out, or an options object in their place. One
+ * tuple per form; every method's signature spreads it.
  */
-export interface MetricCall<V> {
-  (stat: Stat, value: V, sampleRate?: number, tags?: HotShotsTags, callback?: StatsCb): void;
-  (stat: Stat, value: V, tags?: HotShotsTags, callback?: StatsCb): void;
-  (stat: Stat, value: V, callback?: StatsCb): void;
-  (stat: Stat, value: V, sampleRate?: number, callback?: StatsCb): void;
-  (stat: Stat, value: V, options?: HotShotsMetricOptions, callback?: StatsCb): void;
-}
+export type CallRest =
+  | [sampleRate?: number, tags?: HotShotsTags, callback?: StatsCb]
+  | [tags?: HotShotsTags, callback?: StatsCb]
+  | [callback?: StatsCb]
+  | [sampleRate?: number, callback?: StatsCb]
+  | [options?: HotShotsMetricOptions, callback?: StatsCb];
 
-/** `increment` and `decrement`: the forms of {@link MetricCall}, and the value (default 1) may be left out. */
-export interface CountCall extends MetricCall<number> {
-  (stat: Stat, tags?: HotShotsTags, callback?: StatsCb): void;
-  (stat: Stat, callback?: StatsCb): void;
-}
+/**
+ * `timing`, `histogram`, `distribution`, `gauge`, `gaugeDelta`, `set` and `unique` (`V` is the value's
+ * type): `(stat, value, ...CallRest)`.
+ */
+export type MetricCall<V> = (stat: Stat, value: V, ...rest: CallRest) => void;
+
+/** `increment` and `decrement`: as {@link MetricCall}, and the value (default 1) may be left out. */
+export type CountCall = (stat: Stat, ...rest: [value?: number, ...CallRest] | CallRest) => void;
 
 /**
  * The arguments of a function wrapped by `timer()`: without the trailing {@link TimerContext} the wrapper
@@ -208,37 +209,10 @@ export type TimedResult<R, Async extends boolean> = Async extends true ? Promise
 
 /**
  * `timer` (`Async` false) and `asyncTimer` / `asyncDistTimer` (`Async` true): wrap `func` so that each
- * call is timed, with the optional arguments of {@link MetricCall} after the name.
+ * call is timed; the arguments after the name as in {@link CallRest}.
  */
-export interface TimerCall<Async extends boolean> {
-  <A extends unknown[], R>(
-    func: (...args: A) => TimedResult<R, Async>,
-    stat: Stat,
-    sampleRate?: number,
-    tags?: HotShotsTags,
-    callback?: StatsCb,
-  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
-  <A extends unknown[], R>(
-    func: (...args: A) => TimedResult<R, Async>,
-    stat: Stat,
-    tags?: HotShotsTags,
-    callback?: StatsCb,
-  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
-  <A extends unknown[], R>(
-    func: (...args: A) => TimedResult<R, Async>,
-    stat: Stat,
-    callback?: StatsCb,
-  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
-  <A extends unknown[], R>(
-    func: (...args: A) => TimedResult<R, Async>,
-    stat: Stat,
-    sampleRate?: number,
-    callback?: StatsCb,
-  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
-  <A extends unknown[], R>(
-    func: (...args: A) => TimedResult<R, Async>,
-    stat: Stat,
-    options?: HotShotsMetricOptions,
-    callback?: StatsCb,
-  ): (...args: WithoutContext<A>) => TimedResult<R, Async>;
-}
+export type TimerCall<Async extends boolean> = <A extends unknown[], R>(
+  func: (...args: A) => TimedResult<R, Async>,
+  stat: Stat,
+  ...rest: CallRest
+) => (...args: WithoutContext<A>) => TimedResult<R, Async>;
