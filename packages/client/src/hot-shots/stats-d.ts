@@ -346,7 +346,7 @@ const POSITIONAL: readonly (keyof HotShotsOptions)[] = [
 ];
 
 /** The keys that make an object a per-call options object rather than tags (any one of them, as hot-shots decides). */
-const CALL_OPTION_KEYS: readonly string[] = ['sampleRate', 'tags', 'timestamp', 'cardinality'];
+const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['sampleRate', 'tags', 'timestamp', 'cardinality']);
 
 /**
  * hot-shots' optional arguments after the value: `sampleRate?, tags? | options?, callback?`, any omitted.
@@ -368,7 +368,10 @@ function callArgs(args: readonly unknown[], from: number): CallArgs {
     }
     let options = false;
     try {
-      options = !Array.isArray(a) && Object.keys(a).some((k) => CALL_OPTION_KEYS.includes(k));
+      if (!Array.isArray(a)) {
+        const keys = Object.keys(a);
+        for (let k = 0; k < keys.length && !options; k++) options = CALL_OPTION_KEYS.has(keys[k] as string);
+      }
     } catch {
       // a revoked Proxy: read as tags, which reports it
     }
@@ -505,6 +508,8 @@ export class StatsD {
   readonly #handler: ((err: Error) => void) | undefined;
   readonly #rate: number;
   #client: StatsClient | undefined;
+  /** Reports a problem of a call that still goes out (a dropped tag): made once, not per call. */
+  readonly #report: Report = (e) => this.#deliver(e);
 
   /** `stat:value|c` (value default 1; it may be left out). */
   declare increment: CountCall;
@@ -869,10 +874,7 @@ export class StatsD {
       shared: s,
       prefix: withDot(typeof prefix === 'string' ? prefix : '', s.tables.name) + this.#prefix,
       suffix: this.#suffix + dotSuffix(typeof suffix === 'string' ? suffix : '', s.tables.name),
-      tags: mergeTags(
-        this.#tags,
-        parseTags(globalTags, s.telegraf, s.tables, (e) => this.#deliver(e)),
-      ),
+      tags: mergeTags(this.#tags, parseTags(globalTags, s.telegraf, s.tables, this.#report)),
       handler: typeof handler === 'function' ? (handler as (err: Error) => void) : this.#handler,
     };
     return new StatsD();
@@ -1004,6 +1006,25 @@ export class StatsD {
     else this.#deliver(err);
   }
 
+  /** A metric call refused: `message` follows the metric's description. */
+  #refuse(
+    a: CallArgs,
+    stat: unknown,
+    code: ConstructorParameters<typeof InvalidMetricError>[0],
+    message: string,
+    cause?: unknown,
+  ): void {
+    this.#fail(
+      a,
+      new InvalidMetricError(
+        code,
+        `statskit/hot-shots: metric ${describe(stat)} ${message}; not sent`,
+        stat,
+        cause === undefined ? undefined : { cause },
+      ),
+    );
+  }
+
   #count(stat: unknown, args: unknown[], sign: 1 | -1): void {
     const first = args[0];
     // the value may be left out: increment('x', ['tag']), increment('x', cb)
@@ -1037,12 +1058,11 @@ export class StatsD {
   /** The call's tags over the client's, or the client's: what reading them threw is reported. */
   #callTags(callTags: unknown, name: unknown): readonly Tag[] {
     if (callTags === undefined) return this.#tags;
-    const report: Report = (e) => this.#deliver(e);
     if (isUnreadable(callTags)) {
-      tagsUnreadable(report, name, 'options.tags', callTags.cause);
+      tagsUnreadable(this.#report, name, 'options.tags', callTags.cause);
       return this.#tags;
     }
-    return mergeTags(this.#tags, parseTags(callTags, this.#s.telegraf, this.#s.tables, report));
+    return mergeTags(this.#tags, parseTags(callTags, this.#s.telegraf, this.#s.tables, this.#report));
   }
 
   #tagSuffix(callTags: unknown, prefix: string, separator: string): string {
@@ -1091,21 +1111,6 @@ export class StatsD {
     extraTags?: readonly Tag[],
   ): void {
     const s = this.#s;
-    const fail = (
-      code: ConstructorParameters<typeof InvalidMetricError>[0],
-      message: string,
-      cause?: unknown,
-    ): void => {
-      this.#fail(
-        a,
-        new InvalidMetricError(
-          code,
-          `statskit/hot-shots: metric ${describe(stat)} ${message}; not sent`,
-          stat,
-          cause === undefined ? undefined : { cause },
-        ),
-      );
-    };
     if (s.core.closed) {
       this.#fail(
         a,
@@ -1120,8 +1125,14 @@ export class StatsD {
     const rate = a.rate === undefined ? this.#rate : a.rate;
     if (typeof rate !== 'number' || !(rate > 0 && rate <= 1)) {
       if (isUnreadable(rate))
-        fail(ErrorCodes.INVALID_RATE, 'options.sampleRate could not be read', rate.cause);
-      else fail(ErrorCodes.INVALID_RATE, `has sample rate ${describe(rate)}, not a number in (0, 1]`);
+        this.#refuse(a, stat, ErrorCodes.INVALID_RATE, 'options.sampleRate could not be read', rate.cause);
+      else
+        this.#refuse(
+          a,
+          stat,
+          ErrorCodes.INVALID_RATE,
+          `has sample rate ${describe(rate)}, not a number in (0, 1]`,
+        );
       return;
     }
     let valueStr: string;
@@ -1130,19 +1141,24 @@ export class StatsD {
     } else if (type === 's' && typeof value === 'string' && value !== '') {
       valueStr = sanitize(value, s.tables.member);
     } else {
-      fail(ErrorCodes.INVALID_VALUE, `has value ${describe(value)}`);
+      this.#refuse(a, stat, ErrorCodes.INVALID_VALUE, `has value ${describe(value)}`);
       return;
     }
     let ts = '';
     const t = a.timestamp;
     if (t !== undefined) {
       if (isUnreadable(t)) {
-        fail(ErrorCodes.INVALID_VALUE, 'options.timestamp could not be read', t.cause);
+        this.#refuse(a, stat, ErrorCodes.INVALID_VALUE, 'options.timestamp could not be read', t.cause);
         return;
       }
       const seconds = unixSeconds(t, Math.round);
       if (seconds === undefined) {
-        fail(ErrorCodes.INVALID_VALUE, `has timestamp ${describe(t)}, not a Date or Unix seconds`);
+        this.#refuse(
+          a,
+          stat,
+          ErrorCodes.INVALID_VALUE,
+          `has timestamp ${describe(t)}, not a Date or Unix seconds`,
+        );
         return;
       }
       // Telegraf has no timestamp field (hot-shots leaves it out too)
@@ -1150,7 +1166,7 @@ export class StatsD {
     }
     const names = statNames(stat);
     if (names === undefined) {
-      fail(ErrorCodes.INVALID_NAME, 'is not a non-empty string or an array of them');
+      this.#refuse(a, stat, ErrorCodes.INVALID_NAME, 'is not a non-empty string or an array of them');
       return;
     }
     if (rate < 1 && s.random() >= rate) {
@@ -1270,7 +1286,7 @@ export class StatsD {
         const ms = Math.round((performance.now() - start) * 1000) / 1000;
         let extra: readonly Tag[] | undefined;
         for (const t of added) {
-          const list = parseTags(t, this.#s.telegraf, this.#s.tables, (e) => this.#deliver(e));
+          const list = parseTags(t, this.#s.telegraf, this.#s.tables, this.#report);
           extra = extra === undefined ? list : mergeTags(extra, list);
         }
         this.#send(stat, ms, type, a, false, extra);
