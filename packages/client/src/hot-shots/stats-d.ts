@@ -7,7 +7,7 @@ import { type ClientOptions, resolveOptions, unknownOptionKeysError } from '../o
 import { dateMs, describe, read, readError, UNREADABLE } from '../protocol/describe.js';
 import { formatCheck, formatEvent, unixSeconds } from '../protocol/dogstatsd.js';
 import { formatNumber } from '../protocol/number.js';
-import { sanitize, TABLES } from '../protocol/sanitize.js';
+import { sanitize, TABLES, table } from '../protocol/sanitize.js';
 import { badTag, badValue, notTags, tagsUnreadable, unreadable } from '../protocol/tags.js';
 import { udsDatagramTransport } from '../transports/uds-dgram.js';
 
@@ -30,21 +30,19 @@ import type {
 export type { WithoutContext } from './types.js';
 
 /** Reserved characters per role, as hot-shots documents them, plus control characters. */
-function table(chars: string): Uint8Array {
-  const t = new Uint8Array(128);
-  for (let c = 0; c < 0x20; c++) t[c] = 1;
-  t[0x7f] = 1;
-  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
-  return t;
-}
-const DOG = { name: table(':|'), key: table(':|,@#'), value: table('|,@#'), member: table(':|') };
+const DOG = {
+  name: table(':|', ''),
+  key: table(':|,@#', ''),
+  value: table('|,@#', ''),
+  member: table(':|', ''),
+};
 // Telegraf carries tags in the name: tag keys and values are cleaned as StatsClient's telegraf format
 // cleans them (by Telegraf's own statsd parser: keys lose `:|,=`, values `:|,`); a space ends a name.
 const TELEGRAF = {
-  name: table(':|,= '),
+  name: table(':|,= ', ''),
   key: TABLES.telegraf.tagKey,
   value: TABLES.telegraf.tagValue,
-  member: table(':|'),
+  member: table(':|', ''),
 };
 type Tables = typeof DOG;
 type Report = (err: StatsError) => void;

@@ -12,7 +12,11 @@ export const REPLACEMENT = '_';
 /** Characters that would end, split or re-type a statsd line, in every format. */
 const RESERVED = '\n\r:|@#';
 
-function table(extra: string, reserved = RESERVED): Uint8Array {
+/**
+ * A 128-entry table for {@link sanitize}: control characters, `reserved` (default: what ends or splits a
+ * statsd line in every format, `\n\r:|@#`) and `extra` are flagged.
+ */
+export function table(extra: string, reserved = RESERVED): Uint8Array {
   const t = new Uint8Array(128);
   for (let c = 0; c < 0x20; c++) t[c] = 1; // control characters, including \n and \r
   t[0x7f] = 1;
