@@ -1025,13 +1025,14 @@ export class StatsD {
 
   #count(stat: unknown, args: unknown[], sign: 1 | -1): void {
     const first = args[0];
-    // the value may be left out: increment('x', ['tag']), increment('x', cb)
+    // the value may be left out: increment('x', ['tag']), increment('x', cb); null and undefined are 1
+    // (as hot-shots); another primitive in its place (a string, a bigint) is a value, and refused
     const hasValue =
       typeof first === 'number' ||
       first === null ||
       (first === undefined && args.length > 1) ||
       (typeof first !== 'object' && typeof first !== 'function' && first !== undefined);
-    const value = hasValue ? (typeof first === 'number' ? first : first === null ? 1 : first) : 1;
+    const value = first === undefined || first === null || !hasValue ? 1 : first;
     this.#send(
       stat,
       typeof value === 'number' && sign === -1 ? -value : value,

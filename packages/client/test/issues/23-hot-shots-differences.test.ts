@@ -280,3 +280,24 @@ test('item 11 (documented in docs/migrating.md): with DD_* set, the tags only: n
   await rx.close();
   expect(rx.lines).toEqual(['x:1|c|#env:prod,service:api']);
 });
+
+test('increment with the value left out in any form counts 1, as hot-shots does', async () => {
+  const r = await both(
+    (port) => [{ port, ...NO_DD, datadog: false }],
+    (c) => {
+      c.increment('a', ['t:1']);
+      c.increment('b', undefined as unknown as number, ['t:2']);
+      c.increment('c', null as unknown as number, 0.99999999);
+      c.decrement('d', ['t:3']);
+      c.decrement('e', undefined as unknown as number, ['t:4']);
+    },
+  );
+  expect(r.theirLines).toEqual([
+    'a:1|c|#t:1',
+    'b:1|c|#t:2',
+    'c:1|c|@0.99999999',
+    'd:-1|c|#t:3',
+    'e:-1|c|#t:4',
+  ]);
+  expect(r.myLines).toEqual(r.theirLines);
+});
