@@ -27,8 +27,6 @@ import type {
   TimerContext,
 } from './types.js';
 
-export type { WithoutContext } from './types.js';
-
 /** Reserved characters per role, as hot-shots documents them, plus control characters. */
 const DOG = {
   name: table(':|', ''),
