@@ -67,11 +67,6 @@ const NO_TAGS: readonly Tag[] = [];
 function parseTags(tags: unknown, telegraf: boolean, t: Tables, report: Report): readonly Tag[] {
   if (tags === undefined || tags === null) return NO_TAGS;
   const out: Tag[] = [];
-  const sep = telegraf ? '=' : ':';
-  const keyed = (key: string, value: string, tail: boolean): void => {
-    const k = sanitize(key, t.key);
-    out.push({ key: k, str: `${k}${sep}${sanitize(value, t.value)}`, tail });
-  };
   try {
     if (Array.isArray(tags)) {
       for (let i = 0; i < tags.length; i++) {
@@ -82,18 +77,20 @@ function parseTags(tags: unknown, telegraf: boolean, t: Tables, report: Report):
         }
         const colon = tag.indexOf(':');
         const eq = telegraf ? tag.indexOf('=') : -1;
-        if (eq > 0 && (colon === -1 || eq < colon)) keyed(tag.slice(0, eq), tag.slice(eq + 1), true);
-        else if (colon > 0) keyed(tag.slice(0, colon), tag.slice(colon + 1), false);
+        if (eq > 0 && (colon === -1 || eq < colon))
+          pushTag(out, tag.slice(0, eq), tag.slice(eq + 1), true, telegraf, t);
+        else if (colon > 0) pushTag(out, tag.slice(0, colon), tag.slice(colon + 1), false, telegraf, t);
         else out.push({ key: undefined, str: sanitize(tag, t.key), tail: true });
       }
     } else if (typeof tags === 'object') {
       const keys = Object.keys(tags);
-      for (const k of keys) {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
         const v: unknown = (tags as Record<string, unknown>)[k];
         if (v === undefined || v === null) continue;
-        if (typeof v === 'string') keyed(k, v, false);
+        if (typeof v === 'string') pushTag(out, k, v, false, telegraf, t);
         else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint')
-          keyed(k, `${v}`, false);
+          pushTag(out, k, `${v}`, false, telegraf, t);
         else badValue(k, v, report);
       }
     } else notTags(tags, report);
@@ -104,12 +101,21 @@ function parseTags(tags: unknown, telegraf: boolean, t: Tables, report: Report):
   return out;
 }
 
+/** One `key:value` tag (`key=value` with Telegraf), both sanitized. */
+function pushTag(out: Tag[], key: string, value: string, tail: boolean, telegraf: boolean, t: Tables): void {
+  const k = sanitize(key, t.key);
+  out.push({ key: k, str: `${k}${telegraf ? '=' : ':'}${sanitize(value, t.value)}`, tail });
+}
+
 /**
  * hot-shots' merge: `base` without the keys `add` sets, then `add`'s keyed tags grouped by key (in the
  * order each key first appears), then its flags. Repeated keys within each list are kept.
  */
 function mergeTags(base: readonly Tag[], add: readonly Tag[]): readonly Tag[] {
   if (add.length === 0) return base;
+  let keyed = false;
+  for (let i = 0; i < add.length && !keyed; i++) keyed = (add[i] as Tag).key !== undefined;
+  if (!keyed) return base.length === 0 ? add : [...base, ...add]; // flags only: appended, nothing replaced
   const groups = new Map<string, Tag[]>();
   for (const t of add) {
     if (t.key === undefined || t.tail) continue;
