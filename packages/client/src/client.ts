@@ -713,6 +713,44 @@ export class StatsClient {
 }
 
 /**
+ * The key under which an object that runs on statskit's core (the hot-shots compat `StatsD`) hands out a
+ * `StatsClient` on that core: the framework adapters accept such an object as their `client`.
+ * @example
+ * ```ts
+ * import StatsD from '@statskit/client/hot-shots';
+ * const statsd = new StatsD({ port: 8125 });
+ * statsd[STATS_CLIENT].incr('jobs'); // same socket, prefix and global tags as `statsd`
+ * ```
+ */
+export const STATS_CLIENT: unique symbol = Symbol.for('statskit.statsClient');
+
+/** An object that sends through statskit's core and hands out a `StatsClient` on it (`StatsD` of `@statskit/client/hot-shots`). */
+export interface StatsClientHolder {
+  /** A client sharing the holder's socket, packets, prefix and global tags. */
+  readonly [STATS_CLIENT]: StatsClient;
+}
+
+/**
+ * A client on `core` (the hot-shots compat class's) with these names: `prefix` and `suffix` already
+ * sanitized and dotted, `tags` as the compat class holds them (`k:v` / `k=v` / flag strings).
+ * @internal
+ */
+export function clientOnCore(
+  core: Core,
+  prefix: string,
+  suffix: string,
+  tags: readonly string[],
+): StatsClient {
+  return new StatsClient({
+    [kCore]: core,
+    prefix,
+    suffix,
+    tags: resolveTags(tags, core.options.tagFormat, core.report),
+    sampleRate: 1,
+  } satisfies ChildInit as unknown as ClientOptions);
+}
+
+/**
  * The client the telemetry reporter sends through (`telemetryInterval`): shares the core, no prefix or
  * suffix, never sampled, the client's tags plus `transport:<udp|tcp|uds|writable|custom>`.
  */

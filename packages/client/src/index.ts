@@ -5,8 +5,8 @@
 export type { AggregateOptions } from './aggregator.js';
 export type { AnnotateOptions } from './carbon/events.js';
 export type { CarbonOptions, GraphiteWebOptions } from './carbon/options.js';
-export type { ChildOptions, TimedDecorator, Timer } from './client.js';
-export { StatsClient } from './client.js';
+export type { ChildOptions, StatsClientHolder, TimedDecorator, Timer } from './client.js';
+export { STATS_CLIENT, StatsClient } from './client.js';
 export type { ErrorCode } from './errors.js';
 export {
   ClientClosedError,

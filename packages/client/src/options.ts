@@ -897,3 +897,15 @@ function resolve(options: ClientOptions): ResolvedOptions {
     graphiteWeb: resolveGraphiteWeb(options.graphiteWeb),
   });
 }
+
+/**
+ * One `STATSKIT_ERR_UNKNOWN_OPTION` error for the keys of `options` that are not in `valid` (each named
+ * with the closest valid key), or undefined. For option sets declared elsewhere (the hot-shots class).
+ */
+export function unknownOptionKeysError(
+  options: object,
+  valid: readonly string[],
+  what: string,
+): StatsError | undefined {
+  return unknownKeys(options, valid, what);
+}

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ChildOptions, type StatsClient, StatsError, type TagFormat, type Tags } from '@statskit/client';
+import StatsD from '@statskit/client/hot-shots';
 import { createTestClient, parseLine, parsePacket } from '@statskit/client/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { drain, linesOf, udpClient } from './helpers/client.js';
@@ -45,15 +46,22 @@ const MEMBER_RESERVED: Record<TagFormat, RegExp> = {
 const KEY_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
-  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  // Telegraf's statsd input splits the line on ':' and '|', the name on ',' and a tag at its first '='
+  telegraf: new RegExp(`[${CONTROL}:|,=]`, 'g'),
   graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#;!^= ~"]`, 'g'),
 };
 const VALUE_RESERVED: Record<TagFormat, RegExp> = {
   datadog: new RegExp(`[${CONTROL}:|@#,]`, 'g'),
   none: /$^/g,
-  telegraf: new RegExp(`[${CONTROL}:|@#,= ]`, 'g'),
+  // ... and keeps the rest of the tag after the first '=' as its value, '=' included
+  telegraf: new RegExp(`[${CONTROL}:|,]`, 'g'),
   graphite: new RegExp(`[${CONTROL}${PY_SPACE}:|@#; ~"]`, 'g'),
 };
+/** What a timed function of the hot-shots class gets as its last argument. */
+interface TimerContextLike {
+  addTags(tags: unknown): void;
+}
+
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** The same, without `g`: `test()` keeps no state. */
 const HAS_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source);
@@ -686,5 +694,136 @@ describe('hostile values × every method × every tag format', () => {
         }
       },
     );
+  });
+
+  /**
+   * Issue 22 item 3: the hot-shots class gives every input StatsClient's treatment. Every method, the
+   * hostile value in every argument position (and in every option it reads), over a real UDP socket:
+   * nothing throws, every error carries a code, every packet parses.
+   */
+  describe.each([false, true])('hot-shots class (telegraf: %s)', (telegraf) => {
+    type HsCall = (c: StatsD, v: unknown) => unknown;
+    const any = (c: StatsD): Record<string, (...a: unknown[]) => unknown> =>
+      c as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const hsCalls: [string, HsCall][] = [];
+    for (const m of [
+      'increment',
+      'decrement',
+      'timing',
+      'histogram',
+      'distribution',
+      'gauge',
+      'gaugeDelta',
+      'set',
+      'unique',
+    ]) {
+      const f = (c: StatsD) => (any(c)[m] as (...a: unknown[]) => unknown).bind(c);
+      hsCalls.push(
+        [`${m}(v, 1)`, (c, v) => f(c)(v, 1)],
+        [`${m}([v], 1)`, (c, v) => f(c)([v], 1)],
+        [`${m}('x', v)`, (c, v) => f(c)('x', v)],
+        [`${m}('x', 1, v)`, (c, v) => f(c)('x', 1, v)],
+        [`${m}('x', 1, 0.5, v)`, (c, v) => f(c)('x', 1, 0.5, v)],
+        [`${m}('x', 1, { sampleRate: v })`, (c, v) => f(c)('x', 1, { sampleRate: v })],
+        [`${m}('x', 1, { tags: v })`, (c, v) => f(c)('x', 1, { tags: v })],
+        [`${m}('x', 1, { timestamp: v })`, (c, v) => f(c)('x', 1, { timestamp: v })],
+        [`${m}('x', 1, { a: v })`, (c, v) => f(c)('x', 1, { a: v })],
+        [`${m}('x', 1, [v])`, (c, v) => f(c)('x', 1, [v])],
+        [`${m}('x', 1, 1, ['t'], v)`, (c, v) => f(c)('x', 1, 1, ['t'], v)],
+      );
+    }
+    for (const m of ['timer', 'asyncTimer', 'asyncDistTimer']) {
+      const f = (c: StatsD) => (any(c)[m] as (...a: unknown[]) => unknown).bind(c);
+      const run = (w: unknown): void => {
+        const r = (w as (...a: unknown[]) => unknown)(1);
+        if (r instanceof Promise) r.catch(() => {});
+      };
+      const fn = (..._a: unknown[]) => (m === 'timer' ? 1 : Promise.resolve(1));
+      hsCalls.push(
+        [`${m}(v, 'x')()`, (c, v) => run(f(c)(v, 'x'))],
+        [`${m}(fn, v)()`, (c, v) => run(f(c)(fn, v))],
+        [`${m}(fn, 'x', v)()`, (c, v) => run(f(c)(fn, 'x', v))],
+        [`${m}(fn, 'x', { tags: v })()`, (c, v) => run(f(c)(fn, 'x', { tags: v }))],
+        [
+          `${m}(fn adding tags v, 'x')()`,
+          (c, v) =>
+            run(
+              f(c)((...a: unknown[]) => {
+                (a[a.length - 1] as TimerContextLike).addTags(v);
+                return m === 'timer' ? 1 : Promise.resolve(1);
+              }, 'x'),
+            ),
+        ],
+      );
+    }
+    hsCalls.push(
+      ["event(v, 'text')", (c, v) => c.event(v as string, 'text')],
+      ["event('title', v)", (c, v) => c.event('title', v as string)],
+      ["event('title', 'text', v)", (c, v) => c.event('title', 'text', v as undefined)],
+      ["event('t', 'x', { date_happened: v })", (c, v) => c.event('t', 'x', { date_happened: v as Date })],
+      ["event('t', 'x', { hostname: v })", (c, v) => c.event('t', 'x', { hostname: v as string })],
+      ["event('t', 'x', { priority: v })", (c, v) => c.event('t', 'x', { priority: v as 'low' })],
+      ["event('t', 'x', { alert_type: v })", (c, v) => c.event('t', 'x', { alert_type: v as 'info' })],
+      ["event('t', 'x', {}, v)", (c, v) => c.event('t', 'x', {}, v as string[])],
+      ["event('t', 'x', {}, { a: v })", (c, v) => c.event('t', 'x', {}, { a: v } as never)],
+      ['check(v, 0)', (c, v) => c.check(v as string, 0)],
+      ["check('c', v)", (c, v) => c.check('c', v as 0)],
+      ["check('c', 0, v)", (c, v) => c.check('c', 0, v as undefined)],
+      ["check('c', 0, { date_happened: v })", (c, v) => c.check('c', 0, { date_happened: v as Date })],
+      ["check('c', 0, { message: v })", (c, v) => c.check('c', 0, { message: v as string })],
+      ["check('c', 0, {}, v)", (c, v) => c.check('c', 0, {}, v as string[])],
+      ['childClient(v).increment', (c, v) => c.childClient(v as undefined).increment('c')],
+      ['childClient({ prefix: v })', (c, v) => c.childClient({ prefix: v as string }).increment('c')],
+      [
+        'childClient({ globalTags: v })',
+        (c, v) => c.childClient({ globalTags: v as string[] }).increment('c'),
+      ],
+      [
+        'childClient({ globalTags: { a: v } })',
+        (c, v) => c.childClient({ globalTags: { a: v } as never }).increment('c'),
+      ],
+      ['flush(v)', (c, v) => c.flush(v as undefined)],
+    );
+
+    test('every method × every hostile value × every argument: no throw, coded errors, every packet parses', async () => {
+      await using hsRx = await udpReceiver();
+      const errors: Error[] = [];
+      const c = new StatsD({
+        port: hsRx.port,
+        telegraf,
+        includeDataDogTags: false,
+        globalTags: { g: 'v' },
+        maxBufferSize: 1400,
+        errorHandler: (e) => errors.push(e),
+      });
+      let calls = 0;
+      for (const [label, call] of hsCalls) {
+        for (const [hostile, make] of HOSTILE) {
+          expect(() => call(c, make()), `${label} with ${hostile}`).not.toThrow();
+          calls++;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20)); // the async timers settle
+      await new Promise<void>((resolve) => c.close(() => resolve()));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(calls).toBe(hsCalls.length * HOSTILE.length);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of errors)
+        expect((e as { code?: unknown }).code, e.message).toMatch(/^STATSKIT_ERR_[A-Z_]+$/);
+      expect(hsRx.packets.length).toBeGreaterThan(0);
+      const format = telegraf ? 'telegraf' : 'datadog';
+      let lines = 0;
+      for (const { text, size } of hsRx.packets) {
+        expect(size, text).toBeLessThanOrEqual(1400);
+        for (const line of text.split('\n')) {
+          lines++;
+          if (line.startsWith('_e{') || line.startsWith('_sc|')) {
+            expect(telegraf, line).toBe(false);
+            expect(line).toMatch(/^(_e\{\d+,\d+\}:[^|]+\|[^|]*|_sc\|[^|]+\|[0-3])(\||$)/);
+          } else expect(parseLine(line, format), line).toBeDefined();
+        }
+      }
+      expect(lines).toBeGreaterThan(100);
+    });
   });
 });

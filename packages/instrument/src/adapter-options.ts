@@ -1,4 +1,11 @@
-import { type ClientOptions, StatsClient, type Tags, unknownOptionKeys } from '@statskit/client';
+import {
+  type ClientOptions,
+  STATS_CLIENT,
+  StatsClient,
+  type StatsClientHolder,
+  type Tags,
+  unknownOptionKeys,
+} from '@statskit/client';
 import { createRequestRecorder } from './recorder.js';
 import { fail, isStatsClient } from './shared.js';
 import type {
@@ -20,9 +27,10 @@ export interface AdapterOptions<Req, Key> {
   /**
    * A `StatsClient` to send through, or options to create one (default: `new StatsClient()`, i.e.
    * `STATSD_HOST`/`STATSD_PORT` or 127.0.0.1:8125). A client created here is closed when the adapter
-   * closes; one you pass is only flushed.
+   * closes; one you pass is only flushed. A hot-shots compat `StatsD` (`@statskit/client/hot-shots`)
+   * is accepted too: the adapter sends through its `[STATS_CLIENT]`, on the same socket.
    */
-  readonly client?: StatsClient | ClientOptions | undefined;
+  readonly client?: StatsClient | StatsClientHolder | ClientOptions | undefined;
   /** Prepended to every request metric, after the client's prefix. Default `'http'`; `''` for none. */
   readonly prefix?: string | undefined;
   /** `'names'` (default): route/method/status in the name. `'tags'`: as tags on stable names. */
@@ -204,14 +212,17 @@ export function resolveAdapterOptions<Req, Key>(
     client = new StatsClient();
     ownsClient = true;
   } else if (given instanceof StatsClient || isStatsClient(given)) client = given;
-  else if (typeof given === 'object' && given !== null) {
+  else if (typeof given === 'object' && given !== null && STATS_CLIENT in given) {
+    // the hot-shots compat StatsD: it runs on statskit's core, so its StatsClient sends on its socket
+    client = (given as StatsClientHolder)[STATS_CLIENT];
+  } else if (typeof given === 'object' && given !== null) {
     const clientOptions = given as ClientOptions;
     if (options.mode === 'tags' && clientOptions.tagFormat === 'none') {
       fail("mode 'tags' needs a client whose tagFormat is not 'none'");
     }
     client = new StatsClient(clientOptions);
     ownsClient = true;
-  } else fail('`client` must be a StatsClient or client options');
+  } else fail('`client` must be a StatsClient, a hot-shots compat StatsD or client options');
   try {
     const skip = options.skipMethods ?? ['OPTIONS'];
     if (!Array.isArray(skip) || skip.some((m) => typeof m !== 'string')) {

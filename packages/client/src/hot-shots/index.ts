@@ -5,8 +5,10 @@
  */
 import { StatsD } from './stats-d.js';
 
-export { StatsD, type WithoutContext } from './stats-d.js';
+export { StatsD } from './stats-d.js';
 export type {
+  CallRest,
+  CountCall,
   DatadogChecks,
   DatadogChecksValues,
   HotShotsCheckOptions,
@@ -21,7 +23,12 @@ export type {
   HotShotsOptions as ClientOptions,
   HotShotsTags,
   HotShotsTags as Tags,
+  MetricCall,
+  Stat,
   StatsCb,
+  TimedResult,
+  TimerCall,
   TimerContext,
+  WithoutContext,
 } from './types.js';
 export default StatsD;

@@ -36,8 +36,8 @@ export interface HotShotsEventOptions {
   readonly aggregation_key?: string | undefined;
   /** `info` (default), `warning`, `success` or `error` (`|t:`). */
   readonly alert_type?: 'info' | 'warning' | 'success' | 'error' | undefined;
-  /** Rounded to the nearest second. */
-  readonly date_happened?: Date | undefined;
+  /** A `Date` or Unix seconds, rounded to the nearest second. */
+  readonly date_happened?: Date | number | undefined;
   /** Host the event is about (`|h:`). */
   readonly hostname?: string | undefined;
   /** `normal` (default) or `low` (`|p:`). */
@@ -50,8 +50,8 @@ export interface HotShotsEventOptions {
 
 /** Options of `check()`, named as hot-shots names them. */
 export interface HotShotsCheckOptions {
-  /** Rounded to the nearest second. */
-  readonly date_happened?: Date | undefined;
+  /** A `Date` or Unix seconds, rounded to the nearest second. */
+  readonly date_happened?: Date | number | undefined;
   /** Host the check is about (`|h:`). */
   readonly hostname?: string | undefined;
   /** What the status means (`|m:`, sent last). */
@@ -103,6 +103,8 @@ export interface HotShotsOptions {
   readonly mock?: boolean | undefined;
   /** Tags on every metric; repeated keys in an array are all kept. */
   readonly globalTags?: HotShotsTags | undefined;
+  /** hot-shots' older name of `globalTags`, used when `globalTags` is not given. */
+  readonly global_tags?: HotShotsTags | undefined;
   /** Add `DD_ENTITY_ID`, `DD_ENV`, `DD_SERVICE`, `DD_VERSION` and `DD_TAGS` to the global tags. Default true. */
   readonly includeDataDogTags?: boolean | undefined;
   /** 0 (default for UDP/TCP): send at the end of the tick. Above 0: flush once that many bytes are buffered. */
@@ -171,3 +173,46 @@ export interface HotShotsChildOptions {
   /** Not supported (reported once). */
   readonly cardinality?: 'none' | 'low' | 'orchestrator' | 'high' | undefined;
 }
+
+/** A metric name, or several names that each get the same value (hot-shots sends one line per name). */
+export type Stat = string | readonly string[];
+
+/**
+ * What every metric method takes after the name and the value, as hot-shots documents it: `sampleRate`,
+ * `tags` and `callback`, each of the first two may be left out, or an options object in their place. One
+ * tuple per form; every method's signature spreads it.
+ */
+export type CallRest =
+  | [sampleRate?: number, tags?: HotShotsTags, callback?: StatsCb]
+  | [tags?: HotShotsTags, callback?: StatsCb]
+  | [callback?: StatsCb]
+  | [sampleRate?: number, callback?: StatsCb]
+  | [options?: HotShotsMetricOptions, callback?: StatsCb];
+
+/**
+ * `timing`, `histogram`, `distribution`, `gauge`, `gaugeDelta`, `set` and `unique` (`V` is the value's
+ * type): `(stat, value, ...CallRest)`.
+ */
+export type MetricCall<V> = (stat: Stat, value: V, ...rest: CallRest) => void;
+
+/** `increment` and `decrement`: as {@link MetricCall}, and the value (default 1) may be left out. */
+export type CountCall = (stat: Stat, ...rest: [value?: number, ...CallRest] | CallRest) => void;
+
+/**
+ * The arguments of a function wrapped by `timer()`: without the trailing {@link TimerContext} the wrapper
+ * adds (the function may declare it or not).
+ */
+export type WithoutContext<A extends unknown[]> = A extends [...infer P, TimerContext] ? P | A : A;
+
+/** What a wrapped function returns: `R`, or a promise of it for the async timers. */
+export type TimedResult<R, Async extends boolean> = Async extends true ? Promise<R> : R;
+
+/**
+ * `timer` (`Async` false) and `asyncTimer` / `asyncDistTimer` (`Async` true): wrap `func` so that each
+ * call is timed; the arguments after the name as in {@link CallRest}.
+ */
+export type TimerCall<Async extends boolean> = <A extends unknown[], R>(
+  func: (...args: A) => TimedResult<R, Async>,
+  stat: Stat,
+  ...rest: CallRest
+) => (...args: WithoutContext<A>) => TimedResult<R, Async>;

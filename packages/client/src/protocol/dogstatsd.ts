@@ -72,15 +72,16 @@ const ALERT_TYPES: ReadonlySet<string> = new Set(['error', 'warning', 'info', 's
 const MAX_SECONDS = 1e11;
 
 /**
- * Unix seconds from a `Date` or a number of seconds (fractions are floored). `undefined` for a value
- * that is not a valid time — including what looks like milliseconds, a common mistake.
+ * Unix seconds from a `Date` or a number of seconds (fractions are floored, or rounded with
+ * `round: Math.round` as hot-shots does). `undefined` for a value that is not a valid time — including
+ * what looks like milliseconds, a common mistake. Runs none of the caller's code.
  */
-function unixSeconds(t: unknown): number | undefined {
+export function unixSeconds(t: unknown, round: (x: number) => number = Math.floor): number | undefined {
   const s =
     typeof t === 'number'
-      ? Math.floor(t)
+      ? round(t)
       : typeof t === 'object' && t !== null
-        ? Math.floor(dateMs(t) / 1000)
+        ? round(dateMs(t) / 1000)
         : Number.NaN;
   return s >= 0 && s < MAX_SECONDS ? s : undefined;
 }

@@ -25,14 +25,16 @@ const UNICODE_SPACES = [
 ];
 
 /**
- * A table of `extra` on top of the reserved characters; `wide` also flags {@link UNICODE_SPACES} (the
- * table then reaches U+3000: {@link sanitize} looks a non-ASCII code unit up only when it is that wide).
+ * A table for {@link sanitize}: control characters, `reserved` (default: what ends or splits a statsd
+ * line in every format, `\n\r:|@#`) and `extra` are flagged; `wide` also flags {@link UNICODE_SPACES}
+ * (the table then reaches U+3000: {@link sanitize} looks a non-ASCII code unit up only when it is that
+ * wide).
  */
-function table(extra: string, wide = false): Uint8Array {
+export function table(extra: string, reserved = RESERVED, wide = false): Uint8Array {
   const t = new Uint8Array(wide ? 0x3001 : 128);
   for (let c = 0; c < 0x20; c++) t[c] = 1; // control characters, including \n and \r
   t[0x7f] = 1;
-  for (const ch of RESERVED + extra) t[ch.charCodeAt(0)] = 1;
+  for (const ch of reserved + extra) t[ch.charCodeAt(0)] = 1;
   if (wide) for (const c of UNICODE_SPACES) t[c] = 1;
   return t;
 }
@@ -63,11 +65,13 @@ const GRAPHITE_PATH = '/\\(){}[],=\'"*?';
 export const TABLES: Readonly<Record<TagFormat, SanitizeTables>> = {
   // DogStatsD: `name:1|c|#k:v,k2`. Tags are split on ',' and key/value on the first ':'.
   datadog: { name: table(' '), tagKey: table(','), tagValue: table(','), member: table('') },
-  // Telegraf: `name,k=v:1|c`. Tags ride in the name, separated by ',' and '='; spaces break Influx lines.
+  // Telegraf: `name,k=v:1|c`. Tags ride in the name, separated by ','. Telegraf's statsd input splits the
+  // line on every ':' and then on '|', the name on ',', and a tag at its first '=' (the rest, '=' and
+  // all, is the value); it keeps spaces, '@' and '#' in tags. So keys lose ':|,=' and values ':|,' only.
   telegraf: {
     name: table(',= '),
-    tagKey: table(',= '),
-    tagValue: table(',= '),
+    tagKey: table(',=', '\n\r:|'),
+    tagValue: table(',', '\n\r:|'),
     member: table(',= '),
   },
   // Graphite 1.1 tagged series: `name;k=v:1|c`. Tag names may not hold ';!^=', values not ';~'
@@ -75,10 +79,10 @@ export const TABLES: Readonly<Record<TagFormat, SanitizeTables>> = {
   // `{` as OpenMetrics (`name{k="v"}`), so a value ending in `"}` could replace every tag of its line.
   // Every whitespace Python splits on is replaced too (carbon splits its lines with it).
   graphite: {
-    name: table(`; ${GRAPHITE_PATH}`, true),
-    tagKey: table(';!^= ~"', true),
-    tagValue: table('; ~"', true),
-    member: table('; ', true),
+    name: table(`; ${GRAPHITE_PATH}`, RESERVED, true),
+    tagKey: table(';!^= ~"', RESERVED, true),
+    tagValue: table('; ~"', RESERVED, true),
+    member: table('; ', RESERVED, true),
   },
   // Plain etsy statsd (whose default backend is Graphite): the line's own separators, and spaces.
   none: { name: table(' '), tagKey: table(''), tagValue: table(''), member: table('') },

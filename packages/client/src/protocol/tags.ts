@@ -40,7 +40,8 @@ const ignore: Report = () => {};
 const mapEntries = Map.prototype.entries;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-function badTag(tag: unknown, report: Report): void {
+/** A tag that is not a string or a key/value pair: reported, dropped. */
+export function badTag(tag: unknown, report: Report): void {
   report(
     new InvalidMetricError(
       ErrorCodes.INVALID_TAG,
@@ -50,7 +51,8 @@ function badTag(tag: unknown, report: Report): void {
   );
 }
 
-function badValue(key: unknown, value: unknown, report: Report): void {
+/** A tag entry whose key is not a string or whose value is not a string, number or boolean: reported, dropped. */
+export function badValue(key: unknown, value: unknown, report: Report): void {
   report(
     new InvalidMetricError(
       ErrorCodes.INVALID_TAG,
@@ -61,7 +63,7 @@ function badValue(key: unknown, value: unknown, report: Report): void {
 }
 
 /** `tags` is not one of the shapes tags come in (a string, a number, a function...): none of it is read. */
-function notTags(tags: unknown, report: Report): void {
+export function notTags(tags: unknown, report: Report): void {
   report(
     new InvalidMetricError(
       ErrorCodes.INVALID_TAG,
@@ -72,7 +74,7 @@ function notTags(tags: unknown, report: Report): void {
 }
 
 /** Reading the tags threw (a getter, a Proxy trap, a revoked Proxy): all of them are dropped. */
-function unreadable(tags: unknown, cause: unknown, report: Report): void {
+export function unreadable(tags: unknown, cause: unknown, report: Report): void {
   report(
     new InvalidMetricError(
       ErrorCodes.INVALID_TAG,
