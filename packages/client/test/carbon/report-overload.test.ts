@@ -36,8 +36,10 @@ describe('carbon reporter under overload', () => {
     const key = (k: string) => ({ key: k, bytes: k.length });
     const keys = Array.from({ length: 3000 }, (_, i) => key(`svc.t${i}`));
     for (const k of keys) for (let s = 0; s < 512; s++) r.add(k, '', 0, '|ms', s, 1, false);
-    const until = Date.now() + 600;
-    while (Date.now() < until) {
+    // until several reports went out (however slow the machine), bounded in time
+    const reports = (): number => Math.max(0, ...writes.values());
+    const until = Date.now() + 15_000;
+    while (reports() < 5 && Date.now() < until) {
       // new samples keep every report busy (percentiles computed again)
       for (let i = 0; i < keys.length; i += 7)
         r.add(keys[i] as { key: string; bytes: number }, '', 0, '|ms', 1, 1, false);
