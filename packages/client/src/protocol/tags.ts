@@ -72,7 +72,7 @@ function notTags(tags: unknown, report: Report): void {
 }
 
 /** Reading the tags threw (a getter, a Proxy trap, a revoked Proxy): all of them are dropped. */
-function unreadable(tags: unknown, cause: unknown, report: Report): void {
+export function unreadable(tags: unknown, cause: unknown, report: Report): void {
   report(
     new InvalidMetricError(
       ErrorCodes.INVALID_TAG,
