@@ -302,6 +302,7 @@ export class TagSets {
   /** Cache `set`: past a bound, the oldest sets are forgotten first (FIFO, no reset cliff). */
   #add(set: TagSet): void {
     if (set.cost > CACHE_BYTES >>> 4) return; // one set never takes a large part of the budget
+    if (set.utf8.length !== set.bytes) return; // never expected: the encoder reserves `bytes` for them
     const first = this.#byHash.get(set.hash);
     let depth = 0;
     for (let s = first; s !== undefined; s = s.next) if (++depth >= MAX_CHAIN) return;
