@@ -207,7 +207,7 @@ export class TagSets {
       }
     } catch (err) {
       // a getter or Proxy trap threw: none of the call's tags are used (the metric still goes out)
-      if (keys.length > MAX_TAGS) this.#trim();
+      this.#release();
       unreadable(tags, err, this.#report);
       this.pieces = false;
       this.set = undefined;
@@ -216,7 +216,7 @@ export class TagSets {
     }
     if (this.#gen !== gen) {
       // a getter sent a tagged metric through this client: the scratch holds its tags now
-      if (keys.length > MAX_TAGS) this.#trim();
+      this.#release();
       return this.#uncached(base, tags, writer, asString);
     }
     if (n > MAX_TAGS || chars > MAX_CHARS) ok = false;
@@ -253,7 +253,7 @@ export class TagSets {
   ): string {
     const keys = this.#k.slice(0, n);
     const values = shape === SHAPE_OBJECT ? this.#v.slice(0, n) : [];
-    if (this.#k.length > MAX_TAGS) this.#trim();
+    this.#release();
     let snapshot: unknown;
     if (shape === SHAPE_ARRAY) snapshot = keys;
     else {
@@ -286,10 +286,17 @@ export class TagSets {
     return str;
   }
 
-  /** Forget the scratch slots past {@link MAX_TAGS} (a large set read once is not kept alive). */
-  #trim(): void {
-    this.#k.length = MAX_TAGS;
-    this.#v.length = MAX_TAGS;
+  /**
+   * Off the hit path: let go of what the scratch holds (a bad value may be a large object the caller
+   * passed by mistake) and of slots past {@link MAX_TAGS} (a large set read once is not kept alive).
+   */
+  #release(): void {
+    const k = this.#k;
+    const v = this.#v;
+    if (k.length > MAX_TAGS) k.length = MAX_TAGS;
+    if (v.length > MAX_TAGS) v.length = MAX_TAGS;
+    k.fill(undefined);
+    v.fill(undefined);
   }
 
   #admit(): boolean {
