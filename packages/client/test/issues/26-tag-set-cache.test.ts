@@ -348,15 +348,16 @@ describe('the cache itself (bounds, admission)', () => {
   test('at most 10 000 sets; full, one new set in 16 is taken and the oldest forgotten', () => {
     const sets = new TagSets(() => {}, 1432);
     const w = new TagWriter();
-    for (let i = 0; i < 10_000; i++) sets.resolve(base, { id: `u${i}` }, w, true);
+    const bare = resolveTags(undefined, 'datadog', () => {});
+    for (let i = 0; i < 10_000; i++) sets.resolve(bare, [`u${i}`], w, true);
     expect(sets.size).toBe(10_000);
-    for (let i = 10_000; i < 10_160; i++) sets.resolve(base, { id: `u${i}` }, w, true);
+    for (let i = 10_000; i < 10_160; i++) sets.resolve(bare, [`u${i}`], w, true);
     expect(sets.size).toBe(10_000);
     expect(sets.added).toBe(10_010);
     const hits = sets.hits;
-    sets.resolve(base, { id: 'u0' }, w, true); // among the oldest: forgotten
+    sets.resolve(bare, ['u0'], w, true); // among the oldest: forgotten
     expect(sets.hits).toBe(hits);
-    sets.resolve(base, { id: 'u9999' }, w, true);
+    sets.resolve(bare, ['u9999'], w, true);
     expect(sets.hits).toBe(hits + 1);
   });
 
