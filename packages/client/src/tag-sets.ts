@@ -26,7 +26,7 @@ type Report = (err: StatsError) => void;
 const CACHE_ENTRIES = 10_000;
 const CACHE_BYTES = 4 * 1024 * 1024;
 const ADMIT_EVERY = 16;
-/** The set object, its two arrays, its Buffer and the Map slot, roughly (measured: ~500 bytes a set of two short tags). */
+/** The set object, its two arrays, its Buffer and the Map slot, roughly (a set of two short tags held ~420–500 bytes in all). */
 const ENTRY_OVERHEAD = 320;
 /** A set with more tags, or more characters in its keys and values, is never cached. */
 const MAX_TAGS = 32;
