@@ -24,6 +24,7 @@ import {
 import { formatNumber } from './protocol/number.js';
 import { sanitize, TABLES, utf8 } from './protocol/sanitize.js';
 import { dogTags, eventTags, type ResolvedTags, resolveTags, tagsUnreadable } from './protocol/tags.js';
+import { type TagSet, TagSets } from './tag-sets.js';
 import { startTimer, type TimedDecorator, type Timer, Timing, timedDecorator } from './timing.js';
 import { isWritableStream } from './transports/writable.js';
 import type { MetricOptions, Tags, Telemetry, TimeOptions } from './types.js';
@@ -81,6 +82,8 @@ export class StatsClient {
   readonly #fastSamples: boolean;
   /** `time()` and `timed()`, made on the first use. */
   #timing: Timing | undefined;
+  /** Per-call tag sets already resolved (with this client's tags), made on the first tagged call. */
+  #tagSets: TagSets | undefined;
 
   /** @throws {InvalidOptionError} when an option is invalid. Nothing after construction throws. */
   constructor(options?: ClientOptions);
@@ -485,6 +488,7 @@ export class StatsClient {
     let tagBytes = this.#tags.bytes;
     let tsStr = '';
     let callTags: unknown;
+    let cached: TagSet | undefined;
     if (opts !== undefined && opts !== null) {
       // Each option is read once, in one guarded block (cheaper than a guard per read): a getter or a
       // Proxy trap that throws is reported, never thrown.
@@ -525,15 +529,19 @@ export class StatsClient {
         rateStr = rateSuffix(r);
       }
       if (tags !== undefined) {
-        // Joined into a string only where one is needed (aggregation, the negative-gauge pair).
-        tagStr = core.tags.append(
+        // A set seen before comes from the cache; otherwise joined into a string only where one is
+        // needed (aggregation, the negative-gauge pair).
+        const sets = this.#tagSets ?? this.#makeTagSets();
+        tagStr = sets.resolve(
           this.#tags,
           tags,
-          core.report,
+          core.tags,
           mode === 'negative' || core.aggregator !== undefined || core.carbon !== undefined,
         );
-        tagBytes = core.tags.bytes;
-        callTags = tags;
+        tagBytes = sets.bytes;
+        // for the encoder: the call's tags (the writer holds their pieces) or the cached set (its bytes)
+        if (sets.pieces) callTags = tags;
+        else cached = sets.set;
       }
       // DogStatsD protocol 1.3: `|T<seconds>`, on counts and gauges only (ignored on other types).
       if (timestamp !== undefined && (type === '|c' || type === '|g')) {
@@ -615,12 +623,14 @@ export class StatsClient {
       tagBytes,
       callTags,
       mode,
+      cached,
     );
   }
 
   /**
    * One raw line (or the negative-gauge pair) into the packet: the name from the cache, or written as it
-   * goes (and cached once a line with it was accepted, when the cache takes it).
+   * goes (and cached once a line with it was accepted, when the cache takes it). The tags: `tagStr`, with
+   * the call's tags it was made of (`callTags`) or the cached tag set it came from (`cached`).
    */
   #line(
     name: string,
@@ -633,6 +643,7 @@ export class StatsClient {
     tagBytes: number,
     callTags: unknown,
     mode: 'delta' | 'negative' | 'duration' | undefined,
+    cached?: TagSet,
   ): void {
     const names = this.#names;
     const k = names.get(name) ?? names.build(name);
@@ -652,10 +663,17 @@ export class StatsClient {
             tsStr,
             tagStr,
             tagBytes,
-            callTags,
-            this.#tags,
+            // a cached set goes without the client's tags: the encoder then copies its bytes
+            cached ?? callTags,
+            cached === undefined ? this.#tags : undefined,
           );
     if (sent && k !== undefined && !k.cached) names.remember(name, k);
+  }
+
+  /** The tag-set cache, made on the first tagged call (children are cheap). */
+  #makeTagSets(): TagSets {
+    this.#tagSets = new TagSets(this.#core.report, this.#core.maxBytes);
+    return this.#tagSets;
   }
 
   /** What this client holds in the aggregator, made on the first aggregated call (children are cheap). */

@@ -10,6 +10,7 @@ import type { Batcher } from './batcher.js';
 import type { Key, Names } from './names.js';
 import type { ResolvedTags, TagWriter } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
+import type { TagSet } from './tag-sets.js';
 
 /** Counts a line about to be written, or drops it (counted, reported) when it can never fit a packet. */
 export type Accept = (bytes: number, lines: number, name: string) => boolean;
@@ -37,8 +38,9 @@ export class Encoder {
    * `stat` is appended to the name (`.count` of a timer summary; usually ''). `value` is the text after
    * the `:` (several `1:2:3` for a multi-value line); `type`, `rate` and `ts` are written as given
    * (`|ms`, `|@0.5`, `|T…`, or ''). `tags` is the tag string and `tagBytes` its size; with `callTags`,
-   * the call's own tags `tags` was made of are written piece by piece (the string is never flattened).
-   * Returns false when the line was dropped as too large.
+   * the call's own tags `tags` was made of are written piece by piece (the string is never flattened);
+   * with `callTags` but no `base`, `callTags` is the cached {@link TagSet} `tags` came from, whose UTF-8
+   * bytes are copied. Returns false when the line was dropped as too large.
    */
   line(
     names: Names,
@@ -125,7 +127,13 @@ export class Encoder {
     callTags: unknown,
     base: ResolvedTags | undefined,
   ): number {
-    if (callTags === undefined || base === undefined) return putString(buf, off, tags);
+    if (base === undefined) {
+      // a cached tag set: its UTF-8 copy of `tags` (no `instanceof`: a user's Proxy could throw there)
+      return callTags === undefined
+        ? putString(buf, off, tags)
+        : putBytes(buf, off, (callTags as TagSet).utf8);
+    }
+    if (callTags === undefined) return putString(buf, off, tags);
     const writer = this.#writer;
     const o = writer.write(buf, off, tags, bytes);
     if (o >= 0) return o;
