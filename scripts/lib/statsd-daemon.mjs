@@ -3,7 +3,7 @@
 // It runs under the running Node (`process.execPath`) with ./statsd-util-log.cjs preloaded, which
 // supplies `util.log` on Node 23 and later (removed there; the daemon logs with it).
 //
-//   node scripts/lib/statsd-daemon.mjs config.js        (the daemon in the foreground, any Node version)
+//   node scripts/lib/statsd-daemon.mjs config.js [proxy]   (the daemon, or its proxy, in the foreground)
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +20,12 @@ export function writeStatsdConfig(file, config) {
   return file;
 }
 
-/** The argv (after the node binary) that runs `script` (default the daemon) with `configFile`. */
+/**
+ * The argv (after the node binary) that runs `script` (default the daemon) with `configFile`. Node 22's
+ * own util.log prints a deprecation warning (DEP0059) on first use: silenced, that one only.
+ */
 export function statsdArgs(configFile, script = STATSD_MAIN) {
-  return ['--require', UTIL_LOG_SHIM, script, configFile];
+  return ['--require', UTIL_LOG_SHIM, '--disable-warning=DEP0059', script, configFile];
 }
 
 /**

@@ -61,6 +61,7 @@ test(`the launcher starts the etsy statsd daemon under Node ${process.versions.n
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(out).not.toContain('is not a function');
+    expect(out).not.toContain('DEP0059'); // Node 22's util.log deprecation warning, silenced
     // the console backend prints its counters on every flush: send until one shows ours
     const sock = dgram.createSocket('udp4');
     try {
