@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Every package package-lock.json installs must accept the Node versions the repository supports: the
-// running Node and the lowest version of the root package.json's `engines.node` (20.19.0). A package
+// running Node and the lowest version of each major the root package.json's `engines.node` lists
+// (20.19.0, 22.12.0, 24.0.0, 26.0.0). A package
 // whose `engines.node` excludes one of them makes `npm ci` warn EBADENGINE and may not work there.
 //
 //   node scripts/check-engines.mjs [path/to/package-lock.json]
@@ -45,10 +46,10 @@ export function checkLockfile(lock, versions, allowed = ALLOWED) {
   return problems;
 }
 
-/** The running Node and the lowest version the root package.json's engines accept. */
+/** The running Node and the lowest version of each range (`||` part) of the root package.json's engines. */
 export function supportedVersions(pkg = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8'))) {
-  const min = semver.minVersion(pkg.engines.node).version;
-  return [...new Set([process.versions.node, min])];
+  const mins = pkg.engines.node.split('||').map((part) => semver.minVersion(part.trim()).version);
+  return [...new Set([process.versions.node, ...mins])];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -6,16 +6,15 @@
 // render API into a folder it prints. `--duration <s>` changes the load time.
 // Needs Debian's graphite-carbon, graphite-web and python3-whisper, configured and started by
 // `bash .ci/services` (loopback only, 1-second retention for statskit_demo.*).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
 import { statsdMiddleware } from '@statskit/express';
 import express from 'express';
 import { freePort } from './lib/free-port.mjs';
+import { spawnStatsd } from './lib/statsd-daemon.mjs';
 
 const CARBON_PORT = 2003; // .ci/services' carbon-cache
 const WEB = 'http://127.0.0.1:8080'; // .ci/services' graphite-web
@@ -90,8 +89,8 @@ writeFileSync(
     servers: [{ server: './servers/udp', address: '127.0.0.1', port: udpPort }],
   })})`,
 );
-const statsdMain = fileURLToPath(new URL('../node_modules/statsd/stats.js', import.meta.url));
-const daemon = spawn(process.execPath, [statsdMain, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+// the etsy daemon under this Node (scripts/lib/statsd-daemon.mjs supplies util.log on Node 23+)
+const daemon = spawnStatsd(config);
 let daemonOut = '';
 daemon.stdout.setEncoding('utf8').on('data', (d) => {
   daemonOut += d;

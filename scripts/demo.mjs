@@ -9,14 +9,12 @@
 //                                 fetch, then the http.* values the daemon flushed)
 //   npm run demo -- --graphite   (the whole pipeline with real carbon + graphite-web, a deploy event,
 //                                 PNG graphs: see scripts/demo-graphite.mjs)
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StatsClient } from '@statskit/client';
 import { freePort } from './lib/free-port.mjs';
+import { spawnStatsd, writeStatsdConfig } from './lib/statsd-daemon.mjs';
 
 if (process.argv.includes('--graphite')) {
   await import('./demo-graphite.mjs'); // exits when done
@@ -30,7 +28,6 @@ if (framework !== undefined && !['express', 'fastify', 'koa'].includes(framework
   process.exit(2);
 }
 const FLUSH_MS = 1000;
-const statsdMain = fileURLToPath(new URL('../node_modules/statsd/stats.js', import.meta.url));
 
 // A Graphite plaintext listener: the daemon's graphite backend connects here on every flush.
 const graphite = [];
@@ -53,25 +50,23 @@ await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
 const udpPort = await freePort('udp');
 const tcpPort = await freePort('tcp');
 const config = join(tmpdir(), `statskit-demo-${process.pid}.js`);
-writeFileSync(
-  config,
-  `(${JSON.stringify({
-    mgmt_address: '127.0.0.1',
-    mgmt_port: await freePort('tcp'),
-    flushInterval: FLUSH_MS,
-    backends: ['./backends/console', './backends/graphite'],
-    graphiteHost: '127.0.0.1',
-    graphitePort: listener.address().port,
-    graphite: { legacyNamespace: false },
-    deleteIdleStats: true,
-    servers: [
-      { server: './servers/udp', address: '127.0.0.1', port: udpPort },
-      { server: './servers/tcp', address: '127.0.0.1', port: tcpPort },
-    ],
-  })})`,
-);
+writeStatsdConfig(config, {
+  mgmt_address: '127.0.0.1',
+  mgmt_port: await freePort('tcp'),
+  flushInterval: FLUSH_MS,
+  backends: ['./backends/console', './backends/graphite'],
+  graphiteHost: '127.0.0.1',
+  graphitePort: listener.address().port,
+  graphite: { legacyNamespace: false },
+  deleteIdleStats: true,
+  servers: [
+    { server: './servers/udp', address: '127.0.0.1', port: udpPort },
+    { server: './servers/tcp', address: '127.0.0.1', port: tcpPort },
+  ],
+});
 
-const daemon = spawn(process.execPath, [statsdMain, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+// the etsy daemon under this Node (scripts/lib/statsd-daemon.mjs supplies util.log on Node 23+)
+const daemon = spawnStatsd(config);
 let out = '';
 daemon.stdout.setEncoding('utf8').on('data', (d) => {
   out += d;

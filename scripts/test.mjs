@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'statskit-test-'));
 const out = join(dir, 'results.json');
@@ -24,6 +24,17 @@ let code = run.status ?? 1;
 try {
   const r = JSON.parse(readFileSync(out, 'utf8'));
   const skipped = r.numPendingTests + r.numTodoTests;
+  // Name every skipped test, so a run on another Node version shows what it did not prove and why
+  // (a skip names the feature that is absent, or the server that is down).
+  const names = [];
+  for (const file of r.testResults ?? []) {
+    for (const t of file.assertionResults ?? []) {
+      if (t.status === 'pending' || t.status === 'skipped' || t.status === 'todo') {
+        names.push(`  ${relative(process.cwd(), file.name)} > ${t.fullName}`);
+      }
+    }
+  }
+  if (names.length > 0) console.log(`\nskipped on node ${process.versions.node}:\n${names.join('\n')}`);
   console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
   if (r.numTotalTests === 0) {
     console.error('no test ran');

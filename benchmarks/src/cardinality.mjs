@@ -159,6 +159,7 @@ async function main() {
   await new Promise((resolve) => sink.bind(0, HOST, resolve));
   const port = sink.address().port;
   const self = fileURLToPath(import.meta.url);
+  console.log(`Node.js ${process.version}\n`); // the children are forked with this binary
   console.log('| names | client | mode | ns/call | + close() | × statskit default | peak ΔRSS |');
   console.log('|--:|---|---|--:|--:|--:|--:|');
   /** @type {Map<number, number>} statskit default's ns/call (with close) by name count */

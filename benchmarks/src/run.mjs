@@ -207,6 +207,7 @@ export async function main(argv) {
     for (const workload of opts.workloads) {
       for (const mode of opts.modes) {
         const group = await runGroup(receiver, ready.port, workload, mode, opts);
+        for (const row of group) row.node = process.version; // the workers are forked with this binary
         rows.push(...group);
         for (const row of group) {
           const line = JSON.stringify({

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ADAPTERS, loadAdapter } from '../adapters/index.mjs';
-import { checkTargets, floorNotes, machine, renderTables } from './format.mjs';
+import { checkTargets, floorNotes, machine, nodeOf, renderTables } from './format.mjs';
 import { packageVersion } from './versions.mjs';
 
 export const DOCS_PATH = new URL('../../../docs/benchmarks.md', import.meta.url);
@@ -23,10 +23,12 @@ function keptTail() {
 /**
  * Write docs/benchmarks.md from the rows of one run.
  * @param {import('./format.mjs').Row[]} rows
- * @param {{ n: number; runs: number; chunk: number; warmup: number; command: string; date?: Date }} meta
+ * @param {{ n: number; runs: number; chunk: number; warmup: number; command: string; date?: Date; node?: string }} meta
+ *   `node`: the Node.js version of rows that do not carry one (saved before rows did); default this process's
  */
 export async function writeDocs(rows, meta) {
   const m = machine();
+  const node = meta.node ?? m.node;
   const date = (meta.date ?? new Date()).toISOString().slice(0, 10);
   const adapters = await Promise.all(ADAPTERS.map((a) => loadAdapter(a)));
   const out = [
@@ -78,7 +80,7 @@ export async function writeDocs(rows, meta) {
     `- CPU: ${m.cpu}, ${m.cores} cores`,
     `- Memory: ${m.memory}`,
     `- OS: ${m.os}`,
-    `- Node.js: ${m.node}`,
+    `- Node.js: ${nodeOf(rows, node)} (every table down to "Reproduce"; the sections after it name their own)`,
     `- Command: \`${meta.command}\``,
     '',
     '## Targets',
@@ -94,7 +96,7 @@ export async function writeDocs(rows, meta) {
     '',
     '## Results',
     '',
-    renderTables(rows),
+    renderTables(rows, node),
     '## Clients',
     '',
     '| client | version | buffering | aggregation | per-call tags | sampling |',
@@ -122,4 +124,52 @@ export async function writeDocs(rows, meta) {
     '',
   ];
   writeFileSync(DOCS_PATH, out.join('\n') + keptTail());
+}
+
+/** Where the headline rows of another Node version go: right after {@link KEPT_MARKER}. */
+const headlineBegin = (major) =>
+  `<!-- headline rows on Node ${major}: begin (bench:docs --headline-from) -->`;
+const headlineEnd = (major) => `<!-- headline rows on Node ${major}: end -->`;
+
+/**
+ * Write (or replace) the section "Headline rows on Node <major>" of docs/benchmarks.md from the rows of
+ * one small run under that Node (`run.mjs --workloads incr --save …` with that Node first on PATH).
+ * The rest of the file is left as it is.
+ * @param {import('./format.mjs').Row[]} rows
+ * @param {{ n: number; runs: number; command: string; date?: Date; note?: string }} meta
+ */
+export function writeHeadline(rows, meta) {
+  const node = nodeOf(rows, 'unknown');
+  const major = node.replace(/^v(\d+).*$/, '$1');
+  const m = machine();
+  const date = (meta.date ?? new Date()).toISOString().slice(0, 10);
+  const section = [
+    headlineBegin(major),
+    '',
+    `## Headline rows on Node ${major}`,
+    '',
+    `The \`incr\` workload of the tables at the top, run on Node.js ${node} (${date}; ${m.cpu}, ${m.cores} ` +
+      `cores): \`${meta.command}\` — ${meta.n.toLocaleString('en-US')} calls × ${meta.runs} runs, far fewer ` +
+      'than the main run, so the figures are noisier.',
+    ...(meta.note === undefined ? [] : ['', meta.note]),
+    '',
+    renderTables(rows, node).trimEnd(),
+    '',
+    checkTargets(rows),
+    '',
+    headlineEnd(major),
+  ].join('\n');
+  const text = readFileSync(DOCS_PATH, 'utf8');
+  const begin = text.indexOf(headlineBegin(major));
+  const end = text.indexOf(headlineEnd(major));
+  let next;
+  if (begin !== -1 && end > begin) {
+    next = text.slice(0, begin) + section + text.slice(end + headlineEnd(major).length);
+  } else {
+    const at = text.indexOf(KEPT_MARKER);
+    if (at === -1) throw new Error(`${DOCS_PATH.pathname} has no "${KEPT_MARKER}" line`);
+    const after = at + KEPT_MARKER.length;
+    next = `${text.slice(0, after)}\n\n${section}\n${text.slice(after)}`;
+  }
+  writeFileSync(DOCS_PATH, next);
 }

@@ -23,6 +23,8 @@ import { median } from './stats.mjs';
  * @property {number} [closeMs]     median time close() took
  * @property {number} [rcvbufDrops] datagrams the kernel dropped at full receive buffers during the runs (machine-wide)
  * @property {number} [ratio]       nsPerCall / statskit's for the same workload and mode
+ * @property {string} [node]        the Node.js version that ran it (`process.version`)
+ * @property {string} [node]        the Node.js version that ran it (`process.version`)
  * @property {object[]} [perRun]
  */
 
@@ -81,15 +83,26 @@ const fmtMiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 const fmtRatio = (r) => `${r < 10 ? r.toFixed(2) : r.toFixed(1)}×`;
 
 /**
- * Markdown tables, one per workload, buffered rows first.
+ * The Node.js version(s) that produced `rows`, for a table's caption: each row's `node`, else `fallback`
+ * (rows saved before rows carried it).
  * @param {Row[]} rows
+ * @param {string} fallback
  */
-export function renderTables(rows) {
+export function nodeOf(rows, fallback) {
+  return [...new Set(rows.map((r) => r.node ?? fallback))].join(', ');
+}
+
+/**
+ * Markdown tables, one per workload, buffered rows first; each names the Node.js that produced it.
+ * @param {Row[]} rows
+ * @param {string} [fallbackNode] the Node.js version of rows that do not say (default: this process's)
+ */
+export function renderTables(rows, fallbackNode = process.version) {
   const out = [];
   for (const [key, w] of Object.entries(WORKLOADS)) {
     const mine = rows.filter((r) => r.workload === key);
     if (mine.length === 0) continue;
-    out.push(`### ${w.title}`, '', `${w.description}.`, '');
+    out.push(`### ${w.title}`, '', `${w.description}. Node.js ${nodeOf(mine, fallbackNode)}.`, '');
     out.push(
       '| client | mode | ns/call | calls/s | packets | bytes | delivered | peak ΔRSS | time vs statskit |',
       '|---|---|--:|--:|--:|--:|--:|--:|--:|',

@@ -27,8 +27,8 @@ export interface Key {
 const CACHE_ENTRIES = 10_000;
 const CACHE_BYTES = 4 * 1024 * 1024;
 const ADMIT_EVERY = 16;
-/** Map entry, Key object and Buffer header, roughly. */
-const ENTRY_OVERHEAD = 160;
+/** Map entry, Key object, Buffer header and its ArrayBuffer's backing store record, roughly. */
+const ENTRY_OVERHEAD = 256;
 const UNDERSCORE = REPLACEMENT.charCodeAt(0);
 
 export class Names {
@@ -48,7 +48,7 @@ export class Names {
    * deleted slot: with more distinct names than the cache holds, each call cost microseconds.
    */
   #orderNames: unknown[] = [];
-  #orderKeys: Key[] = [];
+  #orderKeys: (Key | undefined)[] = [];
   #head = 0;
   /** Misses since the full cache last took a name. */
   #misses = 0;
@@ -81,7 +81,12 @@ export class Names {
     const key = this.prefix + clean + this.suffix;
     const bytes = utf8.bytes + this.fixedBytes;
     const cost = name.length + key.length + bytes + ENTRY_OVERHEAD;
-    return { key, bytes, utf8: Buffer.from(key, 'utf8'), cost, cached: false };
+    // Its own memory, not a slice of Node's Buffer pool (what `Buffer.from` returns for short strings):
+    // a cached key lives long, and a slice keeps its whole pool alive — 8 KiB up to Node 22, 64 KiB from
+    // Node 24 on — so the cache's byte bound would not bound what it holds.
+    const u8 = Buffer.allocUnsafeSlow(bytes);
+    u8.write(key, 0, bytes, 'utf8');
+    return { key, bytes, utf8: u8, cost, cached: false };
   }
 
   /** UTF-8 bytes of prefix + sanitized `name` + suffix. */
@@ -123,6 +128,7 @@ export class Names {
       const oldName = names[i];
       const old = order[i] as Key;
       names[i] = undefined;
+      order[i] = undefined; // nor the Key (its strings and bytes) until the splice below
       if (keys.get(oldName) !== old) continue; // re-cached since: a newer pair is further on
       keys.delete(oldName);
       old.cached = false;

@@ -12,6 +12,12 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import {
+  STATSD_MAIN,
+  STATSD_PROXY,
+  spawnStatsd,
+  writeStatsdConfig,
+} from '../../../../scripts/lib/statsd-daemon.mjs';
 import { freePort } from './statsd-daemon.js';
 
 const run = promisify(execFile);
@@ -261,9 +267,6 @@ export interface CarbonStatsd {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const STATSD_MAIN = new URL('../../../../node_modules/statsd/stats.js', import.meta.url).pathname;
-const STATSD_PROXY = new URL('../../../../node_modules/statsd/proxy.js', import.meta.url).pathname;
-
 function spawnNode(
   script: string,
   config: object,
@@ -271,10 +274,9 @@ function spawnNode(
 ): Promise<{ child: ChildProcess; output: () => string; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'statskit-statsd-'));
   const file = join(dir, 'config.js');
-  // the daemon eval()s its config file: a parenthesised object literal
-  writeFileSync(file, `(${JSON.stringify(config)})\n`);
+  writeStatsdConfig(file, config);
   let out = '';
-  const child = spawn(process.execPath, [script, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnStatsd(file, { script });
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
     out += d;
   });

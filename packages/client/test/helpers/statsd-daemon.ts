@@ -12,15 +12,14 @@
  * `stop()` rejects when it logged any, unless the test said it sends bad lines on purpose
  * (`allowBadLines`). Every test that talks to the daemon stops it, so each asserts this.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const STATSD_MAIN = fileURLToPath(new URL('../../../../node_modules/statsd/stats.js', import.meta.url));
+// the repository's one daemon launcher (util.log supplied on Node 23+)
+import { spawnStatsd, writeStatsdConfig } from '../../../../scripts/lib/statsd-daemon.mjs';
 
 /** A port nothing listens on right now: bind port 0, read it, close. */
 export async function freePort(type: 'tcp' | 'udp' = 'tcp'): Promise<number> {
@@ -132,13 +131,10 @@ export async function startStatsd(options: StatsdDaemonOptions = {}): Promise<St
       { server: './servers/tcp', address: '127.0.0.1', port: tcpPort },
     ],
   };
-  // The daemon eval()s its config file: a parenthesised object literal.
-  writeFileSync(configPath, `(${JSON.stringify(config)})\n`);
+  writeStatsdConfig(configPath, config);
 
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, [STATSD_MAIN, configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawnStatsd(configPath);
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
     out += d;
   });

@@ -17,10 +17,21 @@ interface DgramServer {
   on(event: 'message', fn: (buf: Buffer) => void): void;
 }
 let unix: { createSocket(type: 'unix_dgram', fn?: (buf: Buffer) => void): DgramServer } | undefined;
+/** Appended to the names of the tests that need unix-dgram: why they are skipped, when they are. */
+let absent = '';
 try {
   unix = createRequire(import.meta.url)('unix-dgram');
-} catch {
-  unix = undefined; // not built here (npm 11 skips dependencies' install scripts unless allowed)
+} catch (err) {
+  // not built (npm 11 skips dependencies' install scripts unless allowed), or built for another Node
+  // ABI (.ci/test-node-versions rebuilds it for each version it runs)
+  unix = undefined;
+  const e = err as Error & { code?: string };
+  const built = /NODE_MODULE_VERSION (\d+)\./.exec(e.message)?.[1];
+  const why =
+    built === undefined
+      ? (e.code ?? e.message)
+      : `built for ABI ${built}, this Node's is ${process.versions.modules}`;
+  absent = ` [skipped: the native module unix-dgram does not load on Node ${process.versions.node}: ${why}]`;
 }
 
 async function server(): Promise<{ path: string; got: string[]; close(): void }> {
@@ -44,7 +55,7 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 test.skipIf(unix === undefined)(
-  'hot-shots protocol uds: one datagram per packet on a unix datagram socket',
+  `hot-shots protocol uds: one datagram per packet on a unix datagram socket${absent}`,
   async () => {
     const srv = await server();
     try {
@@ -61,7 +72,7 @@ test.skipIf(unix === undefined)(
 );
 
 test.skipIf(unix === undefined)(
-  'the main client sends to a unix datagram socket with udsDatagramTransport()',
+  `the main client sends to a unix datagram socket with udsDatagramTransport()${absent}`,
   async () => {
     const srv = await server();
     try {
