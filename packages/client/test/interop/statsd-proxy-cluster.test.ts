@@ -40,7 +40,7 @@ import { StatsClient } from ${JSON.stringify(DIST)};
 const [port, aggregate] = process.argv.slice(2);
 const errors = [];
 const stats = new StatsClient({
-  port: Number(port), tagFormat: 'none', flushInterval: 20,
+  port: Number(port), server: 'etsy', tagFormat: 'none', flushInterval: 20, // etsy's multi-value lines, as before issue 21
   aggregate: aggregate === '1' ? true : undefined,
   onError: (e) => errors.push(e.code),
 });
