@@ -126,10 +126,12 @@ describe('statskit-host', { timeout: 15_000 }, () => {
         STATSD_INTERVAL: '200ms',
         STATSD_PREFIX: 'env',
       });
-      await sleep(700);
+      // until the agent has reported once (its start-up may take a while on a loaded machine)
+      const reported = (): boolean => rx.lines.some((l) => l.startsWith('env.host.memory.used:'));
+      for (let waited = 0; !reported() && waited < 10_000; waited += 50) await sleep(50);
+      expect(reported()).toBe(true);
       agent.child.kill('SIGINT');
       expect(await exited(agent)).toBe(0);
-      expect(rx.lines.some((l) => l.startsWith('env.host.memory.used:'))).toBe(true);
     } finally {
       await rx.close();
     }
