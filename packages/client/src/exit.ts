@@ -68,6 +68,12 @@ function onExit(): void {
   }
 }
 
+/**
+ * Marks statskit's own signal listener, so code that re-raises a signal once nothing else listens (the
+ * adapters' `closeOnSignal()`) can tell it from the app's: `Symbol.for`, shared by every copy of statskit.
+ */
+const OWN_LISTENER = Symbol.for('statskit.exit-listener');
+
 function onSignal(signal: NodeJS.Signals): void {
   const alone = process.listenerCount(signal) === 1;
   let unsent = 0;
@@ -94,6 +100,8 @@ function onSignal(signal: NodeJS.Signals): void {
     raise();
   });
 }
+
+Object.defineProperty(onSignal, OWN_LISTENER, { value: true });
 
 function unwatchSignals(): void {
   for (const s of SIGNALS) process.off(s, onSignal);

@@ -1,6 +1,9 @@
 import { constants } from 'node:os';
 import { InvalidOptionError } from '@statskit/client';
 
+/** Marks the client's own signal listener (`@statskit/client`'s exit.ts): not an app listener. */
+const OWN_SIGNAL_LISTENER = Symbol.for('statskit.exit-listener');
+
 /**
  * What {@link closeOnSignal} stops accepting requests on: a `node:http`/`node:https` server (what
  * `app.listen()` returns in Express and Koa) or a Fastify instance (its `close()` runs the `onClose`
@@ -172,7 +175,9 @@ export function closeOnSignal(
     remove(); // a second signal gets Node's default: the process ends at once
     void close().then(() => {
       if (!exit) return;
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      // statskit's own listener (it sends what is pending, then re-raises) is not the app's
+      const others = process.listeners(signal).filter((l) => !(OWN_SIGNAL_LISTENER in l)).length;
+      if (others === 0) process.kill(process.pid, signal);
       else process.exit(128 + (constants.signals[signal] ?? 0));
     });
   }
