@@ -68,6 +68,17 @@ export function hasCollectd(): boolean {
 
 /** Start collectd with the statsd plugin; resolves once it has read (and written) a first interval. */
 export async function startCollectd(options: CollectdOptions = {}): Promise<Collectd> {
+  // The UDP port is free when picked, but another process may bind it first: start again (three tries).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/bind\(2\) failed|Address already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOnce(options: CollectdOptions): Promise<Collectd> {
   if (!hasCollectd()) {
     throw new Error(`${COLLECTD} is missing: run .ci/services (it installs collectd-core)`);
   }
@@ -175,7 +186,12 @@ LoadPlugin csv
   };
 
   try {
-    await waitUntil(() => log().includes('Listening on') || exited, 10_000, 'collectd to listen');
+    await waitUntil(
+      () => log().includes('Listening on') || log().includes('bind(2) failed') || exited,
+      10_000,
+      'collectd to listen',
+    );
+    if (log().includes('bind(2) failed')) throw new Error(`collectd could not bind:\n${log()}`);
     if (exited) throw new Error(`collectd exited:\n${log()}`);
     const sock = dgram.createSocket('udp4');
     await new Promise<void>((resolve, reject) =>

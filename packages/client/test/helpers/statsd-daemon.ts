@@ -84,6 +84,18 @@ export interface StatsdDaemonOptions {
 
 /** Start the daemon; resolves once its TCP port accepts connections. Call `stop()` (or dispose) after. */
 export async function startStatsd(options: StatsdDaemonOptions = {}): Promise<StatsdDaemon> {
+  // The ports are free when picked, but another process may take one before the daemon binds it: a
+  // daemon that hit EADDRINUSE is started again on new ports (three tries).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startOnce(options: StatsdDaemonOptions): Promise<StatsdDaemon> {
   const flushInterval = options.flushInterval ?? 250;
   const flushes: Map<string, number>[] = [];
   const flushWaiters = new Set<() => void>();
@@ -175,6 +187,9 @@ export async function startStatsd(options: StatsdDaemonOptions = {}): Promise<St
       if (Date.now() > until) throw new Error(`the statsd TCP port never accepted:\n${out}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    // a UDP or management port taken meanwhile is reported just after 'server is up'
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (exited || out.includes('EADDRINUSE')) throw new Error(`the statsd daemon did not start:\n${out}`);
   } catch (err) {
     await stop();
     throw err;
