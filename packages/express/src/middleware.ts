@@ -4,6 +4,7 @@ import {
   RequestAdapter,
   type RequestOwner,
   type RouteStatsConfig,
+  requestStart,
   resolveRouteStats,
   tagState,
 } from '@statskit/instrument';
@@ -36,6 +37,9 @@ class Measurer implements RequestOwner<RequestState> {
 
   constructor(options: StatsdMiddlewareOptions) {
     this.adapter = new RequestAdapter(options, { what: 'statsdMiddleware', pathOf });
+    // Requests are timed from node:http's start channel, which also gives them their state slot while
+    // they still have node:http's shape (see useStartChannel).
+    this.adapter.useStartChannel();
   }
 
   /** The middleware function itself, to find it in the app's stack. */
@@ -118,7 +122,7 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
       next();
       return;
     }
-    const state = new RequestState(measurer, stats, method, root, performance.now());
+    const state = new RequestState(measurer, stats, method, root, requestStart(req) ?? performance.now());
     if (!adapter.track(state, req, res)) {
       next(); // measured by the app's first statskit middleware
       return;

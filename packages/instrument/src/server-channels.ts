@@ -35,6 +35,8 @@ export interface TrackedRequest {
   readonly owner: RequestOwner<never>;
   /** True once finished: a request is finished once. */
   done: boolean;
+  /** Set (when the field exists) once the finish channel reported the response sent in full. */
+  responded?: boolean;
 }
 
 /**
@@ -46,12 +48,14 @@ export interface TrackedRequest {
 const kState = Symbol.for('statskit.instrument.requestState');
 /** On a socket: the response it carries now (for `close`), and whether the listener is on. */
 const kInflight = Symbol.for('statskit.instrument.inflight');
-type WithState = { [kState]?: TrackedRequest };
+/** On a request, with {@link useStartChannel}: `performance.now()` when node:http emitted it. */
+const kStart = Symbol.for('statskit.instrument.requestStart');
+type WithState = { [kState]?: TrackedRequest | null; [kStart]?: number };
 type WatchedSocket = Socket & { [kInflight]?: ServerResponse | null };
 
 const states = {
   get(req: object): TrackedRequest | undefined {
-    return (req as WithState)[kState];
+    return (req as WithState)[kState] ?? undefined;
   },
   set(req: object, state: TrackedRequest): void {
     (req as WithState)[kState] = state;
@@ -73,6 +77,7 @@ function onFinish(message: unknown): void {
   if (state === undefined || state.done) return;
   const socket = request.socket as WatchedSocket | null;
   if (socket !== null && socket[kInflight] === response) socket[kInflight] = null;
+  if (state.responded === false) state.responded = true;
   end(state, request, response);
 }
 
@@ -172,4 +177,42 @@ export function offServerRequest(server: object, listener: StartListener): void 
   if (starts.get(server) !== listener) return;
   starts.delete(server);
   if (starts.size === 0) dc.unsubscribe(START, onStart);
+}
+
+let startUsers = 0;
+
+/**
+ * The start channel's listener of {@link useStartChannel}: the request's start time, and its state slot
+ * made while the request still has node:http's own shape. A property added later, after a framework
+ * swapped the request's prototype (Express does), costs a slow hidden-class transition per request on
+ * Node 20 (the largest statskit item in a profile of an Express hello-world); overwriting an own
+ * property costs a store.
+ */
+function onAnyStart(message: unknown): void {
+  const req = (message as ChannelMessage).request as WithState;
+  req[kState] = null;
+  req[kStart] = performance.now();
+}
+
+/**
+ * Subscribe to `http.server.request.start` for every server (once per process while anything holds it):
+ * every request gets its start time ({@link requestStart}) and its state slot when node:http emits it.
+ * The function returned releases it.
+ */
+export function useStartChannel(): () => void {
+  if (startUsers++ === 0) dc.subscribe(START, onAnyStart);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--startUsers === 0) dc.unsubscribe(START, onAnyStart);
+  };
+}
+
+/**
+ * `performance.now()` when node:http emitted `req` (from {@link useStartChannel}), or undefined when no
+ * start channel saw it (the channel is not held, `inject()`, HTTP/2 compatibility objects).
+ */
+export function requestStart(req: object): number | undefined {
+  return (req as WithState)[kStart];
 }
