@@ -81,7 +81,7 @@ class Measurer implements RequestOwner<RequestState> {
       if (typeof path === 'string' || path instanceof RegExp || Array.isArray(path))
         node = state.node.child(path);
     }
-    this.adapter.record(state, node?.template, req, res, [req, res]);
+    this.adapter.record(state, node?.template, req, res, this.adapter.key === undefined ? NO_ARGS : [req, res]);
     // A sub-app answered with its own router: hook it for the next requests.
     const app: unknown = req.app;
     if (app !== this.app && app !== undefined) {
@@ -128,7 +128,8 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
       return;
     }
     if (!measurer.accessor) req.stats = stats;
-    adapter.run(state, next as () => void, undefined, NO_ARGS);
+    if (adapter.wantsContext()) adapter.run(state, next as () => void, undefined, NO_ARGS);
+    else next();
   }
 
   measurer.fn = statskitMiddleware;
