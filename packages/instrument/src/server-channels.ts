@@ -48,9 +48,16 @@ export interface TrackedRequest {
 const kState = Symbol.for('statskit.instrument.requestState');
 /** On a socket: the response it carries now (for `close`), and whether the listener is on. */
 const kInflight = Symbol.for('statskit.instrument.inflight');
-/** On a request, with {@link useStartChannel}: `performance.now()` when node:http emitted it. */
-const kStart = Symbol.for('statskit.instrument.requestStart');
-type WithState = { [kState]?: TrackedRequest | null; [kStart]?: number };
+/**
+ * On a socket, with {@link useStartChannel}: the request it carried last and `performance.now()` when
+ * node:http emitted that request. On the socket, not the request: a number stored on the request made
+ * each request's object slow to reshape when Express swapped its prototype (~6 µs/request in a Node 24
+ * profile); the socket takes the property once per connection, and a plain store per request.
+ */
+const kStartReq = Symbol.for('statskit.instrument.startRequest');
+const kStartAt = Symbol.for('statskit.instrument.startAt');
+type WithState = { [kState]?: TrackedRequest | null };
+type StartedSocket = { [kStartReq]?: object | null; [kStartAt]?: number };
 type WatchedSocket = Socket & { [kInflight]?: ServerResponse | null };
 
 const states = {
@@ -182,16 +189,19 @@ export function offServerRequest(server: object, listener: StartListener): void 
 let startUsers = 0;
 
 /**
- * The start channel's listener of {@link useStartChannel}: the request's start time, and its state slot
- * made while the request still has node:http's own shape. A property added later, after a framework
- * swapped the request's prototype (Express does), costs a slow hidden-class transition per request on
- * Node 20 (the largest statskit item in a profile of an Express hello-world); overwriting an own
- * property costs a store.
+ * The start channel's listener of {@link useStartChannel}: the request's start time (on its socket), and
+ * its state slot made while the request still has node:http's own shape. A property added later, after
+ * a framework swapped the request's prototype (Express does), costs a slow hidden-class transition per
+ * request on Node 20 (the largest statskit item in a profile of an Express hello-world); overwriting an
+ * own property costs a store.
  */
 function onAnyStart(message: unknown): void {
-  const req = (message as ChannelMessage).request as WithState;
-  req[kState] = null;
-  req[kStart] = performance.now();
+  const req = (message as ChannelMessage).request;
+  (req as WithState)[kState] = null;
+  const socket = req.socket as (Socket & StartedSocket) | null;
+  if (socket === null) return;
+  socket[kStartReq] = req;
+  socket[kStartAt] = performance.now();
 }
 
 /**
@@ -211,8 +221,11 @@ export function useStartChannel(): () => void {
 
 /**
  * `performance.now()` when node:http emitted `req` (from {@link useStartChannel}), or undefined when no
- * start channel saw it (the channel is not held, `inject()`, HTTP/2 compatibility objects).
+ * start channel saw it (the channel is not held, `inject()`, HTTP/2 compatibility objects) or a later
+ * request on its socket was emitted since (HTTP pipelining).
  */
-export function requestStart(req: object): number | undefined {
-  return (req as WithState)[kStart];
+export function requestStart(req: IncomingMessage): number | undefined {
+  const socket = req.socket as (Socket & StartedSocket) | null | undefined;
+  if (socket === null || socket === undefined || socket[kStartReq] !== req) return undefined;
+  return socket[kStartAt];
 }
