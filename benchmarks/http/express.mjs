@@ -46,7 +46,12 @@ async function serve(variant, statsdPort) {
     const expressHotShots = require('express-hot-shots');
     // As it is run in production: buffered into 1432-byte packets (statskit's maxPacketSize, a UDP
     // payload that fits an Ethernet MTU), flushed at hot-shots' default bufferFlushInterval (1000 ms).
-    const client = new StatsD({ port: statsdPort, prefix: 'bench.', maxBufferSize: 1432, bufferFlushInterval: 1000 });
+    const client = new StatsD({
+      port: statsdPort,
+      prefix: 'bench.',
+      maxBufferSize: 1432,
+      bufferFlushInterval: 1000,
+    });
     app.use(expressHotShots({ client }));
   } else if (variant !== 'bare') throw new Error(`unknown variant ${variant}`);
   app.get('/hello/:name', (req, res) => {

@@ -81,7 +81,13 @@ class Measurer implements RequestOwner<RequestState> {
       if (typeof path === 'string' || path instanceof RegExp || Array.isArray(path))
         node = state.node.child(path);
     }
-    this.adapter.record(state, node?.template, req, res, this.adapter.key === undefined ? NO_ARGS : [req, res]);
+    this.adapter.record(
+      state,
+      node?.template,
+      req,
+      res,
+      this.adapter.key === undefined ? NO_ARGS : [req, res],
+    );
     // A sub-app answered with its own router: hook it for the next requests.
     const app: unknown = req.app;
     if (app !== this.app && app !== undefined) {
