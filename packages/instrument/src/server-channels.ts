@@ -81,9 +81,18 @@ function end(state: TrackedRequest, req: IncomingMessage, res: ServerResponse): 
 function onFinish(message: unknown): void {
   const { request, response } = message as ChannelMessage;
   const state = states.get(request);
-  if (state === undefined || state.done) return;
-  const socket = request.socket as WatchedSocket | null;
-  if (socket !== null && socket[kInflight] === response) socket[kInflight] = null;
+  if (state === undefined || state.done) {
+    const socket = request.socket as StartedSocket | null;
+    if (socket !== null && socket[kStartReq] === request) socket[kStartReq] = null;
+    return;
+  }
+  const socket = request.socket as (WatchedSocket & StartedSocket) | null;
+  if (socket !== null) {
+    if (socket[kInflight] === response) socket[kInflight] = null;
+    // A finished request is not kept alive by its socket until the next one (the garbage collector
+    // would have to promote every request of a keep-alive connection).
+    if (socket[kStartReq] === request) socket[kStartReq] = null;
+  }
   if (state.responded === false) state.responded = true;
   end(state, request, response);
 }
