@@ -146,8 +146,12 @@ export class Samples extends HeldEntry {
   readonly kind = KIND_MULTI;
   /** The rate suffix (`|@0.5`, or ''). */
   readonly rate: string;
-  /** The samples so far, as numbers (written as digits straight into the packet), and their bytes. */
+  /**
+   * The samples so far: `values[0..count)`, as numbers (written as digits straight into the packet),
+   * and their bytes. The array is reused for the entry's next line (its capacity kept: no regrowth).
+   */
   values: number[] = [];
+  count = 0;
   bytes = 0;
   /** Bytes of the rest of the line (name, tags, and the type and rate in the DogStatsD form). */
   fixed = 0;
@@ -401,22 +405,25 @@ export class Aggregator {
       this.#multi === 'dogstatsd' ? numberBytes(v) : numberBytes(v) + e.type.length + e.rate.length;
     if (e.bytes > 0 && e.fixed + e.bytes + 1 + piece > this.#maxLine) this.#multiLine(held, name, e);
     e.bytes += e.bytes === 0 ? piece : 1 + piece;
-    e.values.push(v);
+    e.values[e.count++] = v;
   }
 
   /** Send an entry's multi-value line and empty it. */
   #multiLine(held: Held, name: string, e: Samples): void {
     const values = e.values;
+    const count = e.count;
     const bytes = e.bytes;
     if (bytes === 0) return;
     // emptied first: a sample timed from onError while the line is written starts the next line
     e.values = [];
+    e.count = 0;
     e.bytes = 0;
     const dog = this.#multi === 'dogstatsd';
     this.#encoder.samples(
       held.names,
       name,
       values,
+      count,
       bytes,
       dog ? '' : e.type + e.rate,
       dog ? e.type : '',
@@ -424,6 +431,8 @@ export class Aggregator {
       e.tags,
       e.tagBytes,
     );
+    // not re-entered: the next line of this entry fills the same array
+    if (e.count === 0) e.values = values;
   }
 
   /**

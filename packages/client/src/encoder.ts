@@ -79,7 +79,7 @@ export class Encoder {
   }
 
   /**
-   * A multi-value line of held samples: `values` written as digits, `:`-separated, each followed by
+   * A multi-value line of held samples: `values[0..count)` written as digits, `:`-separated, each followed by
    * `suffix` (the etsy form's `|ms|@0.5`; '' for DogStatsD), then `type` and `rate` (DogStatsD's, once).
    * `valueBytes` counts the values, their suffixes and separators. False when dropped as too large.
    */
@@ -87,6 +87,7 @@ export class Encoder {
     names: Names,
     name: string,
     values: readonly number[],
+    count: number,
     valueBytes: number,
     suffix: string,
     type: string,
@@ -103,7 +104,7 @@ export class Encoder {
     const inName = this.tagsInName;
     if (inName && tagBytes !== 0) o = putString(buf, o, tags);
     buf[o++] = 0x3a; // ':'
-    for (let i = 0; i < values.length; i++) {
+    for (let i = 0; i < count; i++) {
       if (i !== 0) buf[o++] = 0x3a;
       o = putNumber(buf, o, values[i] as number);
       if (suffix !== '') o = putString(buf, o, suffix);
