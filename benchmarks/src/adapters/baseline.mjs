@@ -5,7 +5,8 @@ const MAX = 1432;
 
 /**
  * Not a client: the least work any client can do to put these metrics on the wire — concatenate
- * `name:value|type` (no validation, no sanitizing, ASCII assumed, no tags, no sampling), pack the lines
+ * `name:value|type` (no validation, no sanitizing, ASCII assumed, no sampling; per-call tags appended as
+ * `|#k:v,…` as they come, so a tagged line has the bytes every DogStatsD client sends), pack the lines
  * into ≤ 1432-byte packets and send them on a connected UDP socket. Its row is the floor under every
  * other row: the per-packet cost (string → Buffer, sendto) that no client can avoid.
  *
@@ -16,7 +17,7 @@ export default {
   pkg: '',
   buffered: true,
   aggregated: false,
-  tags: null,
+  tags: 'object',
   sampling: false,
   notes:
     'reference, not a client: string concatenation into ≤ 1432-byte packets (or one packet per call ' +
@@ -62,8 +63,13 @@ export default {
       incr(name) {
         push(`${name}:1|c`);
       },
-      timing(name, ms) {
-        push(`${name}:${ms}|ms`);
+      timing(name, ms, tags) {
+        if (tags === undefined) push(`${name}:${ms}|ms`);
+        else {
+          let t = '';
+          for (const k in tags) t += `${t === '' ? '|#' : ','}${k}:${tags[k]}`;
+          push(`${name}:${ms}|ms${t}`);
+        }
       },
       gauge(name, value) {
         push(`${name}:${value}|g`);

@@ -12,7 +12,7 @@
 
 import type { Encoder } from './encoder.js';
 import type { Names } from './names.js';
-import { formatNumber } from './protocol/number.js';
+import { formatNumber, numberBytes } from './protocol/number.js';
 import { utf8Length } from './protocol/sanitize.js';
 import type { ResolvedTags } from './protocol/tags.js';
 
@@ -146,8 +146,12 @@ export class Samples extends HeldEntry {
   readonly kind = KIND_MULTI;
   /** The rate suffix (`|@0.5`, or ''). */
   readonly rate: string;
-  /** The samples so far and their bytes. */
-  text = '';
+  /**
+   * The samples so far: `values[0..count)`, as numbers (written as digits straight into the packet),
+   * and their bytes. The array is reused for the entry's next line (its capacity kept: no regrowth).
+   */
+  values: number[] = [];
+  count = 0;
   bytes = 0;
   /** Bytes of the rest of the line (name, tags, and the type and rate in the DogStatsD form). */
   fixed = 0;
@@ -396,41 +400,39 @@ export class Aggregator {
 
   /** Add one sample to a multi-value line; a line that would outgrow a packet is sent first. */
   sample(held: Held, name: string, e: Samples, v: number): void {
-    const s = formatNumber(v);
     // dogstatsd: `1:2`; etsy: `1|ms:2|ms` (each piece typed, and rated)
-    const piece = this.#multi === 'dogstatsd' ? s : s + e.type + e.rate;
-    if (e.bytes > 0 && e.fixed + e.bytes + 1 + piece.length > this.#maxLine) this.#multiLine(held, name, e);
-    if (e.bytes === 0) {
-      e.text = piece;
-      e.bytes = piece.length;
-    } else {
-      e.text += `:${piece}`;
-      e.bytes += 1 + piece.length;
-    }
+    const piece =
+      this.#multi === 'dogstatsd' ? numberBytes(v) : numberBytes(v) + e.type.length + e.rate.length;
+    if (e.bytes > 0 && e.fixed + e.bytes + 1 + piece > this.#maxLine) this.#multiLine(held, name, e);
+    e.bytes += e.bytes === 0 ? piece : 1 + piece;
+    e.values[e.count++] = v;
   }
 
   /** Send an entry's multi-value line and empty it. */
   #multiLine(held: Held, name: string, e: Samples): void {
-    const text = e.text;
+    const values = e.values;
+    const count = e.count;
     const bytes = e.bytes;
     if (bytes === 0) return;
     // emptied first: a sample timed from onError while the line is written starts the next line
-    e.text = '';
+    e.values = [];
+    e.count = 0;
     e.bytes = 0;
     const dog = this.#multi === 'dogstatsd';
-    this.#encoder.line(
+    this.#encoder.samples(
       held.names,
       name,
-      undefined,
-      '',
-      text,
+      values,
+      count,
       bytes,
+      dog ? '' : e.type + e.rate,
       dog ? e.type : '',
       dog ? e.rate : '',
-      '',
       e.tags,
       e.tagBytes,
     );
+    // not re-entered: the next line of this entry fills the same array
+    if (e.count === 0) e.values = values;
   }
 
   /**

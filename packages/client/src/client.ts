@@ -455,7 +455,8 @@ export class StatsClient {
       core.dropClosed(describe(name));
       return;
     }
-    let valueStr: string;
+    // a number is formatted only for a raw line: an aggregated call never needs its text
+    let valueStr = '';
     if (typeof value === 'number') {
       // x - x is 0 only for finite numbers: rejects NaN and ±Infinity in one test
       if (value - value !== 0 || (mode === 'duration' && value < 0)) {
@@ -468,7 +469,6 @@ export class StatsClient {
         );
         return;
       }
-      valueStr = mode === 'delta' && value >= 0 ? `+${formatNumber(value)}` : formatNumber(value);
     } else if (typeof value === 'string' && valueBytes !== undefined) {
       // only set() passes a string, sanitized; any other string value could carry '\n' or '|'
       valueStr = value;
@@ -612,6 +612,8 @@ export class StatsClient {
       const wire = core.options.wire;
       if (type === '|g' || type === '|s' ? !wire.levelRates : !wire.sampleRates) rateStr = '';
     }
+    if (typeof value === 'number')
+      valueStr = mode === 'delta' && value >= 0 ? `+${formatNumber(value)}` : formatNumber(value);
     this.#line(
       name,
       valueStr,

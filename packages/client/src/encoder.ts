@@ -8,6 +8,7 @@
 
 import type { Batcher } from './batcher.js';
 import type { Key, Names } from './names.js';
+import { putNumber } from './protocol/number.js';
 import type { ResolvedTags, TagWriter } from './protocol/tags.js';
 import { putBytes, putString } from './protocol/write.js';
 import type { TagSet } from './tag-sets.js';
@@ -73,6 +74,44 @@ export class Encoder {
     if (rate !== '') o = putString(buf, o, rate);
     if (ts !== '') o = putString(buf, o, ts);
     if (!inName && tagBytes !== 0) o = this.#tags(buf, o, tags, tagBytes, callTags, base);
+    batcher.commit(o, 1);
+    return true;
+  }
+
+  /**
+   * A multi-value line of held samples: `values[0..count)` written as digits, `:`-separated, each followed by
+   * `suffix` (the etsy form's `|ms|@0.5`; '' for DogStatsD), then `type` and `rate` (DogStatsD's, once).
+   * `valueBytes` counts the values, their suffixes and separators. False when dropped as too large.
+   */
+  samples(
+    names: Names,
+    name: string,
+    values: readonly number[],
+    count: number,
+    valueBytes: number,
+    suffix: string,
+    type: string,
+    rate: string,
+    tags: string,
+    tagBytes: number,
+  ): boolean {
+    const bytes = names.bytesOf(name) + tagBytes + 1 + valueBytes + type.length + rate.length;
+    if (!this.#accept(bytes, 1, name)) return false;
+    const batcher = this.#batcher;
+    let o = batcher.reserve(bytes);
+    const buf = batcher.buffer;
+    o = names.put(buf, o, name);
+    const inName = this.tagsInName;
+    if (inName && tagBytes !== 0) o = putString(buf, o, tags);
+    buf[o++] = 0x3a; // ':'
+    for (let i = 0; i < count; i++) {
+      if (i !== 0) buf[o++] = 0x3a;
+      o = putNumber(buf, o, values[i] as number);
+      if (suffix !== '') o = putString(buf, o, suffix);
+    }
+    if (type !== '') o = putString(buf, o, type);
+    if (rate !== '') o = putString(buf, o, rate);
+    if (!inName && tagBytes !== 0) o = putString(buf, o, tags);
     batcher.commit(o, 1);
     return true;
   }

@@ -1,11 +1,13 @@
 /**
  * Values are printed by a fast path (integers, and decimals of up to three places) that must give
- * exactly what `String(value)` gives, for every number a metric can carry.
+ * exactly what `String(value)` gives, for every number a metric can carry — as a string
+ * (`formatNumber`), and as digits written straight into a packet (`putNumber`, held multi-value samples)
+ * in exactly the bytes reserved for them (`numberBytes`).
  */
 import { StatsClient } from '@statskit/client';
 import { MemoryTransport } from '@statskit/client/testing';
 import { describe, expect, test } from 'vitest';
-import { formatNumber } from '../src/protocol/number.js';
+import { formatNumber, numberBytes, putNumber } from '../src/protocol/number.js';
 
 /** A deterministic generator (mulberry32), so a failure is reproducible. */
 function rng(seed: number): () => number {
@@ -18,13 +20,28 @@ function rng(seed: number): () => number {
   };
 }
 
+const buf = Buffer.alloc(64);
+
+/** What each way of printing `v` gave that `String(v)` does not (empty when all agree). */
 function mismatches(values: Iterable<number>): number[] {
   const bad: number[] = [];
-  for (const v of values) if (formatNumber(v) !== String(v) && bad.length < 5) bad.push(v);
+  for (const v of values) {
+    const want = String(v);
+    buf.fill(0x23); // '#': a byte left unwritten shows
+    const end = putNumber(buf, 1, v);
+    const ok =
+      formatNumber(v) === want &&
+      numberBytes(v) === want.length &&
+      end === 1 + want.length &&
+      buf.toString('latin1', 1, end) === want &&
+      buf[0] === 0x23 &&
+      buf[end] === 0x23;
+    if (!ok && bad.length < 5) bad.push(v);
+  }
   return bad;
 }
 
-describe('formatNumber', () => {
+describe('formatNumber, numberBytes and putNumber', () => {
   test('every thousandth in ±500 prints as String() does', () => {
     const values = function* () {
       for (let m = -500_000; m <= 500_000; m++) yield m / 1000;
