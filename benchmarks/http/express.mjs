@@ -7,8 +7,8 @@
  *   npm run bench:http --workspace benchmarks -- [--duration 10] [--warmup 3] [--rounds 4] [--connections 50]
  *
  * The runner (child servers, rounds, medians, the table) is lib.mjs, shared with fastify.mjs. The order
- * rotates between rounds so that over 4 rounds every server is measured in every position once: keep
- * --rounds a multiple of 4 (the variant count; the default is 4). Reports median req/s and server CPU
+ * rotates between rounds so that over 5 rounds every server is measured in every position once: keep
+ * --rounds a multiple of 5 (the variant count; the default is 5). Reports median req/s and server CPU
  * µs/req (steadier than req/s on a busy machine).
  * Exits 1 when statskit costs more than --budget percent (default 3) of bare req/s.
  */
@@ -24,7 +24,7 @@ else
     script: import.meta.url,
     title: 'Express',
     frameworkVersion: require('express/package.json').version,
-    variants: ['bare', 'noop', 'statskit', 'express-hot-shots'],
+    variants: ['bare', 'noop', 'statskit', 'statskit-tags', 'express-hot-shots'],
   });
 
 /** Child: one hello-world app, instrumented per `variant`, listening on 127.0.0.1:0. */
@@ -35,14 +35,24 @@ async function serve(variant, statsdPort) {
     app.use(function noop(_req, _res, next) {
       next();
     });
-  } else if (variant === 'statskit') {
+  } else if (variant === 'statskit' || variant === 'statskit-tags') {
     const { StatsClient } = await import('@statskit/client');
     const { statsdMiddleware } = await import('@statskit/express');
-    app.use(statsdMiddleware({ client: new StatsClient({ port: statsdPort, prefix: 'bench' }) }));
+    const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
+    // statskit-tags: route, method and status as tags on stable names (docs/metrics.md, "Tags mode").
+    app.use(statsdMiddleware({ client, ...(variant === 'statskit-tags' ? { mode: 'tags' } : {}) }));
   } else if (variant === 'express-hot-shots') {
     const StatsD = require('hot-shots');
     const expressHotShots = require('express-hot-shots');
-    app.use(expressHotShots({ client: new StatsD({ port: statsdPort, prefix: 'bench.' }) }));
+    // As it is run in production: buffered into 1432-byte packets (statskit's maxPacketSize, a UDP
+    // payload that fits an Ethernet MTU), flushed at hot-shots' default bufferFlushInterval (1000 ms).
+    const client = new StatsD({
+      port: statsdPort,
+      prefix: 'bench.',
+      maxBufferSize: 1432,
+      bufferFlushInterval: 1000,
+    });
+    app.use(expressHotShots({ client }));
   } else if (variant !== 'bare') throw new Error(`unknown variant ${variant}`);
   app.get('/hello/:name', (req, res) => {
     res.send(`Hello ${req.params.name}!`);

@@ -4,6 +4,7 @@ import {
   RequestAdapter,
   type RequestOwner,
   type RouteStatsConfig,
+  requestStart,
   resolveRouteStats,
   tagState,
 } from '@statskit/instrument';
@@ -36,6 +37,9 @@ class Measurer implements RequestOwner<RequestState> {
 
   constructor(options: StatsdMiddlewareOptions) {
     this.adapter = new RequestAdapter(options, { what: 'statsdMiddleware', pathOf });
+    // Requests are timed from node:http's start channel, which also gives them their state slot while
+    // they still have node:http's shape (see useStartChannel).
+    this.adapter.useStartChannel();
   }
 
   /** The middleware function itself, to find it in the app's stack. */
@@ -77,7 +81,13 @@ class Measurer implements RequestOwner<RequestState> {
       if (typeof path === 'string' || path instanceof RegExp || Array.isArray(path))
         node = state.node.child(path);
     }
-    this.adapter.record(state, node?.template, req, res, [req, res]);
+    this.adapter.record(
+      state,
+      node?.template,
+      req,
+      res,
+      this.adapter.key === undefined ? NO_ARGS : [req, res],
+    );
     // A sub-app answered with its own router: hook it for the next requests.
     const app: unknown = req.app;
     if (app !== this.app && app !== undefined) {
@@ -118,13 +128,14 @@ export function statsdMiddleware(options: StatsdMiddlewareOptions = {}): StatsdM
       next();
       return;
     }
-    const state = new RequestState(measurer, stats, method, root, performance.now());
+    const state = new RequestState(measurer, stats, method, root, requestStart(req) ?? performance.now());
     if (!adapter.track(state, req, res)) {
       next(); // measured by the app's first statskit middleware
       return;
     }
     if (!measurer.accessor) req.stats = stats;
-    adapter.run(state, next as () => void, undefined, NO_ARGS);
+    if (adapter.wantsContext()) adapter.run(state, next as () => void, undefined, NO_ARGS);
+    else next();
   }
 
   measurer.fn = statskitMiddleware;

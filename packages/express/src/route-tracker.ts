@@ -10,7 +10,7 @@ import type {
 } from './internal-types.js';
 import { layerPattern, matchedPattern } from './layer-pattern.js';
 import { stateOf } from './request-state.js';
-import { pieceText } from './route-node.js';
+import { pieceText, type RouteNode } from './route-node.js';
 
 /**
  * Finding the route template. Express gives the matched route's own pattern (`req.route.path`) but only
@@ -135,12 +135,22 @@ function mountHook(
   pattern: LayerPath | undefined,
   router: ExpressRouter | undefined,
 ): LayerHandler {
+  // The node this mount led to from the parent it was last entered from: a router mounted once (nearly
+  // all) is entered from one parent, so its template is found once, not per request.
+  let lastParent: RouteNode | undefined;
+  let lastNode: RouteNode | undefined;
   return function statskitMount(this: ExpressLayer, req, res, next) {
     if (router !== undefined) hookRouter(router);
     const state = stateOf(req);
     if (state === undefined) return original.call(this, req, res, next);
     const parent = state.node;
-    state.node = parent.child(pattern ?? matchedPattern(this));
+    if (pattern === undefined) state.node = parent.child(matchedPattern(this));
+    else if (parent === lastParent && lastNode !== undefined) state.node = lastNode;
+    else {
+      lastNode = parent.child(pattern);
+      lastParent = parent;
+      state.node = lastNode;
+    }
     return original.call(this, req, res, function statskitMountExit(err?: unknown) {
       state.node = parent;
       if (err) state.fail(err);
@@ -160,11 +170,19 @@ function dispatch(
 }
 
 function routeHook(original: LayerHandler, path: LayerPath): LayerHandler {
+  // The route's template node for the mount node it was last reached through (see mountHook).
+  let lastParent: RouteNode | undefined;
+  let lastNode: RouteNode | undefined;
   return function statskitRoute(this: ExpressLayer, req, res, next) {
     const state = stateOf(req);
     if (state === undefined) return original.call(this, req, res, next);
     const previous = state.routeNode;
-    state.routeNode = state.node.child(path);
+    const parent = state.node;
+    if (parent !== lastParent || lastNode === undefined) {
+      lastNode = parent.child(path);
+      lastParent = parent;
+    }
+    state.routeNode = lastNode;
     const exit: NextFn = function statskitRouteExit(err?: unknown) {
       // Passed on without an error: this route did not handle the request after all.
       if (!err || err === 'route' || err === 'router') state.routeNode = previous;

@@ -19,6 +19,7 @@ import {
   trackRequest,
   trackResponse,
   useFinishChannel,
+  useStartChannel,
 } from './server-channels.js';
 import type { FinishedRequest, RequestRecorder } from './types.js';
 
@@ -56,6 +57,8 @@ export class AdapterRequest implements FinishedRequest, TrackedRequest {
   routeStats: ResolvedRouteStats | undefined = undefined;
   /** Set once the request has been finished (recorded or skipped): it is never finished twice. */
   done = false;
+  /** Set when the finish channel reported the response sent in full (then its status is final). */
+  responded = false;
 
   constructor(owner: RequestOwner<never>, method: string, start: number) {
     this.owner = owner;
@@ -126,6 +129,7 @@ export class RequestAdapter<Req, Key> {
   readonly sizes: boolean;
   readonly #keyOverride = new KeyOverride();
   readonly #release: () => void;
+  #releaseStart: (() => void) | undefined;
 
   constructor(options: AdapterOptions<Req, Key>, spec: AdapterOptionsSpec<Req>) {
     const resolved = resolveAdapterOptions(options, spec);
@@ -141,6 +145,15 @@ export class RequestAdapter<Req, Key> {
     if (this.context === true) enableRequestContext();
     this.stats = this.client.child({});
     this.#release = useFinishChannel();
+  }
+
+  /**
+   * Hold the `http.server.request.start` channel for every server until {@link close}: requests then
+   * carry their start time ({@link requestStart}) and a state slot from the moment node:http emits them
+   * (for adapters that find their requests in middleware, after the framework reshaped `req`).
+   */
+  useStartChannel(): void {
+    this.#releaseStart ??= useStartChannel();
   }
 
   /** Whether the request is left alone: a skipped method or an excluded path. */
@@ -195,7 +208,7 @@ export class RequestAdapter<Req, Key> {
 
   /** The status the client got: what was sent, a 500 for an error with nothing sent, else a 499. */
   statusOf(state: AdapterRequest, res: ServerResponse): number {
-    if (res.writableEnded) return res.statusCode;
+    if (state.responded || res.writableEnded) return res.statusCode;
     if (state.error !== undefined) return res.headersSent ? res.statusCode : 500;
     return CLIENT_CLOSED_REQUEST;
   }
@@ -247,6 +260,7 @@ export class RequestAdapter<Req, Key> {
   /** Send the summed counters, then close the client if the adapter created it, else flush it. */
   close(): Promise<void> {
     this.#release();
+    this.#releaseStart?.();
     this.recorder.flush();
     return this.ownsClient ? this.client.close() : this.client.flush();
   }

@@ -56,6 +56,25 @@ export class SummedCounters {
     }
   }
 
+  /** {@link count} each of `list` (one request's status counters) in one call. */
+  countAll(list: readonly Counter[], opts?: MetricOptions): void {
+    if (opts !== undefined || this.#interval === 0) {
+      for (let i = 0; i < list.length; i++) this.count(list[i] as Counter, opts);
+      return;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as Counter;
+      c.pending++;
+      if (c.queued) continue;
+      c.queued = true;
+      this.#dirty.push(c);
+      if (this.#timer === undefined) {
+        this.#timer = setTimeout(this.#flush, this.#interval);
+        this.#timer.unref();
+      }
+    }
+  }
+
   /** Send every pending count now. */
   flush(): void {
     if (this.#timer !== undefined) {

@@ -79,11 +79,13 @@ export {
   offServerRequest,
   onServerRequest,
   type RequestOwner,
+  requestStart,
   type TrackedRequest,
   trackedState,
   trackRequest,
   trackResponse,
   useFinishChannel,
+  useStartChannel,
 } from './server-channels.js';
 export {
   type ClosableServer,

@@ -41,6 +41,12 @@ interface StatusCounters {
   readonly cls: Counter;
 }
 
+/** Names mode: the status counters of one (route, method, status), per group. */
+interface StatusRow {
+  readonly route: readonly Counter[];
+  readonly aggregate: readonly Counter[];
+}
+
 /** One (route, method): its client (route tags baked in), names and counters. */
 class MethodEntry {
   /** Names mode: the client of per-route metrics. Tags mode: the client tagged with route and method. */
@@ -56,6 +62,13 @@ class MethodEntry {
   readonly #status = new Map<number, StatusCounters>();
   /** Tags mode: one child per status (its tags formatted once) and its errors counter. */
   readonly #byStatus = new Map<number, { client: StatsClient; errors: Counter }>();
+  /** Names mode: the status counters one request of a status counts, as the options say. */
+  readonly #rows = new Map<number, StatusRow>();
+  /** The row asked for last (most requests of a route have the status of the one before). */
+  #lastStatus = -1;
+  #lastRow: StatusRow | undefined;
+  #lastTaggedStatus = -1;
+  #lastTagged: { client: StatsClient; errors: Counter } | undefined;
   readonly #recorder: Recorder;
   readonly #route: RouteEntry;
 
@@ -97,8 +110,46 @@ class MethodEntry {
     return c;
   }
 
+  /**
+   * Names mode: the counters a request of `status` counts, as the options say (this route's code and
+   * class; the aggregate code and class). Built once per status; one lookup per request.
+   */
+  statusRow(status: number): StatusRow {
+    const last = this.#lastRow;
+    if (status === this.#lastStatus && last !== undefined) return last;
+    let row = this.#rows.get(status);
+    if (row === undefined) {
+      const opts = this.#recorder.options;
+      const route: Counter[] = [];
+      const aggregate: Counter[] = [];
+      if (opts.groups.route) {
+        const rs = this.status(status);
+        if (opts.statusCode) route.push(rs.code);
+        if (opts.statusClass) route.push(rs.cls);
+      }
+      if (opts.groups.aggregate) {
+        const as = this.#recorder.aggregateStatus(status);
+        if (opts.statusCode) aggregate.push(as.code);
+        if (opts.statusClass) aggregate.push(as.cls);
+      }
+      row = { route, aggregate };
+      if (this.#rows.size < 1000) this.#rows.set(status, row);
+    }
+    this.#lastStatus = status;
+    this.#lastRow = row;
+    return row;
+  }
+
   /** Tags mode: the client tagged with a status, and its errors counter. */
   tagged(status: number): { client: StatsClient; errors: Counter } {
+    if (status === this.#lastTaggedStatus && this.#lastTagged !== undefined) return this.#lastTagged;
+    const c = this.#taggedOf(status);
+    this.#lastTaggedStatus = status;
+    this.#lastTagged = c;
+    return c;
+  }
+
+  #taggedOf(status: number): { client: StatsClient; errors: Counter } {
     let c = this.#byStatus.get(status);
     if (c === undefined) {
       const s = this.#recorder.status(status);
@@ -128,7 +179,18 @@ class RouteEntry {
     this.template = template;
   }
 
+  #lastRaw = '';
+  #lastMethod: MethodEntry | undefined;
+
   method(raw: string): MethodEntry {
+    if (raw === this.#lastRaw && this.#lastMethod !== undefined) return this.#lastMethod;
+    const m = this.#methodOf(raw);
+    this.#lastRaw = raw;
+    this.#lastMethod = m;
+    return m;
+  }
+
+  #methodOf(raw: string): MethodEntry {
     let m = this.#methods.get(raw);
     if (m === undefined) {
       const method = normalizeMethod(raw);
@@ -208,10 +270,20 @@ class Recorder implements RequestRecorder {
     this.#counters.count(c, opts);
   }
 
+  /** The template asked for last and its entry: most requests come from a few hot routes. */
+  #lastTemplate: string | undefined = undefined;
+  #lastRoute: RouteEntry | undefined = undefined;
+
   #record(req: FinishedRequest): void {
     const opts = this.options;
     const groups = opts.groups;
-    const route = this.#route(req.route);
+    const template = req.route;
+    let route = this.#lastRoute;
+    if (route === undefined || template !== this.#lastTemplate) {
+      route = this.#route(template);
+      this.#lastTemplate = template;
+      this.#lastRoute = route;
+    }
     const m = route.method(req.method);
     const ms = roundMs(req.durationMs);
     const status = req.status;
@@ -234,22 +306,20 @@ class Recorder implements RequestRecorder {
       if (groups.errors && failed) this.#count(t.errors, call);
     } else {
       const base = this.client;
+      const counters = this.#counters;
+      const row = m.statusRow(status);
       if (groups.route) {
         m.client.timing(m.timer, ms, call);
         if (reqBytes >= 0) m.client.timing(m.requestBytes, reqBytes, call);
         if (resBytes >= 0) m.client.timing(m.responseBytes, resBytes, call);
-        const rs = m.status(status);
-        if (opts.statusCode) this.#count(rs.code, call);
-        if (opts.statusClass) this.#count(rs.cls, call);
+        counters.countAll(row.route, call);
       }
       if (groups.aggregate) {
         base.timing(metricNames.request, ms, call);
         base.timing(m.methodTimer, ms, call);
         if (reqBytes >= 0) base.timing(metricNames.requestBytes, reqBytes, call);
         if (resBytes >= 0) base.timing(metricNames.responseBytes, resBytes, call);
-        const s = this.#aggregateStatus(status);
-        if (opts.statusCode) this.#count(s.code, call);
-        if (opts.statusClass) this.#count(s.cls, call);
+        counters.countAll(row.aggregate, call);
       }
       if (groups.errors && failed) {
         this.#count(this.#errors, call);
@@ -330,7 +400,8 @@ class Recorder implements RequestRecorder {
     return k;
   }
 
-  #aggregateStatus(status: number): StatusCounters {
+  /** The aggregate code and class counters of a status. */
+  aggregateStatus(status: number): StatusCounters {
     let s = this.#statusCounters.get(status);
     if (s === undefined) {
       const str = this.status(status);

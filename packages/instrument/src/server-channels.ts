@@ -35,6 +35,8 @@ export interface TrackedRequest {
   readonly owner: RequestOwner<never>;
   /** True once finished: a request is finished once. */
   done: boolean;
+  /** Set (when the field exists) once the finish channel reported the response sent in full. */
+  responded?: boolean;
 }
 
 /**
@@ -46,12 +48,21 @@ export interface TrackedRequest {
 const kState = Symbol.for('statskit.instrument.requestState');
 /** On a socket: the response it carries now (for `close`), and whether the listener is on. */
 const kInflight = Symbol.for('statskit.instrument.inflight');
-type WithState = { [kState]?: TrackedRequest };
+/**
+ * On a socket, with {@link useStartChannel}: the request it carried last and `performance.now()` when
+ * node:http emitted that request. On the socket, not the request: a number stored on the request made
+ * each request's object slow to reshape when Express swapped its prototype (~6 µs/request in a Node 24
+ * profile); the socket takes the property once per connection, and a plain store per request.
+ */
+const kStartReq = Symbol.for('statskit.instrument.startRequest');
+const kStartAt = Symbol.for('statskit.instrument.startAt');
+type WithState = { [kState]?: TrackedRequest | null };
+type StartedSocket = { [kStartReq]?: object | null; [kStartAt]?: number };
 type WatchedSocket = Socket & { [kInflight]?: ServerResponse | null };
 
 const states = {
   get(req: object): TrackedRequest | undefined {
-    return (req as WithState)[kState];
+    return (req as WithState)[kState] ?? undefined;
   },
   set(req: object, state: TrackedRequest): void {
     (req as WithState)[kState] = state;
@@ -70,9 +81,19 @@ function end(state: TrackedRequest, req: IncomingMessage, res: ServerResponse): 
 function onFinish(message: unknown): void {
   const { request, response } = message as ChannelMessage;
   const state = states.get(request);
-  if (state === undefined || state.done) return;
-  const socket = request.socket as WatchedSocket | null;
-  if (socket !== null && socket[kInflight] === response) socket[kInflight] = null;
+  if (state === undefined || state.done) {
+    const socket = request.socket as StartedSocket | null;
+    if (socket !== null && socket[kStartReq] === request) socket[kStartReq] = null;
+    return;
+  }
+  const socket = request.socket as (WatchedSocket & StartedSocket) | null;
+  if (socket !== null) {
+    if (socket[kInflight] === response) socket[kInflight] = null;
+    // A finished request is not kept alive by its socket until the next one (the garbage collector
+    // would have to promote every request of a keep-alive connection).
+    if (socket[kStartReq] === request) socket[kStartReq] = null;
+  }
+  if (state.responded === false) state.responded = true;
   end(state, request, response);
 }
 
@@ -172,4 +193,48 @@ export function offServerRequest(server: object, listener: StartListener): void 
   if (starts.get(server) !== listener) return;
   starts.delete(server);
   if (starts.size === 0) dc.unsubscribe(START, onStart);
+}
+
+let startUsers = 0;
+
+/**
+ * The start channel's listener of {@link useStartChannel}: the request's start time (on its socket), and
+ * its state slot made while the request still has node:http's own shape. A property added later, after
+ * a framework swapped the request's prototype (Express does), costs a slow hidden-class transition per
+ * request on Node 20 (the largest statskit item in a profile of an Express hello-world); overwriting an
+ * own property costs a store.
+ */
+function onAnyStart(message: unknown): void {
+  const req = (message as ChannelMessage).request;
+  (req as WithState)[kState] = null;
+  const socket = req.socket as (Socket & StartedSocket) | null;
+  if (socket === null) return;
+  socket[kStartReq] = req;
+  socket[kStartAt] = performance.now();
+}
+
+/**
+ * Subscribe to `http.server.request.start` for every server (once per process while anything holds it):
+ * every request gets its start time ({@link requestStart}) and its state slot when node:http emits it.
+ * The function returned releases it.
+ */
+export function useStartChannel(): () => void {
+  if (startUsers++ === 0) dc.subscribe(START, onAnyStart);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--startUsers === 0) dc.unsubscribe(START, onAnyStart);
+  };
+}
+
+/**
+ * `performance.now()` when node:http emitted `req` (from {@link useStartChannel}), or undefined when no
+ * start channel saw it (the channel is not held, `inject()`, HTTP/2 compatibility objects) or a later
+ * request on its socket was emitted since (HTTP pipelining).
+ */
+export function requestStart(req: IncomingMessage): number | undefined {
+  const socket = req.socket as (Socket & StartedSocket) | null | undefined;
+  if (socket === null || socket === undefined || socket[kStartReq] !== req) return undefined;
+  return socket[kStartAt];
 }
