@@ -34,6 +34,7 @@
  */
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
+import { availableParallelism, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -122,9 +123,7 @@ export async function runHttpBench({
   const sinks = {};
   const alive = []; // the all-alive servers
   /** mode → variant → per-round records {rps, cpu, user, system, requests, lines, packets, position} */
-  const runs = Object.fromEntries(
-    modes.map((m) => [m, Object.fromEntries(variants.map((v) => [v, []]))]),
-  );
+  const runs = Object.fromEntries(modes.map((m) => [m, Object.fromEntries(variants.map((v) => [v, []]))]));
   const width = Math.max(...variants.map((v) => v.length));
   const ctx = { autocannon, o, script, sinks };
   try {
@@ -136,9 +135,7 @@ export async function runHttpBench({
       for (const mode of modes) {
         for (const [position, v] of order.entries()) {
           const server =
-            mode === 'all-alive'
-              ? alive.find((s) => s.variant === v)
-              : await start(script, v, sinks[v].port);
+            mode === 'all-alive' ? alive.find((s) => s.variant === v) : await start(script, v, sinks[v].port);
           let rec;
           try {
             rec = await measure(ctx, server);
@@ -162,9 +159,11 @@ export async function runHttpBench({
     for (const s of Object.values(sinks)) s.socket.close();
   }
 
+  const loads = modes.flatMap((m) => variants.flatMap((v) => runs[m][v].map((r) => r.load)));
   const header =
     `${title} ${frameworkVersion}, node ${process.version}, ${o.connections} connections, ` +
-    `${o.warmup} s warmup + ${o.duration} s measured × ${o.rounds} rounds (rotating order)`;
+    `${o.warmup} s warmup + ${o.duration} s measured × ${o.rounds} rounds (rotating order), ` +
+    `1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${availableParallelism()} CPUs`;
   let failed = false;
   for (const mode of modes) {
     const s = summarize(variants, runs[mode]);
@@ -172,12 +171,16 @@ export async function runHttpBench({
       mode === 'all-alive'
         ? 'all servers alive for the whole run (--all-alive)'
         : 'one server alive at a time (fork, warm, measure, drain, kill)';
-    const out = values.markdown ? markdown(header, method, variants, s, sinks) : plain(header, method, variants, s, sinks);
+    const out = values.markdown
+      ? markdown(header, method, variants, s, sinks)
+      : plain(header, method, variants, s, sinks);
     console.log(out);
     console.log(positionLine(variants, runs[mode], s));
     for (const v of variants)
       if (!NOT_SENDING.has(v) && s[v].lines === 0) {
-        console.error(`${v} sent no metric lines during its measured runs: it was not measured doing its work`);
+        console.error(
+          `${v} sent no metric lines during its measured runs: it was not measured doing its work`,
+        );
         failed = true;
       }
     if (mode === modes[0]) {
@@ -209,6 +212,7 @@ async function measure({ autocannon, o, sinks }, server) {
   const user = (cpu1.user - cpu0.user) / total;
   const system = (cpu1.system - cpu0.system) / total;
   return {
+    load: loadavg()[0],
     rps: average,
     requests: total,
     user,
