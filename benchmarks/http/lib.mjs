@@ -71,6 +71,7 @@ export async function serveChild(serve) {
  * when a sending variant sent nothing, or statskit's req/s cost exceeds --budget percent of bare.
  *
  * Flags: --duration 4 --warmup 1 --connections 32 --rounds max(3, variant count) --budget 3
+ * --rate 0 (> 0: a fixed request rate instead of as fast as the server answers)
  * --all-alive --compare-modes --markdown (a block for docs/benchmarks.md's "HTTP frameworks" section).
  *
  * @param {object} o
@@ -96,6 +97,7 @@ export async function runHttpBench({
       warmup: { type: 'string', default: '1' },
       rounds: { type: 'string', default: String(Math.max(3, variants.length)) },
       connections: { type: 'string', default: '32' },
+      rate: { type: 'string', default: '0' },
       budget: { type: 'string', default: '3' },
       'all-alive': { type: 'boolean', default: false },
       'compare-modes': { type: 'boolean', default: false },
@@ -107,6 +109,7 @@ export async function runHttpBench({
     warmup: number(values, 'warmup', 0),
     rounds: number(values, 'rounds', 1),
     connections: number(values, 'connections', 1),
+    rate: number(values, 'rate', 0),
   };
   const budget = number(values, 'budget', 0);
   if (!Number.isInteger(o.rounds)) throw new Error(`--rounds must be a whole number, got ${o.rounds}`);
@@ -161,7 +164,7 @@ export async function runHttpBench({
 
   const loads = modes.flatMap((m) => variants.flatMap((v) => runs[m][v].map((r) => r.load)));
   const header =
-    `${title} ${frameworkVersion}, node ${process.version}, ${o.connections} connections, ` +
+    `${title} ${frameworkVersion}, node ${process.version}, ${o.connections} connections${o.rate > 0 ? ` at ${o.rate} req/s` : ''}, ` +
     `${o.warmup} s warmup + ${o.duration} s measured × ${o.rounds} rounds (rotating order), ` +
     `1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${availableParallelism()} CPUs`;
   let failed = false;
@@ -199,13 +202,13 @@ export async function runHttpBench({
  */
 async function measure({ autocannon, o, sinks }, server) {
   const snk = sinks[server.variant];
-  if (o.warmup > 0) await cannon(autocannon, server.url, o.warmup, o.connections);
+  if (o.warmup > 0) await cannon(autocannon, server.url, o.warmup, o);
   await ask(server.child, 'flush', 'flushed');
   await quiet([snk], QUIET_MS, 0, 1500);
   const c0 = snk.counts.lines;
   const p0 = snk.counts.packets;
   const cpu0 = await ask(server.child, 'cpu', 'cpu');
-  const { average, total } = await cannon(autocannon, server.url, o.duration, o.connections);
+  const { average, total } = await cannon(autocannon, server.url, o.duration, o);
   const cpu1 = await ask(server.child, 'cpu', 'cpu');
   await ask(server.child, 'flush', 'flushed');
   await quiet([snk], QUIET_MS, DRAIN_MS, 4000);
@@ -363,6 +366,13 @@ function biasLine(variants, runs) {
       `average position with all servers alive, ${signed(first1)} one at a time`,
     'median server CPU µs/req, one at a time → all alive: ' +
       variants.map((v) => `${v} ${s1[v].cpu.toFixed(1)} → ${s2[v].cpu.toFixed(1)}`).join(', '),
+    'all alive − one at a time, paired per round (median [min … max]), by fork order: ' +
+      variants
+        .map((v, i) => {
+          const d = paired(runs['all-alive'][v], runs['one-at-a-time'][v]);
+          return `#${i + 1} ${v} ${signed(d.median)} [${d.range.map((n) => signed(n)).join(' … ')}]`;
+        })
+        .join(', '),
   ].join('\n');
 }
 
@@ -452,8 +462,15 @@ function ask(child, msg, key) {
   });
 }
 
-async function cannon(autocannon, url, duration, connections) {
-  const result = await autocannon({ url, duration, connections, pipelining: 1 });
+/** `o.rate` > 0: at most that many requests per second over all connections (autocannon's overallRate). */
+async function cannon(autocannon, url, duration, { connections, rate }) {
+  const result = await autocannon({
+    url,
+    duration,
+    connections,
+    pipelining: 1,
+    ...(rate > 0 ? { overallRate: rate } : {}),
+  });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { average: result.requests.average, total: result.requests.total };
