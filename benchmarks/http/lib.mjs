@@ -21,9 +21,9 @@
  * Verification: each variant has its own UDP sink, which counts packets and metric lines. Around the
  * measured run the child is asked to flush (the 'flush' message: statskit's clients write what they hold
  * in process — aggregated counters, packed timers, a partly filled packet — through the same path as at
- * `beforeExit`), and the parent waits for the sink to go quiet: after the warmup, so warmup lines are not
- * counted; after the measured run for at least `DRAIN_MS` (hot-shots sends a partly filled buffer after
- * its 1 s `bufferFlushInterval`, dats after its 100 ms `bufferFlushTimeout`), so everything the run
+ * `beforeExit`), and the parent waits at least `DRAIN_MS` and until the sink is quiet (hot-shots sends a
+ * partly filled buffer after its 1 s `bufferFlushInterval`, dats after its 100 ms `bufferFlushTimeout`):
+ * after the warmup, so warmup lines are not counted; after the measured run, so everything the run
  * produced is counted before the child is killed. A variant other than bare and noop that sent nothing
  * during its measured runs fails the run (exit code 1); the table gives lines and packets per request.
  *
@@ -204,7 +204,7 @@ async function measure({ autocannon, o, sinks }, server) {
   const snk = sinks[server.variant];
   if (o.warmup > 0) await cannon(autocannon, server.url, o.warmup, o);
   await ask(server.child, 'flush', 'flushed');
-  await quiet([snk], QUIET_MS, 0, 1500);
+  await quiet([snk], QUIET_MS, DRAIN_MS, 4000);
   const c0 = snk.counts.lines;
   const p0 = snk.counts.packets;
   const cpu0 = await ask(server.child, 'cpu', 'cpu');
