@@ -255,7 +255,7 @@ function summarize(variants, runs) {
 /** Median and min–max of the per-round differences a[i].cpu − b[i].cpu. */
 function paired(a, b) {
   const d = a.map((r, i) => r.cpu - b[i].cpu);
-  return { median: median(d), range: range(d) };
+  return { median: median(d), range: range(d), rounds: d };
 }
 
 function incumbents(variants) {
@@ -318,10 +318,17 @@ function conclusions(variants, s) {
     `statskit adds ${signed(a('statskit'))} µs/req [${s.statskit.added.range.map((n) => signed(n)).join(' … ')}] ` +
       `= ${signed((a('statskit') / s.bare.cpu) * 100)} % of bare's ${s.bare.cpu.toFixed(1)} µs/req`,
   ];
-  if (s.noop) lines.push(`noop (merely having a middleware/hook) adds ${signed(a('noop'))} µs/req`);
+  if (s.noop)
+    lines.push(
+      `noop (merely having a middleware/hook) adds ${signed(a('noop'))} µs/req [${s.noop.added.range.map((n) => signed(n)).join(' … ')}]`,
+    );
   for (const v of incumbents(variants))
     lines.push(
-      `${v} adds ${signed(a(v))} µs/req: statskit's added cost is ${(a('statskit') / a(v)).toFixed(2)}× ${v}'s`,
+      `${v} adds ${signed(a(v))} µs/req [${s[v].added.range.map((n) => signed(n)).join(' … ')}]: ` +
+        `statskit's added cost is ${(a('statskit') / a(v)).toFixed(2)}× ${v}'s ` +
+        `(per round ${range(s.statskit.added.rounds.map((x, i) => x / s[v].added.rounds[i]))
+          .map((n) => n.toFixed(2))
+          .join(' … ')})`,
     );
   if (s['statskit-tags']) {
     const t = s['statskit-tags'];
