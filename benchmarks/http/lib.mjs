@@ -16,7 +16,8 @@
  * `--all-alive` keeps the old method: every server forked once and alive for the whole run, each round
  * loading them in turn. The server measured first in a round reads more CPU there (the fork-position
  * bias); `--compare-modes` runs both methods in one invocation, alternating rounds, and prints the
- * per-position offsets of each, so the bias is measured against the same variants in the same hour.
+ * per-position offsets of each, so the bias is measured against the same variants in the same hour (the
+ * all-alive servers stay up, idle, during the one-at-a-time halves too).
  *
  * Verification: each variant has its own UDP sink, which counts packets and metric lines. Around the
  * measured run the child is asked to flush (the 'flush' message: statskit's clients write what they hold
