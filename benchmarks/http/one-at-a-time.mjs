@@ -1,46 +1,40 @@
 #!/usr/bin/env node
 /**
- * A cross-check of lib.mjs's figures: server CPU per request (user and system separately) with only one
- * server alive at a time. Each variant of `script` is forked (`--serve`, as lib.mjs does), warmed up 2 s
- * (`--warmup`),
- * loaded 5 s with autocannon (50 connections) while its process.cpuUsage() is read around the run, then
- * killed; the variants take turns, `--rounds` times (default 2). Metrics go to one UDP sink here.
+ * Any per-framework script's servers, measured by lib.mjs's runner with a variant list of your choice
+ * (the runner measures one server alive at a time by default; this is for subsets and other orders):
  *
- *   node http/one-at-a-time.mjs http/fastify.mjs bare noop statskit fastify-metrics
+ *   node http/one-at-a-time.mjs http/fastify.mjs bare noop statskit fastify-metrics [--rounds 4] [--markdown]
+ *
+ * The framework's name and version come from the script's file name (`http/koa.mjs` → koa). Every flag
+ * of runHttpBench is passed on (--duration, --warmup, --connections, --rounds, --all-alive,
+ * --compare-modes, --markdown, --budget).
  */
-import { fork } from 'node:child_process';
-import dgram from 'node:dgram';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { frameworkOf, runHttpBench } from './lib.mjs';
 
 const args = process.argv.slice(2);
-const at = args.indexOf('--rounds');
-const rounds = at === -1 ? 2 : Number(args.splice(at, 2)[1]);
-const w = args.indexOf('--warmup');
-const warmup = w === -1 ? 2 : Number(args.splice(w, 2)[1]);
-const [script, ...variants] = args;
-const { default: autocannon } = await import('autocannon');
-const sink = dgram.createSocket('udp4');
-await new Promise((resolve) => sink.bind(0, '127.0.0.1', resolve));
-for (let round = 0; round < rounds; round++) {
-  for (const variant of variants) {
-    const child = fork(script, ['--serve', variant, String(sink.address().port)]);
-    const port = await new Promise((resolve) => child.on('message', (m) => m.port && resolve(m.port)));
-    const cpu = () =>
-      new Promise((resolve) => {
-        child.once('message', (m) => resolve(m.cpu));
-        child.send('cpu');
-      });
-    const url = `http://127.0.0.1:${port}/hello/world`;
-    await autocannon({ url, duration: warmup, connections: 50 });
-    const c0 = await cpu();
-    const { requests } = await autocannon({ url, duration: 5, connections: 50 });
-    const c1 = await cpu();
-    const user = (c1.user - c0.user) / requests.total;
-    const system = (c1.system - c0.system) / requests.total;
-    console.log(
-      `round ${round + 1}: ${variant.padEnd(16)} user ${user.toFixed(2)} + system ${system.toFixed(2)} = ` +
-        `${(user + system).toFixed(2)} µs/req`,
-    );
-    child.kill();
-  }
+const firstFlag = args.findIndex((a) => a.startsWith('--'));
+const positional = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
+const [file, ...variants] = positional;
+if (!file || variants.length === 0) {
+  console.error('usage: one-at-a-time.mjs <script> <variant>... [flags of runHttpBench]');
+  process.exit(2);
 }
-sink.close();
+const script = pathToFileURL(resolve(file)).href;
+const framework = frameworkOf(script);
+let frameworkVersion = '?';
+try {
+  frameworkVersion = createRequire(script)(`${framework}/package.json`).version;
+} catch {
+  // a script not named after its framework: the table says '?'
+}
+await runHttpBench({
+  script,
+  title: framework[0].toUpperCase() + framework.slice(1),
+  frameworkVersion,
+  variants,
+  argv: flags,
+});
