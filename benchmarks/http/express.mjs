@@ -35,10 +35,16 @@ async function serve(variant, statsdPort) {
     app.use(function noop(_req, _res, next) {
       next();
     });
-  } else if (variant === 'statskit' || variant === 'statskit-tags') {
+  } else if (variant === 'statskit' || variant === 'statskit-tags' || variant === 'statskit-dogstatsd') {
     const { StatsClient } = await import('@statskit/client');
     const { statsdMiddleware } = await import('@statskit/express');
-    const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
+    const client = new StatsClient({
+      port: statsdPort,
+      prefix: 'bench',
+      // statskit-dogstatsd (not in the default list): the server named, so the request timers of one
+      // name share multi-value lines (fewer bytes and packets per request than the portable default)
+      ...(variant === 'statskit-dogstatsd' ? { server: 'dogstatsd' } : {}),
+    });
     // statskit-tags: route, method and status as tags on stable names (docs/metrics.md, "Tags mode").
     app.use(statsdMiddleware({ client, ...(variant === 'statskit-tags' ? { mode: 'tags' } : {}) }));
   } else if (variant === 'express-hot-shots') {

@@ -42,11 +42,17 @@ async function serve(variant, statsdPort) {
     app.addHook('onResponse', function noopOnResponse(_request, _reply, done) {
       done();
     });
-  } else if (variant === 'statskit' || variant === 'statskit-tags') {
+  } else if (variant === 'statskit' || variant === 'statskit-tags' || variant === 'statskit-dogstatsd') {
     const { StatsClient } = await import('@statskit/client');
     const { default: statskit } = await import('@statskit/fastify');
-    const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
-    await app.register(statskit, variant === 'statskit' ? { client } : { client, mode: 'tags' });
+    const client = new StatsClient({
+      port: statsdPort,
+      prefix: 'bench',
+      // statskit-dogstatsd (not in the default list): the server named, so the request timers of one
+      // name share multi-value lines (fewer bytes and packets per request than the portable default)
+      ...(variant === 'statskit-dogstatsd' ? { server: 'dogstatsd' } : {}),
+    });
+    await app.register(statskit, variant === 'statskit-tags' ? { client, mode: 'tags' } : { client });
   } else if (variant === 'fastify-metrics') {
     const { default: metrics } = await import('@immobiliarelabs/fastify-metrics');
     await app.register(metrics, {

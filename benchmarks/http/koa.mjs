@@ -43,11 +43,17 @@ async function serve(variant, statsdPort) {
     app.use(async function noop(_ctx, next) {
       await next();
     });
-  } else if (variant === 'statskit' || variant === 'statskit-tags') {
+  } else if (variant === 'statskit' || variant === 'statskit-tags' || variant === 'statskit-dogstatsd') {
     const { StatsClient } = await import('@statskit/client');
     const { statsdMiddleware } = await import('@statskit/koa');
-    const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
-    app.use(statsdMiddleware(variant === 'statskit' ? { client } : { client, mode: 'tags' }));
+    const client = new StatsClient({
+      port: statsdPort,
+      prefix: 'bench',
+      // statskit-dogstatsd (not in the default list): the server named, so the request timers of one
+      // name share multi-value lines (fewer bytes and packets per request than the portable default)
+      ...(variant === 'statskit-dogstatsd' ? { server: 'dogstatsd' } : {}),
+    });
+    app.use(statsdMiddleware(variant === 'statskit-tags' ? { client, mode: 'tags' } : { client }));
   } else if (variant === 'koa-statsd') {
     const convert = require('koa-convert');
     const koaStatsd = require('koa-statsd');

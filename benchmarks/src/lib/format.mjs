@@ -253,7 +253,8 @@ export function floorNotes(rows) {
     // packet (its formatting included, so an upper bound) times the packets they sent.
     const hs = find('hot-shots');
     const calls = base.calls ?? 0;
-    if (base.packets === undefined || base.packets === 0 || calls === 0 || hs?.nsPerCall === undefined) continue;
+    if (base.packets === undefined || base.packets === 0 || calls === 0 || hs?.nsPerCall === undefined)
+      continue;
     const perPacket = (base.nsPerCall * calls) / base.packets;
     for (const [client, label] of /** @type {const} */ ([
       ['statskit', 'default'],
