@@ -146,6 +146,10 @@ export class Samples extends HeldEntry {
   readonly kind = KIND_MULTI;
   /** The rate suffix (`|@0.5`, or ''). */
   readonly rate: string;
+  /** What follows each value (the etsy form's `|ms|@0.5`; '' for DogStatsD). */
+  readonly suffix: string;
+  /** What follows the last value, once (DogStatsD's `|ms|@0.5`; '' for the etsy form). */
+  readonly tail: string;
   /**
    * The samples so far: `values[0..count)`, as numbers (written as digits straight into the packet),
    * and their bytes. The array is reused for the entry's next line (its capacity kept: no regrowth).
@@ -156,9 +160,18 @@ export class Samples extends HeldEntry {
   /** Bytes of the rest of the line (name, tags, and the type and rate in the DogStatsD form). */
   fixed = 0;
 
-  constructor(plain: boolean, tags: string, tagBytes: number, type: string, rate: string) {
+  constructor(
+    plain: boolean,
+    tags: string,
+    tagBytes: number,
+    type: string,
+    rate: string,
+    dogstatsd: boolean,
+  ) {
     super(plain, tags, tagBytes, type);
     this.rate = rate;
+    this.suffix = dogstatsd ? '' : type + rate;
+    this.tail = dogstatsd ? type + rate : '';
   }
 }
 
@@ -368,9 +381,8 @@ export class Aggregator {
     else if (kind === KIND_SET) e = new Members(plain, tags, tagBytes, type);
     else if (kind === KIND_SUMMARY) e = new Summary(plain, tags, tagBytes, type);
     else {
-      const s = new Samples(plain, tags, tagBytes, type, rate);
-      s.fixed = held.names.bytesOf(name) + tagBytes + 1;
-      if (this.#multi === 'dogstatsd') s.fixed += type.length + rate.length;
+      const s = new Samples(plain, tags, tagBytes, type, rate, this.#multi === 'dogstatsd');
+      s.fixed = held.names.bytesOf(name) + tagBytes + 1 + s.tail.length;
       e = s;
     }
     this.#size++;
@@ -401,8 +413,7 @@ export class Aggregator {
   /** Add one sample to a multi-value line; a line that would outgrow a packet is sent first. */
   sample(held: Held, name: string, e: Samples, v: number): void {
     // dogstatsd: `1:2`; etsy: `1|ms:2|ms` (each piece typed, and rated)
-    const piece =
-      this.#multi === 'dogstatsd' ? numberBytes(v) : numberBytes(v) + e.type.length + e.rate.length;
+    const piece = numberBytes(v) + e.suffix.length;
     if (e.bytes > 0 && e.fixed + e.bytes + 1 + piece > this.#maxLine) this.#multiLine(held, name, e);
     e.bytes += e.bytes === 0 ? piece : 1 + piece;
     e.values[e.count++] = v;
@@ -418,19 +429,7 @@ export class Aggregator {
     e.values = [];
     e.count = 0;
     e.bytes = 0;
-    const dog = this.#multi === 'dogstatsd';
-    this.#encoder.samples(
-      held.names,
-      name,
-      values,
-      count,
-      bytes,
-      dog ? '' : e.type + e.rate,
-      dog ? e.type : '',
-      dog ? e.rate : '',
-      e.tags,
-      e.tagBytes,
-    );
+    this.#encoder.samples(held.names, name, values, count, bytes, e.suffix, e.tail, e.tags, e.tagBytes);
     // not re-entered: the next line of this entry fills the same array
     if (e.count === 0) e.values = values;
   }

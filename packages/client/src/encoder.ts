@@ -80,7 +80,7 @@ export class Encoder {
 
   /**
    * A multi-value line of held samples: `values[0..count)` written as digits, `:`-separated, each followed by
-   * `suffix` (the etsy form's `|ms|@0.5`; '' for DogStatsD), then `type` and `rate` (DogStatsD's, once).
+   * `suffix` (the etsy form's `|ms|@0.5`; '' for DogStatsD), then `tail` once (DogStatsD's `|ms|@0.5`).
    * `valueBytes` counts the values, their suffixes and separators. False when dropped as too large.
    */
   samples(
@@ -90,12 +90,11 @@ export class Encoder {
     count: number,
     valueBytes: number,
     suffix: string,
-    type: string,
-    rate: string,
+    tail: string,
     tags: string,
     tagBytes: number,
   ): boolean {
-    const bytes = names.bytesOf(name) + tagBytes + 1 + valueBytes + type.length + rate.length;
+    const bytes = names.bytesOf(name) + tagBytes + 1 + valueBytes + tail.length;
     if (!this.#accept(bytes, 1, name)) return false;
     const batcher = this.#batcher;
     let o = batcher.reserve(bytes);
@@ -109,8 +108,7 @@ export class Encoder {
       o = putNumber(buf, o, values[i] as number);
       if (suffix !== '') o = putString(buf, o, suffix);
     }
-    if (type !== '') o = putString(buf, o, type);
-    if (rate !== '') o = putString(buf, o, rate);
+    if (tail !== '') o = putString(buf, o, tail);
     if (!inName && tagBytes !== 0) o = putString(buf, o, tags);
     batcher.commit(o, 1);
     return true;
