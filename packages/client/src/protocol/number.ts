@@ -14,12 +14,20 @@ const THOUSANDTHS: readonly string[] = Array.from({ length: 1000 }, (_, i) =>
  */
 const EXACT_LIMIT = 1e15;
 
+/**
+ * `value` in thousandths when that is exact and below {@link EXACT_LIMIT} (the fast path of the three
+ * functions below), else NaN (the general form, `${value}`). Integers take the same path (no fraction):
+ * a `Number.isInteger` check first made V8 run the decimal path 5× slower (~200 ns instead of ~40, Node 20).
+ */
+function thousandths(value: number): number {
+  const m = Math.round(value * 1000);
+  return m / 1000 === value && m < EXACT_LIMIT && m > -EXACT_LIMIT ? m : Number.NaN;
+}
+
 /** `String(value)` for a finite number, without V8's general double-to-string on the common cases. */
 export function formatNumber(value: number): string {
-  // Integers take the same path (no fraction: ''). A `Number.isInteger` check before the exactness check
-  // made V8 run this 5× slower on decimals (~200 ns instead of ~40 on Node 20).
-  const m = Math.round(value * 1000);
-  if (m / 1000 !== value || m >= EXACT_LIMIT || m <= -EXACT_LIMIT) return `${value}`;
+  const m = thousandths(value);
+  if (Number.isNaN(m)) return `${value}`;
   const abs = m < 0 ? -m : m;
   const int = Math.floor(abs / 1000);
   const frac = THOUSANDTHS[abs - int * 1000] as string;
@@ -46,8 +54,8 @@ function digits(n: number): number {
  * path: what a held sample reserves in its line before {@link putNumber} writes it.
  */
 export function numberBytes(value: number): number {
-  const m = Math.round(value * 1000);
-  if (m / 1000 !== value || m >= EXACT_LIMIT || m <= -EXACT_LIMIT) return `${value}`.length;
+  const m = thousandths(value);
+  if (Number.isNaN(m)) return `${value}`.length;
   const abs = m < 0 ? -m : m;
   const int = Math.floor(abs / 1000);
   return (m < 0 ? 1 : 0) + digits(int) + (FRACTION_BYTES[abs - int * 1000] as number);
@@ -58,8 +66,8 @@ export function numberBytes(value: number): number {
  * common path; returns the offset after it (`off` + {@link numberBytes}(`value`)).
  */
 export function putNumber(buf: Buffer, off: number, value: number): number {
-  const m = Math.round(value * 1000);
-  if (m / 1000 !== value || m >= EXACT_LIMIT || m <= -EXACT_LIMIT) {
+  const m = thousandths(value);
+  if (Number.isNaN(m)) {
     const s = `${value}`; // the general form: ASCII digits, '.', '-', 'e', '+'
     for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
     return off + s.length;
