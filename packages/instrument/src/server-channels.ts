@@ -107,7 +107,22 @@ function onSocketClose(this: WatchedSocket): void {
   if (state !== undefined && !state.done) end(state, req, res);
 }
 
-let finishUsers = 0;
+/**
+ * A process-wide subscription of `listener` to `channel`, made by the first hold and dropped with the
+ * last: the function returned takes a hold and returns its (idempotent) release.
+ */
+function sharedSubscription(channel: string, listener: (message: unknown) => void): () => () => void {
+  let users = 0;
+  return () => {
+    if (users++ === 0) dc.subscribe(channel, listener);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--users === 0) dc.unsubscribe(channel, listener);
+    };
+  };
+}
 
 /**
  * Whether another owner (a second middleware or plugin on the same request) already follows `req` and
@@ -157,15 +172,11 @@ export function trackedState<S extends TrackedRequest>(req: object): S | undefin
   return states.get(req) as S | undefined;
 }
 
+const holdFinish = sharedSubscription(FINISH, onFinish);
+
 /** Subscribe to the finish channel (once per process); the function returned releases it. */
 export function useFinishChannel(): () => void {
-  if (finishUsers++ === 0) dc.subscribe(FINISH, onFinish);
-  let held = true;
-  return () => {
-    if (!held) return;
-    held = false;
-    if (--finishUsers === 0) dc.unsubscribe(FINISH, onFinish);
-  };
+  return holdFinish();
 }
 
 type StartListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -195,8 +206,6 @@ export function offServerRequest(server: object, listener: StartListener): void 
   if (starts.size === 0) dc.unsubscribe(START, onStart);
 }
 
-let startUsers = 0;
-
 /**
  * The start channel's listener of {@link useStartChannel}: the request's start time (on its socket), and
  * its state slot made while the request still has node:http's own shape. A property added later, after
@@ -213,19 +222,15 @@ function onAnyStart(message: unknown): void {
   socket[kStartAt] = performance.now();
 }
 
+const holdStart = sharedSubscription(START, onAnyStart);
+
 /**
  * Subscribe to `http.server.request.start` for every server (once per process while anything holds it):
  * every request gets its start time ({@link requestStart}) and its state slot when node:http emits it.
  * The function returned releases it.
  */
 export function useStartChannel(): () => void {
-  if (startUsers++ === 0) dc.subscribe(START, onAnyStart);
-  let held = true;
-  return () => {
-    if (!held) return;
-    held = false;
-    if (--startUsers === 0) dc.unsubscribe(START, onAnyStart);
-  };
+  return holdStart();
 }
 
 /**
