@@ -46,14 +46,7 @@ export class SummedCounters {
       c.client.incr(c.name);
       return;
     }
-    c.pending++;
-    if (c.queued) return;
-    c.queued = true;
-    this.#dirty.push(c);
-    if (this.#timer === undefined) {
-      this.#timer = setTimeout(this.#flush, this.#interval);
-      this.#timer.unref();
-    }
+    this.#add(c);
   }
 
   /** {@link count} each of `list` (one request's status counters) in one call. */
@@ -62,16 +55,18 @@ export class SummedCounters {
       for (let i = 0; i < list.length; i++) this.count(list[i] as Counter, opts);
       return;
     }
-    for (let i = 0; i < list.length; i++) {
-      const c = list[i] as Counter;
-      c.pending++;
-      if (c.queued) continue;
-      c.queued = true;
-      this.#dirty.push(c);
-      if (this.#timer === undefined) {
-        this.#timer = setTimeout(this.#flush, this.#interval);
-        this.#timer.unref();
-      }
+    for (let i = 0; i < list.length; i++) this.#add(list[i] as Counter);
+  }
+
+  /** One more count of `c`, sent with the others when the interval ends. */
+  #add(c: Counter): void {
+    c.pending++;
+    if (c.queued) return;
+    c.queued = true;
+    this.#dirty.push(c);
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#flush, this.#interval);
+      this.#timer.unref();
     }
   }
 
