@@ -59,11 +59,197 @@ async function serve(variant, statsdPort) {
       bufferFlushInterval: 1000,
     });
     app.use(expressHotShots({ client }));
-  } else if (variant !== 'bare') throw new Error(`unknown variant ${variant}`);
+  } else if (variant.startsWith('floor-')) await floor(app, variant, statsdPort);
+  else if (variant !== 'bare') throw new Error(`unknown variant ${variant}`);
   app.get('/hello/:name', (req, res) => {
     res.send(`Hello ${req.params.name}!`);
   });
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return server;
+}
+
+/**
+ * Floor variants (not in the default list; `node http/one-at-a-time.mjs http/express.mjs bare floor-… --pin`):
+ * the least any request timer can cost, to tell the adapter's own work from the mechanisms it stands on.
+ * - floor-finish: a middleware taking performance.now() and a res 'finish' listener adding the duration to
+ *   a number (the classic design, and express-hot-shots', without any statsd call);
+ * - floor-channel: node:http's request.start and response.finish channels instead (statskit's design),
+ *   the start time on the socket, the duration added to a number;
+ * - floor-send: floor-channel plus one timing and one counter per request through a statskit client with
+ *   fixed names (no route template, no recorder): the client's share.
+ * - floor-proto: the least design that sends what statskit's middleware sends by default (three timers:
+ *   route, all requests, method; two status counters), on the channels, the template read from
+ *   `req.route.path` at the end (no mount paths), its names made once per (template, method, status).
+ * - floor-held: the same metrics and the same lines on the wire, but no client call per metric: a request
+ *   adds its duration (in µs) to its route's slot and counts its status there; once a second the slots
+ *   are written as statsd lines (precomputed name bytes, digits written by hand) into 1432-byte packets.
+ *   A prototype of what a per-route recording slot in the client could cost.
+ */
+async function floor(app, variant, statsdPort) {
+  const dc = require('node:diagnostics_channel');
+  const started = Symbol('started');
+  let total = 0;
+  let count = 0;
+  process.on('beforeExit', () => {
+    if (count < 0) console.log(total); // keeps the sums alive
+  });
+  if (variant === 'floor-finish') {
+    app.use((_req, res, next) => {
+      const t = performance.now();
+      res.once('finish', () => {
+        total += performance.now() - t;
+        count++;
+      });
+      next();
+    });
+    return;
+  }
+  let send;
+  let onEnd;
+  if (variant === 'floor-held') onEnd = heldSlots(statsdPort);
+  else if (variant === 'floor-proto') {
+    const { StatsClient } = await import('@statskit/client');
+    const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
+    const names = new Map(); // `${template} ${method} ${status}` → the five names
+    let lastKey = '';
+    let last;
+    onEnd = (req, res, ms) => {
+      const template = req.route?.path ?? 'unmatched';
+      const key = `${template} ${req.method} ${res.statusCode}`;
+      if (key !== lastKey) {
+        last = names.get(key);
+        if (last === undefined) {
+          const base = `http.view.${template.replace(/[^a-zA-Z0-9]+/g, '_')}.${req.method}`;
+          last = {
+            timer: base,
+            method: `http.request.${req.method}`,
+            route: `${base}.response.${res.statusCode}`,
+            status: `http.response.${res.statusCode}`,
+          };
+          names.set(key, last);
+        }
+        lastKey = key;
+      }
+      const t = Math.round(ms * 1000) / 1000;
+      client.timing(last.timer, t);
+      client.timing('http.request', t);
+      client.timing(last.method, t);
+      client.incr(last.route);
+      client.incr(last.status);
+    };
+  } else if (variant === 'floor-send') {
+    const { StatsClient } = await import('@statskit/client');
+    const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
+    send = (ms) => {
+      client.timing('express.hello.GET', ms);
+      client.incr('express.status.200');
+    };
+  } else if (variant !== 'floor-channel') throw new Error(`unknown variant ${variant}`);
+  // (the floor-send rounding: request durations are sent to the µs, as the recorder does)
+  dc.subscribe('http.server.request.start', ({ socket }) => {
+    socket[started] = performance.now();
+  });
+  dc.subscribe('http.server.response.finish', ({ request, response, socket }) => {
+    const ms = performance.now() - socket[started];
+    if (onEnd) onEnd(request, response, ms);
+    else if (send) send(Math.round(ms * 1000) / 1000);
+    else {
+      total += ms;
+      count++;
+    }
+  });
+}
+
+/** floor-held's recorder: per (route, method, status) slot, durations held as µs, lines written once a second. */
+function heldSlots(statsdPort) {
+  const dgram = require('node:dgram');
+  const socket = dgram.createSocket('udp4');
+  const slots = [];
+  let lastRoute;
+  let lastMethod = '';
+  let lastStatus = 0;
+  let last;
+  const packet = Buffer.allocUnsafe(1432);
+  let used = 0;
+  const send = () => {
+    if (used > 0) socket.send(Buffer.from(packet.subarray(0, used)), statsdPort, '127.0.0.1');
+    used = 0;
+  };
+  const line = (name, micros, type) => {
+    // name:<int>[.fff]|type\n — µs as ms with up to three decimals
+    const need = name.length + 1 + 20 + type.length + 1;
+    if (used + need > 1432) send();
+    used += name.copy(packet, used);
+    packet[used++] = 0x3a;
+    let int = Math.floor(micros / 1000);
+    const frac = micros - int * 1000;
+    const start = used;
+    do {
+      packet[used++] = 0x30 + (int % 10);
+      int = Math.floor(int / 10);
+    } while (int > 0);
+    packet.subarray(start, used).reverse();
+    if (frac !== 0) {
+      packet[used++] = 0x2e;
+      packet[used++] = 0x30 + Math.floor(frac / 100);
+      packet[used++] = 0x30 + (Math.floor(frac / 10) % 10);
+      packet[used++] = 0x30 + (frac % 10);
+    }
+    used += type.copy(packet, used);
+    packet[used++] = 0x0a;
+  };
+  const MS = Buffer.from('|ms');
+  const C = Buffer.from('|c');
+  const flush = () => {
+    for (const slot of slots) {
+      for (let i = 0; i < slot.n; i++) {
+        const v = slot.values[i];
+        line(slot.timer, v, MS);
+        line(slot.all, v, MS);
+        line(slot.method, v, MS);
+      }
+      slot.n = 0;
+      if (slot.count > 0) {
+        line(slot.route, slot.count * 1000, C);
+        line(slot.status, slot.count * 1000, C);
+        slot.count = 0;
+      }
+    }
+    send();
+  };
+  setInterval(flush, 1000).unref();
+  process.on('beforeExit', flush);
+  return (req, res, ms) => {
+    const route = req.route;
+    const method = req.method;
+    const status = res.statusCode;
+    if (route !== lastRoute || method !== lastMethod || status !== lastStatus) {
+      const template = route?.path ?? 'unmatched';
+      last = slots.find((x) => x.template === template && x.methodName === method && x.code === status);
+      if (last === undefined) {
+        const base = `bench.http.view.${template.replace(/[^a-zA-Z0-9]+/g, '_')}.${method}`;
+        last = {
+          template,
+          methodName: method,
+          code: status,
+          timer: Buffer.from(base),
+          all: Buffer.from('bench.http.request'),
+          method: Buffer.from(`bench.http.request.${method}`),
+          route: Buffer.from(`${base}.response.${status}`),
+          status: Buffer.from(`bench.http.response.${status}`),
+          values: new Float64Array(4096),
+          n: 0,
+          count: 0,
+        };
+        slots.push(last);
+      }
+      lastRoute = route;
+      lastMethod = method;
+      lastStatus = status;
+    }
+    if (last.n === last.values.length) flush();
+    last.values[last.n++] = Math.round(ms * 1000);
+    last.count++;
+  };
 }

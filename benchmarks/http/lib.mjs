@@ -33,8 +33,9 @@
  * tags mode: compared with 'statskit'). Every other variant is an incumbent; statskit's added cost is
  * given as a fraction of each incumbent's.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +104,8 @@ export async function runHttpBench({
       'all-alive': { type: 'boolean', default: false },
       'compare-modes': { type: 'boolean', default: false },
       markdown: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
+      save: { type: 'string' },
     },
   });
   const o = {
@@ -123,23 +126,30 @@ export async function runHttpBench({
         'with all servers alive some variants are measured first more often, which biases their CPU figure',
     );
   const { default: autocannon } = await import('autocannon');
+  const cpus = availableParallelism(); // before --pin narrows this process to one
+  // --pin: this process (autocannon) on CPU 0, every server (all its threads) on CPU 1, so that the
+  // load generator and the measured server never take turns on one core (Linux, util-linux taskset).
+  const pin = values.pin ? pinner() : undefined;
+  pin?.(process.pid, 0);
 
   const sinks = {};
   const alive = []; // the all-alive servers
   /** mode → variant → per-round records {rps, cpu, user, system, requests, lines, packets, position} */
   const runs = Object.fromEntries(modes.map((m) => [m, Object.fromEntries(variants.map((v) => [v, []]))]));
   const width = Math.max(...variants.map((v) => v.length));
-  const ctx = { autocannon, o, script, sinks };
+  const ctx = { autocannon, o, script, sinks, pin };
   try {
     for (const v of variants) sinks[v] = await sink();
     if (modes.includes('all-alive'))
-      for (const v of variants) alive.push(await start(script, v, sinks[v].port));
+      for (const v of variants) alive.push(await start(script, v, sinks[v].port, pin));
     for (let r = 0; r < o.rounds; r++) {
       const order = orderOf(r, variants.length).map((i) => variants[i]);
       for (const mode of modes) {
         for (const [position, v] of order.entries()) {
           const server =
-            mode === 'all-alive' ? alive.find((s) => s.variant === v) : await start(script, v, sinks[v].port);
+            mode === 'all-alive'
+              ? alive.find((s) => s.variant === v)
+              : await start(script, v, sinks[v].port, ctx.pin);
           let rec;
           try {
             rec = await measure(ctx, server);
@@ -167,7 +177,7 @@ export async function runHttpBench({
   const header =
     `${title} ${frameworkVersion}, node ${process.version}, ${o.connections} connections${o.rate > 0 ? ` at ${o.rate} req/s` : ''}, ` +
     `${o.warmup} s warmup + ${o.duration} s measured × ${o.rounds} rounds (rotating order), ` +
-    `1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${availableParallelism()} CPUs`;
+    `1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus} CPUs${pin ? ' (load generator on CPU 0, server on CPU 1)' : ''}`;
   let failed = false;
   for (const mode of modes) {
     const s = summarize(variants, runs[mode]);
@@ -194,6 +204,8 @@ export async function runHttpBench({
     }
   }
   if (modes.length > 1) console.log(`\n${biasLine(variants, runs)}`);
+  // --save <file>: every measured run's record (mode → variant → rounds), for analyses the table omits
+  if (values.save) writeFileSync(values.save, `${JSON.stringify({ node: process.version, o, runs })}\n`);
   if (failed) process.exitCode = 1;
 }
 
@@ -440,16 +452,27 @@ async function quiet(sinks, quietMs, minMs, maxMs) {
 }
 
 /** Forks `script --serve variant statsdPort` and resolves once the child reports its port. */
-function start(script, variant, statsdPort) {
+function start(script, variant, statsdPort, pin) {
   const child = fork(new URL(script), ['--serve', variant, String(statsdPort)], { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     const onExit = (code) => reject(new Error(`${variant} server exited with ${code}`));
     child.once('exit', onExit);
     child.once('message', ({ port }) => {
       child.off('exit', onExit);
+      pin?.(child.pid, 1);
       resolve({ variant, child, url: `http://127.0.0.1:${port}/hello/world` });
     });
   });
+}
+
+/** For --pin: a function moving every thread of a process to one CPU (throws where taskset is missing). */
+function pinner() {
+  if (availableParallelism() < 2) throw new Error('--pin needs two CPUs');
+  return (pid, cpu) => {
+    const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    if (r.status !== 0)
+      throw new Error(`taskset -a -p -c ${cpu} ${pid} failed (${r.error?.message ?? r.status})`);
+  };
 }
 
 /** SIGTERM (statskit sends what it still holds, then dies of it); SIGKILL if it lingers 3 s. */
