@@ -14,6 +14,7 @@
  */
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
+import { heldSlots } from './floors.mjs';
 import { runHttpBench, serveChild } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -107,8 +108,10 @@ async function floor(app, variant, statsdPort) {
   }
   let send;
   let onEnd;
-  if (variant === 'floor-held') onEnd = heldSlots(statsdPort);
-  else if (variant === 'floor-proto') {
+  if (variant === 'floor-held') {
+    const record = heldSlots(statsdPort);
+    onEnd = (req, res, ms) => record(req.route?.path ?? 'unmatched', req.method, res.statusCode, ms);
+  } else if (variant === 'floor-proto') {
     const { StatsClient } = await import('@statskit/client');
     const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
     const names = new Map(); // `${template} ${method} ${status}` → the five names
@@ -159,97 +162,4 @@ async function floor(app, variant, statsdPort) {
       count++;
     }
   });
-}
-
-/** floor-held's recorder: per (route, method, status) slot, durations held as µs, lines written once a second. */
-function heldSlots(statsdPort) {
-  const dgram = require('node:dgram');
-  const socket = dgram.createSocket('udp4');
-  const slots = [];
-  let lastRoute;
-  let lastMethod = '';
-  let lastStatus = 0;
-  let last;
-  const packet = Buffer.allocUnsafe(1432);
-  let used = 0;
-  const send = () => {
-    if (used > 0) socket.send(Buffer.from(packet.subarray(0, used)), statsdPort, '127.0.0.1');
-    used = 0;
-  };
-  const line = (name, micros, type) => {
-    // name:<int>[.fff]|type\n — µs as ms with up to three decimals
-    const need = name.length + 1 + 20 + type.length + 1;
-    if (used + need > 1432) send();
-    used += name.copy(packet, used);
-    packet[used++] = 0x3a;
-    let int = Math.floor(micros / 1000);
-    const frac = micros - int * 1000;
-    const start = used;
-    do {
-      packet[used++] = 0x30 + (int % 10);
-      int = Math.floor(int / 10);
-    } while (int > 0);
-    packet.subarray(start, used).reverse();
-    if (frac !== 0) {
-      packet[used++] = 0x2e;
-      packet[used++] = 0x30 + Math.floor(frac / 100);
-      packet[used++] = 0x30 + (Math.floor(frac / 10) % 10);
-      packet[used++] = 0x30 + (frac % 10);
-    }
-    used += type.copy(packet, used);
-    packet[used++] = 0x0a;
-  };
-  const MS = Buffer.from('|ms');
-  const C = Buffer.from('|c');
-  const flush = () => {
-    for (const slot of slots) {
-      for (let i = 0; i < slot.n; i++) {
-        const v = slot.values[i];
-        line(slot.timer, v, MS);
-        line(slot.all, v, MS);
-        line(slot.method, v, MS);
-      }
-      slot.n = 0;
-      if (slot.count > 0) {
-        line(slot.route, slot.count * 1000, C);
-        line(slot.status, slot.count * 1000, C);
-        slot.count = 0;
-      }
-    }
-    send();
-  };
-  setInterval(flush, 1000).unref();
-  process.on('beforeExit', flush);
-  return (req, res, ms) => {
-    const route = req.route;
-    const method = req.method;
-    const status = res.statusCode;
-    if (route !== lastRoute || method !== lastMethod || status !== lastStatus) {
-      const template = route?.path ?? 'unmatched';
-      last = slots.find((x) => x.template === template && x.methodName === method && x.code === status);
-      if (last === undefined) {
-        const base = `bench.http.view.${template.replace(/[^a-zA-Z0-9]+/g, '_')}.${method}`;
-        last = {
-          template,
-          methodName: method,
-          code: status,
-          timer: Buffer.from(base),
-          all: Buffer.from('bench.http.request'),
-          method: Buffer.from(`bench.http.request.${method}`),
-          route: Buffer.from(`${base}.response.${status}`),
-          status: Buffer.from(`bench.http.response.${status}`),
-          values: new Float64Array(4096),
-          n: 0,
-          count: 0,
-        };
-        slots.push(last);
-      }
-      lastRoute = route;
-      lastMethod = method;
-      lastStatus = status;
-    }
-    if (last.n === last.values.length) flush();
-    last.values[last.n++] = Math.round(ms * 1000);
-    last.count++;
-  };
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import dc from 'node:diagnostics_channel';
 /**
  * What the statskit Fastify plugin costs a hello-world app, against the same app without it, against
  * an onRequest + onResponse hook pair that does nothing (noop: the cost of merely having hooks) and
@@ -20,6 +21,7 @@
  * Exits 1 when statskit costs more than --budget percent (default 3) of bare req/s.
  */
 import { createRequire } from 'node:module';
+import { heldSlots } from './floors.mjs';
 import { runHttpBench, serveChild } from './lib.mjs';
 
 if (process.argv[2] === '--serve') await serveChild(serve);
@@ -60,11 +62,46 @@ async function serve(variant, statsdPort) {
       // sends a packet per metric).
       client: { host: `udp://127.0.0.1:${statsdPort}`, namespace: 'bench', bufferSize: 1432 },
     });
-  } else if (variant !== 'bare') throw new Error(`unknown variant ${variant}`);
+  } else if (variant === 'floor-channel' || variant === 'floor-held') floor(app, variant, statsdPort);
+  else if (variant !== 'bare') throw new Error(`unknown variant ${variant}`);
   // config.metrics.routeId: fastify-metrics measures only routes that have one (the others ignore it).
   app.get('/hello/:name', { config: { metrics: { routeId: 'hello' } } }, (request, reply) => {
     reply.send(`Hello ${request.params.name}!`);
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app.server;
+}
+
+/**
+ * Floor variants (not in the default list; `node http/instructions.mjs http/fastify.mjs bare floor-channel
+ * floor-held statskit`), as in express.mjs: floor-channel times each request on node:http's start and
+ * finish channels and sends nothing; floor-held adds the held-slot prototype (floors.mjs), the route's
+ * template put on the raw request by a handler wrapped once at registration (`onRoute`).
+ */
+function floor(app, variant, statsdPort) {
+  const started = Symbol('started');
+  const kTemplate = Symbol('template');
+  const record = variant === 'floor-held' ? heldSlots(statsdPort) : undefined;
+  let total = 0;
+  process.on('beforeExit', () => {
+    if (total < 0) console.log(total); // keeps the sum alive
+  });
+  if (record !== undefined)
+    app.addHook('onRoute', (routeOptions) => {
+      const url = routeOptions.url;
+      const handler = routeOptions.handler;
+      routeOptions.handler = function heldRoute(request, reply) {
+        request.raw[kTemplate] = url;
+        return handler.call(this, request, reply);
+      };
+    });
+  dc.subscribe('http.server.request.start', ({ socket }) => {
+    socket[started] = performance.now();
+  });
+  dc.subscribe('http.server.response.finish', ({ request, response, socket }) => {
+    const ms = performance.now() - socket[started];
+    if (record !== undefined)
+      record(request[kTemplate] ?? 'unmatched', request.method, response.statusCode, ms);
+    else total += ms;
+  });
 }
