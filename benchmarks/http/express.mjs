@@ -14,7 +14,7 @@
  */
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
-import { heldSlots } from './floors.mjs';
+import { heldSlots, timeOnChannels } from './floors.mjs';
 import { runHttpBench, serveChild } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -88,36 +88,29 @@ async function serve(variant, statsdPort) {
  *   A prototype of what a per-route recording slot in the client could cost.
  */
 async function floor(app, variant, statsdPort) {
-  const dc = require('node:diagnostics_channel');
-  const started = Symbol('started');
-  let total = 0;
-  let count = 0;
-  process.on('beforeExit', () => {
-    if (count < 0) console.log(total); // keeps the sums alive
-  });
   if (variant === 'floor-finish') {
+    let total = 0;
+    process.on('beforeExit', () => {
+      if (total < 0) console.log(total); // keeps the sum alive
+    });
     app.use((_req, res, next) => {
       const t = performance.now();
       res.once('finish', () => {
         total += performance.now() - t;
-        count++;
       });
       next();
     });
-    return;
-  }
-  let send;
-  let onEnd;
-  if (variant === 'floor-held') {
+  } else if (variant === 'floor-channel') timeOnChannels();
+  else if (variant === 'floor-held') {
     const record = heldSlots(statsdPort);
-    onEnd = (req, res, ms) => record(req.route?.path ?? 'unmatched', req.method, res.statusCode, ms);
+    timeOnChannels((req, res, ms) => record(req.route?.path ?? 'unmatched', req.method, res.statusCode, ms));
   } else if (variant === 'floor-proto') {
     const { StatsClient } = await import('@statskit/client');
     const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
     const names = new Map(); // `${template} ${method} ${status}` → the five names
     let lastKey = '';
     let last;
-    onEnd = (req, res, ms) => {
+    timeOnChannels((req, res, ms) => {
       const template = req.route?.path ?? 'unmatched';
       const key = `${template} ${req.method} ${res.statusCode}`;
       if (key !== lastKey) {
@@ -134,32 +127,19 @@ async function floor(app, variant, statsdPort) {
         }
         lastKey = key;
       }
-      const t = Math.round(ms * 1000) / 1000;
+      const t = Math.round(ms * 1000) / 1000; // to the µs, as the recorder sends durations
       client.timing(last.timer, t);
       client.timing('http.request', t);
       client.timing(last.method, t);
       client.incr(last.route);
       client.incr(last.status);
-    };
+    });
   } else if (variant === 'floor-send') {
     const { StatsClient } = await import('@statskit/client');
     const client = new StatsClient({ port: statsdPort, prefix: 'bench' });
-    send = (ms) => {
-      client.timing('express.hello.GET', ms);
+    timeOnChannels((_req, _res, ms) => {
+      client.timing('express.hello.GET', Math.round(ms * 1000) / 1000); // to the µs, as the recorder does
       client.incr('express.status.200');
-    };
-  } else if (variant !== 'floor-channel') throw new Error(`unknown variant ${variant}`);
-  // (the floor-send rounding: request durations are sent to the µs, as the recorder does)
-  dc.subscribe('http.server.request.start', ({ socket }) => {
-    socket[started] = performance.now();
-  });
-  dc.subscribe('http.server.response.finish', ({ request, response, socket }) => {
-    const ms = performance.now() - socket[started];
-    if (onEnd) onEnd(request, response, ms);
-    else if (send) send(Math.round(ms * 1000) / 1000);
-    else {
-      total += ms;
-      count++;
-    }
-  });
+    });
+  } else throw new Error(`unknown variant ${variant}`);
 }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import dc from 'node:diagnostics_channel';
 /**
  * What the statskit Fastify plugin costs a hello-world app, against the same app without it, against
  * an onRequest + onResponse hook pair that does nothing (noop: the cost of merely having hooks) and
@@ -21,7 +20,7 @@ import dc from 'node:diagnostics_channel';
  * Exits 1 when statskit costs more than --budget percent (default 3) of bare req/s.
  */
 import { createRequire } from 'node:module';
-import { heldSlots } from './floors.mjs';
+import { heldSlots, timeOnChannels } from './floors.mjs';
 import { runHttpBench, serveChild } from './lib.mjs';
 
 if (process.argv[2] === '--serve') await serveChild(serve);
@@ -79,29 +78,21 @@ async function serve(variant, statsdPort) {
  * template put on the raw request by a handler wrapped once at registration (`onRoute`).
  */
 function floor(app, variant, statsdPort) {
-  const started = Symbol('started');
+  if (variant === 'floor-channel') {
+    timeOnChannels();
+    return;
+  }
   const kTemplate = Symbol('template');
-  const record = variant === 'floor-held' ? heldSlots(statsdPort) : undefined;
-  let total = 0;
-  process.on('beforeExit', () => {
-    if (total < 0) console.log(total); // keeps the sum alive
+  const record = heldSlots(statsdPort);
+  app.addHook('onRoute', (routeOptions) => {
+    const url = routeOptions.url;
+    const handler = routeOptions.handler;
+    routeOptions.handler = function heldRoute(request, reply) {
+      request.raw[kTemplate] = url;
+      return handler.call(this, request, reply);
+    };
   });
-  if (record !== undefined)
-    app.addHook('onRoute', (routeOptions) => {
-      const url = routeOptions.url;
-      const handler = routeOptions.handler;
-      routeOptions.handler = function heldRoute(request, reply) {
-        request.raw[kTemplate] = url;
-        return handler.call(this, request, reply);
-      };
-    });
-  dc.subscribe('http.server.request.start', ({ socket }) => {
-    socket[started] = performance.now();
-  });
-  dc.subscribe('http.server.response.finish', ({ request, response, socket }) => {
-    const ms = performance.now() - socket[started];
-    if (record !== undefined)
-      record(request[kTemplate] ?? 'unmatched', request.method, response.statusCode, ms);
-    else total += ms;
-  });
+  timeOnChannels((request, response, ms) =>
+    record(request[kTemplate] ?? 'unmatched', request.method, response.statusCode, ms),
+  );
 }

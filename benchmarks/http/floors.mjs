@@ -1,13 +1,35 @@
 /**
- * The floor-held prototype's recorder (benchmarks/README.md, "floor variants"), shared by the framework
- * scripts: per (template, method, status) slot, durations held as integer µs and statuses counted; once a
+ * What the framework scripts' floor variants (benchmarks/README.md, "floor variants") share: request
+ * timing on node:http's channels, and the floor-held prototype's recorder: per (template, method, status) slot, durations held as integer µs and statuses counted; once a
  * second (and at beforeExit, the runner's flush) every slot is written as statsd lines — three timers
  * and two counters, the metrics statskit's adapters send by default — from precomputed name bytes, the
  * digits written by hand, into packets of at most 1432 bytes. No client, no call per metric.
  */
 import dgram from 'node:dgram';
+import dc from 'node:diagnostics_channel';
 
-/** Returns `record(template, method, status, ms)`. */
+/**
+ * Time every request on node:http's request.start and response.finish channels (the start time on the
+ * socket) and call `onEnd(request, response, ms)` when it finishes; without `onEnd` the durations are
+ * only summed (floor-channel: the channels' own cost).
+ */
+export function timeOnChannels(onEnd) {
+  const started = Symbol('started');
+  let total = 0;
+  process.on('beforeExit', () => {
+    if (total < 0) console.log(total); // keeps the sum alive
+  });
+  dc.subscribe('http.server.request.start', ({ socket }) => {
+    socket[started] = performance.now();
+  });
+  dc.subscribe('http.server.response.finish', ({ request, response, socket }) => {
+    const ms = performance.now() - socket[started];
+    if (onEnd !== undefined) onEnd(request, response, ms);
+    else total += ms;
+  });
+}
+
+/** floor-held's recorder: returns `record(template, method, status, ms)`. */
 export function heldSlots(statsdPort) {
   const socket = dgram.createSocket('udp4');
   const slots = [];

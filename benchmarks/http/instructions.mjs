@@ -18,13 +18,13 @@
  * Needs valgrind (apt-get install valgrind) and a per-framework script's `--serve` (lib.mjs serveChild).
  */
 import { execFileSync, fork } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { sink } from './lib.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -132,14 +132,8 @@ function perfMap(pid) {
 /** One variant under callgrind: { main, helpers } instructions per request, and self cost by function. */
 async function count(variant, named) {
   const dir = mkdtempSync(join(tmpdir(), 'statskit-callgrind-'));
-  const sink = dgram.createSocket('udp4');
-  let lines = 0;
-  sink.on('message', (m) => {
-    for (const b of m) if (b === 10) lines++;
-    lines++;
-  });
-  await new Promise((r) => sink.bind(0, '127.0.0.1', r));
-  const child = fork(new URL(script), ['--serve', variant, String(sink.address().port)], {
+  const { socket, counts, port: statsdPort } = await sink();
+  const child = fork(new URL(script), ['--serve', variant, String(statsdPort)], {
     execPath: 'valgrind',
     execArgv: [
       '--tool=callgrind',
@@ -162,7 +156,7 @@ async function count(variant, named) {
     });
     await drive(port, o.warm, o.connections);
     execFileSync('callgrind_control', ['-z', String(child.pid)], { stdio: 'ignore' });
-    const l0 = lines;
+    const l0 = counts.lines;
     await drive(port, o.requests, o.connections);
     execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 1500)); // the last packets (statskit flushes every second)
@@ -192,12 +186,12 @@ async function count(variant, named) {
       variant,
       main: main / o.requests,
       helpers: helpers / o.requests,
-      linesPerReq: (lines - l0) / o.requests,
+      linesPerReq: (counts.lines - l0) / o.requests,
       self,
     };
   } finally {
     child.kill('SIGKILL');
-    sink.close();
+    socket.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

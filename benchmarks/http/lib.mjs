@@ -137,7 +137,7 @@ export async function runHttpBench({
   /** mode → variant → per-round records {rps, cpu, user, system, requests, lines, packets, position} */
   const runs = Object.fromEntries(modes.map((m) => [m, Object.fromEntries(variants.map((v) => [v, []]))]));
   const width = Math.max(...variants.map((v) => v.length));
-  const ctx = { autocannon, o, script, sinks, pin };
+  const ctx = { autocannon, o, script, sinks };
   try {
     for (const v of variants) sinks[v] = await sink();
     if (modes.includes('all-alive'))
@@ -149,7 +149,7 @@ export async function runHttpBench({
           const server =
             mode === 'all-alive'
               ? alive.find((s) => s.variant === v)
-              : await start(script, v, sinks[v].port, ctx.pin);
+              : await start(script, v, sinks[v].port, pin);
           let rec;
           try {
             rec = await measure(ctx, server);
@@ -417,7 +417,7 @@ function number(values, name, min) {
  * What the kernel drops when the sink falls behind is not counted: a lines/req slightly under the
  * variant's own figure (1.99 for 2 lines a request) is the sink's loss, not the variant's.
  */
-function sink() {
+export function sink() {
   const socket = dgram.createSocket('udp4');
   const counts = { packets: 0, lines: 0, last: 0 };
   socket.on('message', (msg) => {
